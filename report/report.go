@@ -1,15 +1,25 @@
 package report
 
 import (
+	"cmp"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"capi-upload/mapping"
 	"capi-upload/upload"
 )
 
-// Reject is one line of rejects.csv.
+// Reject is one line of rejects.csv. No field may hold customer data,
+// raw or hashed: Detail says what was wrong, never the value.
 type Reject struct {
 	File    string         `csv:"file"`
 	Row     int            `csv:"row"`
@@ -23,49 +33,334 @@ type Reject struct {
 type Options struct {
 	Command string // "upload", "validate", "upload --dry-run"
 	Version string
-	Now     func() time.Time
+	// DryRun says nothing is sent; it is implied by a Command of
+	// "validate" or one containing "--dry-run". The summary then says
+	// "built" where it would say "sent".
+	DryRun bool
+	// Now is the clock for started/finished and event ages; time.Now when
+	// nil. Tests inject a fixed one so summary.json is reproducible.
+	Now func() time.Time
 }
+
+func (o Options) dryRun() bool {
+	return o.DryRun || o.Command == "validate" || strings.Contains(o.Command, "dry-run")
+}
+
+// File names inside the report directory.
+const (
+	RejectsFile = "rejects.csv"
+	SummaryFile = "summary.json"
+	HTMLFile    = "report.html"
+)
+
+// firstRowsPerReason bounds what the HTML report lists per reason and what
+// the recorder keeps in memory for it.
+const firstRowsPerReason = 5
 
 // Recorder accumulates a run's outcomes and writes its reports into a
 // directory. It is not safe for concurrent use: the run loop and
 // upload.Run's serialized callbacks feed it from one goroutine at a time.
-type Recorder struct{}
-
-// Create makes dir (and parents) and opens rejects.csv in it.
-func Create(dir string, opt Options) (*Recorder, error) { return nil, errors.New("TODO") }
-
-// RowRead counts one row read from file.
-func (r *Recorder) RowRead(file string) {}
-
-// Skipped counts a row that the config's map left out (ErrSkip).
-func (r *Recorder) Skipped(file string, row int) {}
-
-// Reject records a row that was not sent.
-func (r *Recorder) Reject(rj Reject) error { return nil }
-
-// Built records an event that passed every check before sending
-// (coverage, invalid keys, age distribution, per-event-name counts).
-func (r *Recorder) Built(ev *mapping.Event) {}
-
-// Outcome records the final outcome of a built event; rejected, failed
-// and stale outcomes also become reject lines.
-func (r *Recorder) Outcome(o upload.Outcome) error { return nil }
-
-// Request records one request for summary.json.
-func (r *Recorder) Request(l upload.RequestLog) {}
-
-// Close writes summary.json and report.html (temp file, fsync, rename),
-// flushes rejects.csv and returns the summary.
-func (r *Recorder) Close() (*Summary, error) { return nil, errors.New("TODO") }
-
-// Summary is summary.json.
-type Summary struct {
-	RowsRead int `json:"rows_read"`
+// Its memory does not grow with the number of rows: reject lines are
+// streamed to disk and events are reduced to counters as they arrive.
+type Recorder struct {
+	dir    string
+	opt    Options
+	now    func() time.Time
+	rejF   *os.File
+	rejW   *RejectWriter
+	s      Summary
+	files  map[string]int // index into s.Files
+	first  map[mapping.Reason][]RowSpot
+	match  float64 // Σ eventMatchScore over sent events
+	ids    int     // sent events carrying an event_id
+	closed bool
 }
 
-// RejectRatio is rejected rows / rows read (stale and already-sent rows
-// are not rejections).
-func (s *Summary) RejectRatio() float64 { return 0 }
+// Create makes dir (and parents) and opens rejects.csv in it. The file is
+// written under a temporary name and renamed by Close, so a rejects.csv
+// in the directory is always complete.
+func Create(dir string, opt Options) (*Recorder, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create report dir: %w", err)
+	}
+	now := opt.Now
+	if now == nil {
+		now = time.Now
+	}
+	f, err := os.CreateTemp(dir, "."+RejectsFile+".*.tmp")
+	if err != nil {
+		return nil, fmt.Errorf("create %s: %w", RejectsFile, err)
+	}
+	w, err := NewRejectWriter(f)
+	if err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, err
+	}
+	r := &Recorder{
+		dir: dir, opt: opt, now: now, rejF: f, rejW: w,
+		files: map[string]int{},
+		first: map[mapping.Reason][]RowSpot{},
+	}
+	r.s = Summary{
+		Command:    opt.Command,
+		Version:    opt.Version,
+		Started:    now().UTC(),
+		DryRun:     opt.dryRun(),
+		Files:      []FileCount{},
+		Rejects:    map[string]int{},
+		EventNames: map[string]EventNameCount{},
+		Coverage:   map[string]KeyCoverage{},
+		Duplicates: Duplicates{First: []RowSpot{}},
+		Requests:   []upload.RequestLog{},
+		Dir:        dir,
+	}
+	r.s.Outcomes.dryRun = r.s.DryRun
+	for _, k := range mapping.UserKeys {
+		r.s.Coverage[k] = KeyCoverage{}
+	}
+	return r, nil
+}
 
-// WriteText prints the short end-of-run summary.
-func WriteText(w io.Writer, s *Summary) error { return nil }
+// RowRead counts one row read from file (the input's base name).
+func (r *Recorder) RowRead(file string) {
+	r.s.RowsRead++
+	i, ok := r.files[file]
+	if !ok {
+		i = len(r.s.Files)
+		r.files[file] = i
+		r.s.Files = append(r.s.Files, FileCount{File: file})
+	}
+	r.s.Files[i].RowsRead++
+}
+
+// Skipped counts a row that the config's map left out (mapping.ErrSkip).
+// It is an outcome of its own, not a rejection: the user asked for it.
+func (r *Recorder) Skipped(file string, row int) { r.s.Outcomes.Skipped++ }
+
+// Reject records a row that was not sent: one line in rejects.csv and
+// one count under its reason (stale and upload_failed rows count as stale
+// and failed, every other reason as rejected).
+func (r *Recorder) Reject(rj Reject) error {
+	if r.closed {
+		return errors.New("report: reject after close")
+	}
+	if err := r.rejW.Write(rj); err != nil {
+		return err
+	}
+	r.s.Rejects[string(rj.Reason)]++
+	switch rj.Reason {
+	case mapping.ReasonStale:
+		r.s.Outcomes.Stale++
+	case mapping.ReasonUploadFailed:
+		r.s.Outcomes.Failed++
+	default:
+		r.s.Outcomes.Rejected++
+	}
+	spot := RowSpot{File: rj.File, Row: rj.Row, Reason: string(rj.Reason), Field: rj.Field}
+	if rj.Reason == mapping.ReasonDuplicateEventID {
+		r.s.Duplicates.Rows++
+		if len(r.s.Duplicates.First) < firstRowsPerReason {
+			r.s.Duplicates.First = append(r.s.Duplicates.First, RowSpot{File: rj.File, Row: rj.Row})
+		}
+	}
+	if len(r.first[rj.Reason]) < firstRowsPerReason {
+		r.first[rj.Reason] = append(r.first[rj.Reason], spot)
+	}
+	return nil
+}
+
+// Built records an event that passed every check before sending: its
+// event name and the customer values that were valid or dropped. The
+// event is not retained.
+func (r *Recorder) Built(ev *mapping.Event) {
+	n := r.s.EventNames[ev.EventName]
+	n.Rows++
+	r.s.EventNames[ev.EventName] = n
+	for k, v := range ev.UserData {
+		c := r.s.Coverage[k]
+		c.Values += len(v)
+		r.s.Coverage[k] = c
+	}
+	for _, inv := range ev.Invalid {
+		c := r.s.Coverage[inv.Key]
+		c.Invalid++
+		if c.InvalidBy == nil {
+			c.InvalidBy = map[string]int{}
+		}
+		c.InvalidBy[inv.Reason]++
+		r.s.Coverage[inv.Key] = c
+	}
+}
+
+// Outcome records the final outcome of a built event. Sent events feed
+// coverage, freshness and the match estimate; rejected, failed and stale
+// outcomes also become reject lines; already-sent events are only
+// counted, as SPEC asks.
+func (r *Recorder) Outcome(o upload.Outcome) error {
+	ev := o.Event
+	if ev == nil {
+		ev = &mapping.Event{}
+	}
+	switch o.Status {
+	case upload.StatusSent:
+		r.sent(ev)
+		return nil
+	case upload.StatusAlreadySent:
+		r.s.Outcomes.AlreadySent++
+		return nil
+	}
+	reason := o.Reason
+	if reason == "" {
+		switch o.Status {
+		case upload.StatusStale:
+			reason = mapping.ReasonStale
+		case upload.StatusRejected:
+			reason = mapping.ReasonAPIRejected
+		case upload.StatusFailed:
+			reason = mapping.ReasonUploadFailed
+		default:
+			return fmt.Errorf("report: unknown outcome status %q", o.Status)
+		}
+	}
+	return r.Reject(Reject{File: ev.File, Row: ev.Row, EventID: ev.EventID, Reason: reason, Detail: o.Detail})
+}
+
+func (r *Recorder) sent(ev *mapping.Event) {
+	r.s.Outcomes.Sent++
+	n := r.s.EventNames[ev.EventName]
+	n.Events++
+	r.s.EventNames[ev.EventName] = n
+	for k, v := range ev.UserData {
+		if len(v) == 0 {
+			continue
+		}
+		c := r.s.Coverage[k]
+		c.Events++
+		r.s.Coverage[k] = c
+	}
+	if ev.EventID != "" {
+		r.ids++
+	}
+	if id, ok := ev.CustomData["order_id"]; ok && id != "" && id != nil {
+		r.s.Dedup.OrderIDCount++
+	}
+	r.match += eventMatchScore(ev.UserData)
+
+	age := r.now().Sub(time.Unix(ev.EventTime, 0))
+	a := &r.s.Age
+	switch {
+	case age < 0:
+		a.FutureDrift++
+	case age < time.Hour:
+		a.Under1Hour++
+	case age < 24*time.Hour:
+		a.Under1Day++
+	case age < 3*24*time.Hour:
+		a.Under3Days++
+	case age < 7*24*time.Hour:
+		a.Under7Days++
+	default:
+		a.Older++
+	}
+}
+
+// Request records one request for summary.json and the HTML report.
+func (r *Recorder) Request(l upload.RequestLog) {
+	r.s.Requests = append(r.s.Requests, l)
+}
+
+// Close flushes rejects.csv, writes summary.json and report.html (temp
+// file, fsync, rename) and returns the summary. It writes every file it
+// can even when one fails, and returns the summary with the errors.
+func (r *Recorder) Close() (*Summary, error) {
+	if r.closed {
+		return nil, errors.New("report: closed twice")
+	}
+	r.closed = true
+	s := r.finish()
+
+	var errs []error
+	if err := r.rejW.Close(); err != nil {
+		errs = append(errs, err)
+		r.rejF.Close()
+		os.Remove(r.rejF.Name())
+	} else if err := commitFile(r.rejF, filepath.Join(r.dir, RejectsFile)); err != nil {
+		errs = append(errs, err)
+		os.Remove(r.rejF.Name())
+	}
+	if err := writeFileAtomic(filepath.Join(r.dir, SummaryFile), func(f *os.File) error {
+		return s.WriteJSON(f)
+	}); err != nil {
+		errs = append(errs, err)
+	}
+	if err := writeFileAtomic(filepath.Join(r.dir, HTMLFile), func(f *os.File) error {
+		return WriteHTML(f, s, r.firstRows())
+	}); err != nil {
+		errs = append(errs, err)
+	}
+	return s, errors.Join(errs...)
+}
+
+// finish turns the counters into the summary's shares, totals and advice.
+func (r *Recorder) finish() *Summary {
+	s := &r.s
+	s.Finished = r.now().UTC()
+	sent := s.Outcomes.Sent
+	share := func(n int) float64 {
+		if sent == 0 {
+			return 0
+		}
+		return round4(float64(n) / float64(sent))
+	}
+	for k, c := range s.Coverage {
+		c.Share = share(c.Events)
+		s.Coverage[k] = c
+	}
+	s.Dedup.EventID = share(r.ids)
+	s.Dedup.OrderID = share(s.Dedup.OrderIDCount)
+	s.Age.Stale = s.Outcomes.Stale
+	if sent > 0 {
+		score := math.Round(r.match/float64(sent)*1000) / 10
+		s.MatchStrength = &MatchStrength{Score: score, Level: matchLevel(score), Label: MatchLabel}
+	}
+	slices.SortStableFunc(s.Requests, func(a, b upload.RequestLog) int { return cmp.Compare(a.Seq, b.Seq) })
+	t := RequestTotals{ByStatus: map[string]int{}}
+	for _, l := range s.Requests {
+		t.Requests++
+		t.Events += l.Events
+		t.EventsReceived += l.EventsReceived
+		t.DurationMS += l.DurationMS
+		if l.Attempt > 1 {
+			t.Retries += l.Attempt - 1
+		}
+		if l.Error != "" || l.HTTPStatus >= 400 {
+			t.Errors++
+		}
+		t.ByStatus[strconv.Itoa(l.HTTPStatus)]++
+	}
+	s.RequestTotals = t
+	s.Advice = advise(s)
+	return s
+}
+
+// firstRows lists the first rows kept per reason, in report order.
+func (r *Recorder) firstRows() []ReasonRows {
+	var out []ReasonRows
+	for _, reason := range mapping.Reasons {
+		if n := r.s.Rejects[string(reason)]; n > 0 {
+			out = append(out, ReasonRows{Reason: string(reason), Count: n, First: r.first[reason]})
+		}
+	}
+	return out
+}
+
+// WriteJSON writes s as summary.json: indented, keys in a fixed order.
+func (s *Summary) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(s)
+}
+
+func round4(f float64) float64 { return math.Round(f*10000) / 10000 }

@@ -1,0 +1,97 @@
+package report
+
+import (
+	"cmp"
+	"fmt"
+	"maps"
+	"slices"
+
+	"capi-upload/mapping"
+)
+
+// keyNames says, in plain words, what each customer key is.
+var keyNames = map[string]string{
+	"em": "email addresses", "ph": "phone numbers", "fn": "first names", "ln": "last names",
+	"ct": "cities", "st": "states", "zp": "zip codes", "country": "countries",
+	"db": "birth dates", "ge": "genders", "external_id": "customer ids",
+}
+
+// rejectAdvice is what to do about each reject reason, and how much a
+// rejected row of that reason weighs against the others: rows the next
+// run can still deliver (failed) rank above rows that need a config fix.
+var rejectAdvice = map[mapping.Reason]struct {
+	weight float64
+	text   string
+}{
+	mapping.ReasonUploadFailed:     {1.5, "%d rows failed to upload (upload_failed): they are not in the ledger; run again to send them"},
+	mapping.ReasonNoUserData:       {1.0, "%d rows had no usable customer data (no_user_data): check that the email, phone and name columns are mapped"},
+	mapping.ReasonMissingRequired:  {1.0, "%d rows lack a required field (missing_required): Purchase events need value and currency"},
+	mapping.ReasonBadTime:          {1.0, "%d rows had an unreadable event time (bad_time): check event_time's format in the config"},
+	mapping.ReasonInvalidValue:     {1.0, "%d rows had an unreadable event field (invalid_value): see the field column of rejects.csv"},
+	mapping.ReasonAPIRejected:      {1.0, "%d events were refused by Meta (api_rejected): rejects.csv's detail column has Meta's message"},
+	mapping.ReasonFutureTime:       {0.8, "%d rows are dated in the future (future_time): check the config's timezone"},
+	mapping.ReasonStale:            {0.8, "%d rows were stale (older than --max-age): upload daily so events reach Meta within its 7-day window"},
+	mapping.ReasonDuplicateEventID: {0.5, "%d rows reused an event id seen earlier in the run (duplicate_event_id): if they are separate sales, map a unique receipt column to event_id"},
+}
+
+// advise ranks plain-words hints by impact: the number of rows or events
+// a hint concerns, times a weight for how much it costs. Key weights are
+// MatchWeights, so a missing phone column outranks a missing gender.
+func advise(s *Summary) []Advice {
+	var out []Advice
+	add := func(code string, impact float64, format string, args ...any) {
+		if impact > 0 {
+			out = append(out, Advice{Code: code, Impact: round4(impact), Text: fmt.Sprintf(format, args...)})
+		}
+	}
+	sent := s.Outcomes.Sent
+	for _, reason := range mapping.Reasons {
+		if n := s.Rejects[string(reason)]; n > 0 {
+			a := rejectAdvice[reason]
+			add(string(reason), float64(n)*a.weight, a.text, n)
+		}
+	}
+	if sent > 0 {
+		for _, k := range []string{"em", "ph"} {
+			c := s.Coverage[k]
+			w := MatchWeights[k]
+			switch {
+			case c.Events == 0:
+				add("no_"+k, float64(sent)*w*2, "no event carries %s: %s are among the strongest match keys; map a column to %s", k, keyNames[k], k)
+			case c.Share < 0.5:
+				add("low_"+k, float64(sent-c.Events)*w, "only %.0f%% of events carry %s: %s are among the strongest match keys", c.Share*100, k, keyNames[k])
+			}
+		}
+		if s.Coverage["external_id"].Events == 0 {
+			add("no_external_id", float64(sent)*0.1, "no event carries external_id: a loyalty or customer id helps Meta match the same person across channels")
+		}
+		if s.EventNames["Purchase"].Events > 0 && s.Dedup.OrderIDCount == 0 {
+			add("no_order_id", float64(sent)*0.1, "no event carries custom_data.order_id: map the receipt or order number")
+		}
+	}
+	for _, k := range mapping.UserKeys {
+		c := s.Coverage[k]
+		if sh := c.InvalidShare(); sh >= 0.05 {
+			add("invalid_"+k, float64(c.Invalid)*MatchWeights[k]*2, "%.0f%% of %s values were invalid (%s): those %s were dropped from their events",
+				sh*100, k, topCode(c.InvalidBy), keyNames[k])
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Advice) int {
+		return cmp.Or(cmp.Compare(b.Impact, a.Impact), cmp.Compare(a.Code, b.Code))
+	})
+	if out == nil {
+		out = []Advice{}
+	}
+	return out
+}
+
+// topCode is the most frequent code, ties broken by name.
+func topCode(m map[string]int) string {
+	best, n := "", -1
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		if m[k] > n {
+			best, n = k, m[k]
+		}
+	}
+	return best
+}

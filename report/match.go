@@ -1,0 +1,62 @@
+package report
+
+import "capi-upload/mapping"
+
+// MatchStrength is capi-upload's own estimate of how well the sent events
+// can be matched to people, from which customer keys they carry. It is
+// NOT Meta's Event Match Quality, which Meta computes after the fact from
+// its own matching and does not publish a formula for.
+type MatchStrength struct {
+	// Score is the mean over sent (built) events of min(1, Σ w_k) for the
+	// keys k the event carries, times 100, rounded to one decimal.
+	Score float64 `json:"score"`
+	// Level is "weak" (< 30), "fair" (< 55), "good" (< 80) or "strong".
+	Level string `json:"level"`
+	Label string `json:"label"`
+}
+
+// MatchLabel is printed wherever the estimate appears.
+const MatchLabel = "capi-upload's own estimate, not Meta's Event Match Quality"
+
+// MatchWeights are the per-key weights of the estimate. The ranking
+// follows Meta's best-practices page, which names email and phone as the
+// strongest keys, then external_id, then name, address and birth date; the
+// numbers are ours. One direct key (em or ph) alone gives 45 or 40, both
+// give 85, and name plus zip plus city adds about 35: an event with em,
+// ph, fn, ln and zp saturates at 100.
+var MatchWeights = map[string]float64{
+	"em":          0.45,
+	"ph":          0.40,
+	"external_id": 0.20,
+	"fn":          0.10,
+	"ln":          0.10,
+	"zp":          0.08,
+	"db":          0.08,
+	"ct":          0.05,
+	"st":          0.04,
+	"country":     0.03,
+	"ge":          0.02,
+}
+
+// eventMatchScore is one event's term of the estimate, in [0, 1].
+func eventMatchScore(ud mapping.UserData) float64 {
+	s := 0.0
+	for k, v := range ud {
+		if len(v) > 0 {
+			s += MatchWeights[k]
+		}
+	}
+	return min(s, 1)
+}
+
+func matchLevel(score float64) string {
+	switch {
+	case score < 30:
+		return "weak"
+	case score < 55:
+		return "fair"
+	case score < 80:
+		return "good"
+	}
+	return "strong"
+}

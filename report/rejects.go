@@ -1,0 +1,81 @@
+package report
+
+import (
+	"bufio"
+	"encoding/csv"
+	"fmt"
+	"io"
+
+	"github.com/gocarina/gocsv"
+)
+
+// RejectWriter streams rejects.csv: the header once, then one line per
+// Write, so a run with a million bad rows holds none of them in memory.
+// The column order comes from Reject's gocsv tags, which fix SPEC's
+// `file,row,event_id,reason,field,detail`.
+type RejectWriter struct {
+	buf *bufio.Writer
+	csv *gocsv.SafeCSVWriter
+	one [1]Reject // reused so Write does not allocate a slice per line
+	n   int
+}
+
+// NewRejectWriter writes the header to w and returns a writer for the
+// lines. Close flushes; w itself is not closed.
+func NewRejectWriter(w io.Writer) (*RejectWriter, error) {
+	buf := bufio.NewWriterSize(w, 64<<10)
+	cw := gocsv.NewSafeCSVWriter(csv.NewWriter(buf))
+	// An empty slice makes gocsv write the header line alone.
+	if err := gocsv.MarshalCSV([]Reject{}, cw); err != nil {
+		return nil, fmt.Errorf("write rejects header: %w", err)
+	}
+	return &RejectWriter{buf: buf, csv: cw}, nil
+}
+
+// Write appends one line, with every text cell made safe for spreadsheet
+// programs (see EscapeCell).
+func (w *RejectWriter) Write(rj Reject) error {
+	rj.File = EscapeCell(rj.File)
+	rj.EventID = EscapeCell(rj.EventID)
+	rj.Field = EscapeCell(rj.Field)
+	rj.Detail = EscapeCell(rj.Detail)
+	w.one[0] = rj
+	if err := gocsv.MarshalCSVWithoutHeaders(w.one[:], w.csv); err != nil {
+		return fmt.Errorf("write reject line: %w", err)
+	}
+	w.n++
+	return nil
+}
+
+// Lines returns the number of lines written after the header.
+func (w *RejectWriter) Lines() int { return w.n }
+
+// Close flushes everything written so far to the underlying writer and
+// returns the first error the CSV writer met.
+func (w *RejectWriter) Close() error {
+	w.csv.Flush()
+	if err := w.csv.Error(); err != nil {
+		return fmt.Errorf("write rejects: %w", err)
+	}
+	if err := w.buf.Flush(); err != nil {
+		return fmt.Errorf("write rejects: %w", err)
+	}
+	return nil
+}
+
+// EscapeCell defuses CSV ("formula") injection: Excel, LibreOffice and
+// Google Sheets evaluate a cell that starts with =, +, -, @, a tab or a
+// carriage return as a formula, so such a cell gets a leading single
+// quote, which those programs show as text. OWASP's "CSV Injection" page
+// recommends exactly this. Numbers are not passed through here, so a
+// negative number never gets quoted.
+func EscapeCell(s string) string {
+	if s == "" {
+		return s
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return "'" + s
+	}
+	return s
+}

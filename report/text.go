@@ -1,0 +1,88 @@
+package report
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"capi-upload/mapping"
+)
+
+// textKeys are the customer keys the stdout summary shows; the full list
+// is in summary.json and report.html.
+var textKeys = []string{"em", "ph", "fn", "ln", "zp", "external_id"}
+
+// WriteText prints the short end-of-run summary: a dozen aligned lines a
+// person reads in a terminal or a cron mail.
+func WriteText(w io.Writer, s *Summary) error {
+	bw := bufio.NewWriter(w)
+	sentWord := "sent"
+	if s.DryRun {
+		sentWord = "built"
+	}
+	files := "file"
+	if len(s.Files) != 1 {
+		files = "files"
+	}
+	cmdName := s.Command
+	if cmdName == "" {
+		cmdName = "run"
+	}
+	fmt.Fprintf(bw, "capi-upload %s: %d rows read from %d %s\n", cmdName, s.RowsRead, len(s.Files), files)
+	line := func(label string, n int, extra string) {
+		fmt.Fprintf(bw, "  %-14s %8d%s\n", label, n, extra)
+	}
+	o := s.Outcomes
+	line(sentWord, o.Sent, "")
+	line("rejected", o.Rejected, reasonList(s))
+	line("stale", o.Stale, "")
+	line("already sent", o.AlreadySent, "")
+	line("failed", o.Failed, "")
+	if o.Skipped > 0 {
+		line("skipped", o.Skipped, "")
+	}
+	if o.Sent > 0 {
+		var b strings.Builder
+		for _, k := range textKeys {
+			fmt.Fprintf(&b, "  %s %.0f%%", k, s.Coverage[k].Share*100)
+		}
+		fmt.Fprintf(bw, "  %-14s%s\n", "coverage", b.String())
+	}
+	if m := s.MatchStrength; m != nil {
+		fmt.Fprintf(bw, "  %-14s %.0f/100 %s (%s)\n", "match strength", m.Score, m.Level, m.Label)
+	}
+	for i, a := range s.Advice {
+		if i == 2 {
+			break
+		}
+		label := ""
+		if i == 0 {
+			label = "advice"
+		}
+		fmt.Fprintf(bw, "  %-14s %s\n", label, a.Text)
+	}
+	if s.Dir != "" {
+		fmt.Fprintf(bw, "  %-14s %s (%s, %s)\n", "reports", filepath.Join(s.Dir, HTMLFile), RejectsFile, SummaryFile)
+	}
+	return bw.Flush()
+}
+
+// reasonList is ", by reason: no_user_data 3, …" for the rejected line;
+// stale and upload_failed have lines of their own.
+func reasonList(s *Summary) string {
+	var parts []string
+	for _, r := range mapping.Reasons {
+		if r == mapping.ReasonStale || r == mapping.ReasonUploadFailed {
+			continue
+		}
+		if n := s.Rejects[string(r)]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", r, n))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "   " + strings.Join(parts, ", ")
+}
