@@ -11,28 +11,90 @@ type Row struct {
 	File string
 	// Line is the row number a person sees in a spreadsheet program: the
 	// header row is 1 (or Options.HeaderRow), the first data row below it 2.
-	// For CSV, a quoted field spanning several physical lines still counts
-	// as one row, as spreadsheet programs count it.
+	// Blank rows are not returned but keep their numbers, and a quoted CSV
+	// field spanning several physical lines still counts as one row, as
+	// spreadsheet programs count it. For XLSX it is the sheet's own row
+	// number.
 	Line int
-	// Cells holds the row's values, decoded to UTF-8. A ragged row may be
-	// shorter or longer than the header; callers index with bounds checks.
+	// Cells holds the row's values, decoded to UTF-8 and not trimmed. A
+	// ragged row may be shorter or longer than the header; callers index
+	// with bounds checks. Cells is never reused by a later Read, so a row
+	// may be handed to another goroutine.
 	Cells []string
 }
 
+// Default limits. They bound the memory one row can take, so that a hostile
+// or broken file ends in a *ParseError instead of exhausting memory. Real
+// exports stay far below them: Excel itself caps a cell at 32,767 characters
+// and a sheet at 16,384 columns.
+const (
+	// DefaultMaxCellBytes is the largest cell, in bytes of UTF-8.
+	DefaultMaxCellBytes = 1 << 20
+	// DefaultMaxColumns is the most cells one row may have.
+	DefaultMaxColumns = 4096
+	// DefaultMaxRecordBytes is the largest row, all cells together.
+	DefaultMaxRecordBytes = 8 << 20
+	// DefaultMaxUnzipBytes bounds the uncompressed size of all parts of an
+	// XLSX file together, as the zip directory declares them (archive/zip
+	// refuses to inflate past a declared size, so a zip bomb cannot lie).
+	DefaultMaxUnzipBytes = 2 << 30
+	// DefaultMaxSharedStringsBytes bounds an XLSX shared-strings table,
+	// which excelize indexes in memory (about 40 bytes per string). A sheet
+	// of a million rows with five unique text columns needs about 175 MiB.
+	DefaultMaxSharedStringsBytes = 256 << 20
+)
+
 // Options tells a reader how to read a file. The zero value sniffs
-// everything and reads the first sheet with the header on row 1.
+// everything, reads the first sheet with the header on row 1 and applies
+// the Default limits.
 type Options struct {
 	// Delimiter is the CSV field separator. 0 means sniff among
-	// ',', ';', '\t' and '|'.
+	// ',', ';', '\t' and '|' (a .tsv file defaults to '\t').
 	Delimiter rune
 	// Encoding is "", "auto", "utf-8", "utf-16" or "windows-1252".
 	// "" and "auto" sniff: a BOM wins, then valid UTF-8, else Windows-1252.
+	// "utf-16" without a BOM reads little-endian, as Windows writes it.
 	Encoding string
-	// Sheet names the XLSX sheet to read; "" means the first sheet.
+	// Sheet names the XLSX sheet to read; "" means the first sheet. A name
+	// that matches no sheet exactly matches one that differs only in case,
+	// as Excel treats sheet names.
 	Sheet string
 	// HeaderRow is the 1-based row holding the column names; 0 means 1.
-	// Rows above it are skipped.
+	// Rows above it are skipped. If that row is blank, the first non-blank
+	// row below it is the header.
 	HeaderRow int
+
+	// MaxCellBytes, MaxColumns and MaxRecordBytes bound one row; 0 means
+	// the Default value. A row over a limit is a row error (see Read).
+	MaxCellBytes   int
+	MaxColumns     int
+	MaxRecordBytes int
+	// MaxUnzipBytes and MaxSharedStringsBytes bound an XLSX file; 0 means
+	// the Default value. A file over a limit cannot be opened.
+	MaxUnzipBytes         int64
+	MaxSharedStringsBytes int64
+}
+
+func (o Options) withDefaults() Options {
+	if o.HeaderRow <= 0 {
+		o.HeaderRow = 1
+	}
+	if o.MaxCellBytes <= 0 {
+		o.MaxCellBytes = DefaultMaxCellBytes
+	}
+	if o.MaxColumns <= 0 {
+		o.MaxColumns = DefaultMaxColumns
+	}
+	if o.MaxRecordBytes <= 0 {
+		o.MaxRecordBytes = DefaultMaxRecordBytes
+	}
+	if o.MaxUnzipBytes <= 0 {
+		o.MaxUnzipBytes = DefaultMaxUnzipBytes
+	}
+	if o.MaxSharedStringsBytes <= 0 {
+		o.MaxSharedStringsBytes = DefaultMaxSharedStringsBytes
+	}
+	return o
 }
 
 // Reader yields the data rows of one input.
@@ -40,8 +102,16 @@ type Reader interface {
 	// Header returns the column names, trimmed of surrounding spaces.
 	Header() []string
 	// Read returns the next data row, skipping rows whose cells are all
-	// blank. It returns io.EOF after the last row, and a *ParseError for
-	// input that cannot be read.
+	// blank. It returns io.EOF after the last row.
+	//
+	// Errors are of two kinds, told apart by IsRowError. A row error (a
+	// *ParseError wrapping ErrEncoding or ErrTooLarge, with the row and,
+	// where known, the column) concerns one row only: that row has been
+	// consumed and the next Read continues with the row after it. Any
+	// other error is terminal (a truncated gzip stream, an unterminated
+	// quote at the end of the file, an XLSX part that cannot be parsed):
+	// nothing more can be read, and every later Read returns the same
+	// error again.
 	Read() (Row, error)
 	// Close releases the file.
 	Close() error
@@ -54,15 +124,24 @@ var (
 	ErrSheetNotFound = errors.New("sheet not found")
 	ErrUnsupported   = errors.New("unsupported file type")
 	ErrTooLarge      = errors.New("input exceeds a size limit")
+	// ErrUnterminatedQuote: a quoted CSV field still open at the end of
+	// the input. Everything after the opening quote was swallowed into
+	// that field, so the reader cannot recover.
+	ErrUnterminatedQuote = errors.New("quoted field not closed before end of file")
 )
 
 // ParseError reports where in which file an input could not be read.
-// Row and Column are 1-based and 0 when unknown.
+// Row and Column are 1-based and 0 when unknown. Row counts as Row.Line
+// does. File is the base name; a ParseError never quotes the cell content,
+// which may be customer data.
 type ParseError struct {
 	File   string
 	Row    int
 	Column int
 	Err    error
+
+	// rowOnly marks an error confined to one row; see IsRowError.
+	rowOnly bool
 }
 
 func (e *ParseError) Error() string {
@@ -77,3 +156,11 @@ func (e *ParseError) Error() string {
 }
 
 func (e *ParseError) Unwrap() error { return e.Err }
+
+// IsRowError reports whether err, returned by Reader.Read, concerns a
+// single row that the caller should record as rejected before reading on.
+// It is false for io.EOF, for terminal errors and for nil.
+func IsRowError(err error) bool {
+	pe, ok := errors.AsType[*ParseError](err)
+	return ok && pe.rowOnly
+}
