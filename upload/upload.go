@@ -3,6 +3,7 @@ package upload
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"time"
 
 	"capi-upload/mapping"
@@ -62,12 +63,32 @@ type Options struct {
 	TestEventCode string
 	UploadTag     string
 	NamespaceID   string
-	Now           func() time.Time // default time.Now
+	// PartnerAgent is sent as partner_agent, e.g. "capi-upload/1.2.0";
+	// default "capi-upload".
+	PartnerAgent string
+	Now          func() time.Time // default time.Now
+
+	// MaxAttempts bounds the attempts per request before its events are
+	// upload_failed; default 6.
+	MaxAttempts int
+	// Backoff says how long to wait between attempts; default
+	// DefaultBackoff. Tests inject a fast one.
+	Backoff BackoffFunc
+	// Grace is how long requests in flight may still finish after ctx is
+	// cancelled before they are abandoned; default 5 s.
+	Grace time.Duration
+	// Logger receives retries, throttling and short answers; nil discards.
+	// It never receives the token or customer data.
+	Logger *slog.Logger
 
 	// OnOutcome and OnRequest are called once per event and once per
 	// request; Run serializes the calls, so they need no locking.
+	// Outcome.Event is valid only during the call.
 	OnOutcome func(Outcome)
 	OnRequest func(RequestLog)
+	// OnProgress, when set, is called after each acknowledged request with
+	// the events sent so far and the events read so far; serialized too.
+	OnProgress func(sent, read int)
 }
 
 // AuthError stops a run: the token is invalid or expired (codes 190, 102,
@@ -85,23 +106,31 @@ func (e *AuthError) Error() string { return e.Message }
 // event had an outcome; events never acknowledged got StatusFailed.
 var ErrInterrupted = errors.New("interrupted")
 
-// Run sends the events received on in until in is closed, giving each
-// exactly one Outcome. It returns nil when every event has an outcome
-// (some may have failed), an *AuthError or a ledger error that stopped the
-// run, or ErrInterrupted.
-func Run(ctx context.Context, s Sender, l Ledger, in <-chan mapping.Event, opt Options) error {
-	return errors.New("TODO")
+// Request is one request body ready to leave: Run encodes it once per set
+// of events, without access_token and appsecret_proof, which only the
+// Client adds, so that a dry run can write exactly what would be sent.
+type Request struct {
+	Seq     int    // numbers requests in the order batches were formed; split parts get new numbers
+	Attempt int    // 1-based
+	Events  int    // events in Body
+	Body    []byte // a JSON object ending in '}'
 }
 
-// Sender delivers one request body. The HTTP client (Client) and the
-// dry-run writer (DryRun) implement it.
-type Sender interface{}
+// Response is what one attempt learned from the answer. Send fills it as
+// far as it got, also when it returns an error.
+type Response struct {
+	HTTPStatus     int
+	EventsReceived int
+	FBTraceID      string
+	Messages       []string
+	RetryAfter     time.Duration // from Retry-After; 0 when absent
+	Usage          int           // highest percentage in X-App-Usage / X-Business-Use-Case-Usage
+}
 
-// The helper owning this package also provides (names fixed, signatures
-// theirs to refine):
-//
-//	type ClientOptions struct{ BaseURL, Token, AppSecret, APIVersion, PixelID, PartnerAgent string; MaxAttempts int; RequestTimeout time.Duration; HTTPClient *http.Client; Logger *slog.Logger }
-//	func NewClient(opt ClientOptions) (*Client, error)    // *Client implements Sender
-//	func NewDryRun(dir string) Sender                       // writes <dir>/requests/NNNNNN.json, access_token left out
-//	func OpenLedger(path string, readOnly bool) (*BoltLedger, error) // *LockedError{Path} when another run holds it
-//	type NopLedger struct{}                                 // nothing sent before, nothing recorded
+// Sender delivers one request body, one attempt: Run owns retries, because
+// events that turn stale between attempts must be taken out before the
+// next one. The HTTP client (Client) and the dry-run writer (DryRun)
+// implement it. Send must be safe for concurrent use.
+type Sender interface {
+	Send(ctx context.Context, req *Request) (Response, error)
+}

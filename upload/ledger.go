@@ -1,0 +1,181 @@
+package upload
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+)
+
+// ledgerBucket holds one record per acknowledged event: the ledger key
+// (pixel, event name, event id) → sent-at, Unix seconds, 8 bytes big endian.
+var ledgerBucket = []byte("sent")
+
+// LedgerRetention is how long records are kept: Meta refuses events older
+// than 7 days, so a record older than that plus a day of margin can never
+// again stop a duplicate. OpenLedger prunes older records.
+const LedgerRetention = 8 * 24 * time.Hour
+
+// lockTimeout is how long OpenLedger waits for another run's lock: long
+// enough to ride out a run that is just closing, short enough that a
+// second cron job exits at once.
+const lockTimeout = time.Second
+
+// LockedError says another process holds the ledger.
+type LockedError struct {
+	Path string
+}
+
+func (e *LockedError) Error() string {
+	return fmt.Sprintf("ledger %s is locked: another capi-upload run is using it; wait for it to finish or use another --state file", e.Path)
+}
+
+// CorruptError says the ledger file cannot be read as a ledger.
+type CorruptError struct {
+	Path string
+	Err  error
+}
+
+func (e *CorruptError) Error() string {
+	return fmt.Sprintf("ledger %s is damaged (%v): move it aside and run again; events sent in the last 7 days may then be sent a second time, which Meta deduplicates by event_id", e.Path, e.Err)
+}
+func (e *CorruptError) Unwrap() error { return e.Err }
+
+// BoltLedger is the ledger on disk, a bbolt file locked for the duration
+// of a run.
+type BoltLedger struct {
+	db   *bolt.DB // nil: read-only ledger whose file does not exist
+	path string
+}
+
+var (
+	_ Ledger = (*BoltLedger)(nil)
+	_ Ledger = NopLedger{}
+)
+
+// OpenLedger opens or creates the ledger at path and prunes records older
+// than LedgerRetention. It returns a *LockedError when another run holds
+// it, and a *CorruptError when the file is not a readable ledger (it never
+// starts over silently). readOnly (validate) takes a shared lock, never
+// writes, and treats a missing file as an empty ledger without creating it.
+func OpenLedger(path string, readOnly bool) (*BoltLedger, error) {
+	return openLedger(path, readOnly, time.Now())
+}
+
+func openLedger(path string, readOnly bool, now time.Time) (*BoltLedger, error) {
+	if readOnly {
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			return &BoltLedger{path: path}, nil
+		}
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: lockTimeout, ReadOnly: readOnly})
+	switch {
+	case errors.Is(err, bolterrors.ErrTimeout):
+		return nil, &LockedError{Path: path}
+	case errors.Is(err, bolterrors.ErrInvalid), errors.Is(err, bolterrors.ErrChecksum),
+		errors.Is(err, bolterrors.ErrVersionMismatch), errors.Is(err, bolterrors.ErrInvalidMapping):
+		return nil, &CorruptError{Path: path, Err: err}
+	case err != nil:
+		return nil, fmt.Errorf("open ledger %s: %w", path, err)
+	}
+	l := &BoltLedger{db: db, path: path}
+	if !readOnly {
+		if err := l.prune(now.Add(-LedgerRetention)); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	return l, nil
+}
+
+// prune creates the bucket if needed and deletes records sent before cut.
+func (l *BoltLedger) prune(cut time.Time) error {
+	err := l.db.Update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists(ledgerBucket)
+		if err != nil {
+			return err
+		}
+		c := b.Cursor()
+		for k, v := c.First(); k != nil; {
+			if len(v) != 8 {
+				return fmt.Errorf("record of %d bytes, want 8", len(v))
+			}
+			if int64(binary.BigEndian.Uint64(v)) < cut.Unix() {
+				if err := c.Delete(); err != nil {
+					return err
+				}
+				k, v = c.Seek(k) // Delete leaves the cursor before the next key
+				continue
+			}
+			k, v = c.Next()
+		}
+		return nil
+	})
+	if err != nil {
+		return &CorruptError{Path: l.path, Err: err}
+	}
+	return nil
+}
+
+// Seen reports whether key was recorded as sent.
+func (l *BoltLedger) Seen(key string) (bool, error) {
+	if l.db == nil {
+		return false, nil
+	}
+	var seen bool
+	err := l.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(ledgerBucket)
+		seen = b != nil && b.Get([]byte(key)) != nil
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("ledger %s: %w", l.path, err)
+	}
+	return seen, nil
+}
+
+// MarkSent records keys as sent at t, in one transaction.
+func (l *BoltLedger) MarkSent(keys []string, t time.Time) error {
+	if l.db == nil || l.db.IsReadOnly() {
+		return fmt.Errorf("ledger %s is open read-only", l.path)
+	}
+	var v [8]byte
+	binary.BigEndian.PutUint64(v[:], uint64(t.Unix()))
+	err := l.db.Update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists(ledgerBucket)
+		if err != nil {
+			return err
+		}
+		for _, k := range keys {
+			if err := b.Put([]byte(k), v[:]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("ledger %s: %w", l.path, err)
+	}
+	return nil
+}
+
+// Close releases the file and its lock.
+func (l *BoltLedger) Close() error {
+	if l.db == nil {
+		return nil
+	}
+	return l.db.Close()
+}
+
+// NopLedger is the ledger of a dry run: nothing was sent before and
+// nothing is recorded.
+type NopLedger struct{}
+
+func (NopLedger) Seen(string) (bool, error)          { return false, nil }
+func (NopLedger) MarkSent([]string, time.Time) error { return nil }
+func (NopLedger) Close() error                       { return nil }

@@ -1,0 +1,426 @@
+package upload
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"capi-upload/mapping"
+)
+
+// MaxBatchSize is the most events Meta takes in one request
+// (https://developers.facebook.com/docs/marketing-api/conversions-api/using-the-api).
+const MaxBatchSize = 1000
+
+const (
+	detailInterrupted = "interrupted"
+	detailStopped     = "not sent: the run stopped"
+)
+
+func (o Options) withDefaults() Options {
+	if o.BatchSize <= 0 || o.BatchSize > MaxBatchSize {
+		o.BatchSize = MaxBatchSize
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = 4
+	}
+	if o.MaxAge <= 0 {
+		o.MaxAge = 7 * 24 * time.Hour
+	}
+	if o.PartnerAgent == "" {
+		o.PartnerAgent = "capi-upload"
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = 6
+	}
+	if o.Backoff == nil {
+		o.Backoff = DefaultBackoff
+	}
+	if o.Grace <= 0 {
+		o.Grace = 5 * time.Second
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return o
+}
+
+// Run sends the events received on in until in is closed, giving each
+// exactly one Outcome. It returns nil when every event has an outcome
+// (some may have failed), an *AuthError or a ledger error that stopped the
+// run, or ErrInterrupted.
+//
+// Run reads in one batch ahead of the requests in flight, so at most
+// Concurrency+1 batches are in memory. When ctx is cancelled Run stops
+// reading in at once, lets the requests in flight finish for Options.Grace,
+// then abandons them. The caller stops feeding in when ctx is done; events
+// left in the channel were never handed to Run and get no Outcome.
+func Run(ctx context.Context, s Sender, l Ledger, in <-chan mapping.Event, opt Options) error {
+	opt = opt.withDefaults()
+
+	// Requests run under base, which outlives ctx by the grace period; an
+	// error that stops the run cancels it at once through the group.
+	base, abandon := context.WithCancel(context.WithoutCancel(ctx))
+	defer abandon()
+	g, reqCtx := errgroup.WithContext(base)
+	g.SetLimit(opt.Concurrency)
+	var graceTimer atomic.Pointer[time.Timer]
+	stopGrace := context.AfterFunc(ctx, func() {
+		graceTimer.Store(time.AfterFunc(opt.Grace, abandon))
+	})
+	defer func() {
+		stopGrace()
+		if t := graceTimer.Load(); t != nil {
+			t.Stop()
+		}
+	}()
+	// stop is done when no new attempt may start: ctx was cancelled or the
+	// run was stopped.
+	stop, stopNow := context.WithCancel(reqCtx)
+	defer stopNow()
+	defer context.AfterFunc(ctx, stopNow)()
+
+	r := &runner{s: s, l: l, opt: opt, log: opt.Logger, ctx: ctx, stop: stop, reqCtx: reqCtx}
+	batch := make([]mapping.Event, 0, opt.BatchSize)
+	var ledgerErr error
+	stoppedEarly := false
+read:
+	for {
+		select {
+		case <-stop.Done():
+			stoppedEarly = true
+			break read
+		case ev, ok := <-in:
+			if !ok {
+				break read
+			}
+			r.mu.Lock()
+			r.read++
+			r.mu.Unlock()
+			if !opt.Resend {
+				seen, err := l.Seen(ev.LedgerKey(opt.PixelID))
+				if err != nil {
+					ledgerErr = fmt.Errorf("ledger: %w", err)
+					batch = append(batch, ev)
+					stoppedEarly = true
+					break read
+				}
+				if seen {
+					r.emit(Outcome{Event: &ev, Status: StatusAlreadySent})
+					continue
+				}
+			}
+			batch = append(batch, ev)
+			if len(batch) == opt.BatchSize {
+				r.launch(g, batch)
+				batch = make([]mapping.Event, 0, opt.BatchSize)
+			}
+		}
+	}
+	if len(batch) > 0 {
+		if stoppedEarly {
+			r.failAll(batch)
+		} else {
+			r.launch(g, batch)
+		}
+	}
+	err := g.Wait()
+	switch {
+	case err != nil:
+		return err
+	case ledgerErr != nil:
+		return ledgerErr
+	case ctx.Err() != nil && (stoppedEarly || r.interrupted.Load()):
+		return ErrInterrupted
+	}
+	return nil
+}
+
+// runner is the state of one Run shared by its batch goroutines.
+type runner struct {
+	s      Sender
+	l      Ledger
+	opt    Options
+	log    *slog.Logger
+	ctx    context.Context // the caller's: done on interrupt
+	stop   context.Context // done when no new attempt may start
+	reqCtx context.Context // done when requests in flight are abandoned
+	pace   pacer
+	seq    atomic.Int64
+
+	interrupted atomic.Bool
+
+	mu   sync.Mutex // serializes callbacks and guards the counters
+	read int
+	sent int
+}
+
+func (r *runner) launch(g *errgroup.Group, batch []mapping.Event) {
+	seq := int(r.seq.Add(1))
+	g.Go(func() error { return r.deliver(seq, batch) })
+}
+
+// deliver sends one batch, splitting it when Meta finds it invalid. It
+// returns only errors that stop the run.
+func (r *runner) deliver(seq int, batch []mapping.Event) error {
+	first := true
+	send := func(evs []mapping.Event) (*APIError, error) {
+		s := seq
+		if !first {
+			s = int(r.seq.Add(1))
+		}
+		first = false
+		return r.attempts(s, evs)
+	}
+	reject := func(evs []mapping.Event, e *APIError) {
+		r.finish(evs, StatusRejected, mapping.ReasonAPIRejected, e.detail())
+	}
+	if err := isolate(batch, send, reject); err != nil {
+		return err
+	}
+	return nil
+}
+
+// attempts sends evs until Meta acknowledges them, attempts run out, the
+// run stops, or Meta finds the batch invalid, which it returns for the
+// caller to split. Every event of evs has an outcome on return, except
+// when the *APIError is returned. The error is one that stops the run.
+func (r *runner) attempts(seq int, evs []mapping.Event) (*APIError, error) {
+	var body []byte
+	bodyFor := -1
+	for attempt := 1; ; attempt++ {
+		if r.stop.Err() != nil {
+			r.failAll(evs)
+			return nil, nil
+		}
+		evs = r.dropStale(evs)
+		if len(evs) == 0 {
+			return nil, nil
+		}
+		if len(evs) != bodyFor {
+			var bad []mapping.Event
+			body, evs, bad = r.encode(evs)
+			bodyFor = len(evs)
+			if len(bad) > 0 {
+				r.finish(bad, StatusFailed, mapping.ReasonUploadFailed, "cannot encode event as JSON")
+			}
+			if len(evs) == 0 {
+				return nil, nil
+			}
+		}
+		if err := r.pace.wait(r.stop, time.Now); err != nil {
+			continue // the loop head fails the events
+		}
+		req := &Request{Seq: seq, Attempt: attempt, Events: len(evs), Body: body}
+		start := time.Now()
+		resp, err := r.s.Send(r.reqCtx, req)
+		r.logRequest(req, start, resp, err)
+		r.pace.report(resp.Usage, 0, r.opt.Backoff(1, true, 0), time.Now())
+		if err == nil {
+			if resp.EventsReceived < len(evs) {
+				r.log.Warn("Meta acknowledged fewer events than sent", "seq", seq, "attempt", attempt,
+					"sent", len(evs), "events_received", resp.EventsReceived, "fbtrace_id", resp.FBTraceID)
+			}
+			return nil, r.acknowledge(evs)
+		}
+		if r.reqCtx.Err() != nil {
+			// Abandoned after the grace period, or stopped by a sibling.
+			r.failAll(evs)
+			return nil, nil
+		}
+		act := classify(err)
+		apiErr, _ := errors.AsType[*APIError](err)
+		switch act {
+		case actStop:
+			r.finish(evs, StatusFailed, mapping.ReasonUploadFailed, detailStopped)
+			return nil, err
+		case actSplit:
+			return apiErr, nil
+		case actFail:
+			r.finish(evs, StatusFailed, mapping.ReasonUploadFailed, err.Error())
+			return nil, nil
+		}
+		if attempt >= r.opt.MaxAttempts {
+			r.finish(evs, StatusFailed, mapping.ReasonUploadFailed,
+				fmt.Sprintf("giving up after %d attempt(s): %v", attempt, err))
+			return nil, nil
+		}
+		throttled := act == actThrottle
+		wait := r.opt.Backoff(attempt, throttled, resp.RetryAfter)
+		attrs := []any{"seq", seq, "attempt", attempt, "wait", wait, "error", err.Error()}
+		if apiErr != nil {
+			attrs = append(attrs, "code", apiErr.Code, "subcode", apiErr.Subcode, "fbtrace_id", apiErr.FBTraceID)
+		}
+		if throttled {
+			// Everyone waits: a throttle is about the app, not this batch.
+			r.pace.report(resp.Usage, wait, r.opt.Backoff(1, true, 0), time.Now())
+			r.log.Warn("throttled by Meta; slowing down", attrs...)
+		} else {
+			r.log.Info("retrying request", attrs...)
+		}
+		if err := sleep(r.stop, wait); err != nil {
+			continue // the loop head fails the events
+		}
+	}
+}
+
+// dropStale takes out the events that aged past MaxAge, giving them their
+// outcome; it copies only when something is dropped.
+func (r *runner) dropStale(evs []mapping.Event) []mapping.Event {
+	now := r.opt.Now()
+	var keep []mapping.Event
+	for i := range evs {
+		if mapping.CheckTime(time.Unix(evs[i].EventTime, 0), now, r.opt.MaxAge) != mapping.ReasonStale {
+			if keep != nil {
+				keep = append(keep, evs[i])
+			}
+			continue
+		}
+		if keep == nil {
+			keep = make([]mapping.Event, i, len(evs)-1)
+			copy(keep, evs[:i])
+		}
+		r.finish(evs[i:i+1], StatusStale, mapping.ReasonStale, "older than "+formatAge(r.opt.MaxAge)+" when its request was about to leave")
+	}
+	if keep == nil {
+		return evs
+	}
+	return keep
+}
+
+func formatAge(d time.Duration) string {
+	if d%(24*time.Hour) == 0 {
+		return strconv.Itoa(int(d/(24*time.Hour))) + "d"
+	}
+	return d.String()
+}
+
+// encode builds the request body for evs, once per set of events. Events
+// that cannot be encoded (a NaN value, say) are returned apart.
+func (r *runner) encode(evs []mapping.Event) (body []byte, ok, bad []mapping.Event) {
+	b := make([]byte, 0, 64+len(evs)*512)
+	b = append(b, `{"data":[`...)
+	ok = evs
+	for i := range evs {
+		j, err := json.Marshal(&evs[i])
+		if err != nil {
+			if bad == nil {
+				ok = append([]mapping.Event(nil), evs[:i]...)
+			}
+			bad = append(bad, evs[i])
+			continue
+		}
+		if bad != nil {
+			ok = append(ok, evs[i])
+		}
+		if b[len(b)-1] != '[' {
+			b = append(b, ',')
+		}
+		b = append(b, j...)
+	}
+	b = append(b, `],"partner_agent":`...)
+	b = strconv.AppendQuote(b, r.opt.PartnerAgent)
+	for _, f := range [...]struct{ k, v string }{
+		{"test_event_code", r.opt.TestEventCode},
+		{"upload_tag", r.opt.UploadTag},
+		{"namespace_id", r.opt.NamespaceID},
+	} {
+		if f.v != "" {
+			b = append(b, `,"`...)
+			b = append(b, f.k...)
+			b = append(b, `":`...)
+			b = strconv.AppendQuote(b, f.v)
+		}
+	}
+	return append(b, '}'), ok, bad
+}
+
+// acknowledge records evs in the ledger, in one transaction, and gives
+// them StatusSent. A ledger error stops the run; the events were
+// acknowledged by Meta all the same, so they count as sent.
+func (r *runner) acknowledge(evs []mapping.Event) error {
+	keys := make([]string, len(evs))
+	for i := range evs {
+		keys[i] = evs[i].LedgerKey(r.opt.PixelID)
+	}
+	err := r.l.MarkSent(keys, r.opt.Now())
+	r.finish(evs, StatusSent, "", "")
+	if err != nil {
+		return fmt.Errorf("ledger: record %d sent events: %w", len(evs), err)
+	}
+	return nil
+}
+
+// failAll gives evs upload_failed because the run stopped before Meta
+// acknowledged them.
+func (r *runner) failAll(evs []mapping.Event) {
+	detail := detailStopped
+	if r.ctx.Err() != nil {
+		detail = detailInterrupted
+		r.interrupted.Store(true)
+	}
+	r.finish(evs, StatusFailed, mapping.ReasonUploadFailed, detail)
+}
+
+func (r *runner) finish(evs []mapping.Event, st Status, reason mapping.Reason, detail string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i := range evs {
+		if r.opt.OnOutcome != nil {
+			r.opt.OnOutcome(Outcome{Event: &evs[i], Status: st, Reason: reason, Detail: detail})
+		}
+	}
+	if st == StatusSent {
+		r.sent += len(evs)
+		if r.opt.OnProgress != nil {
+			r.opt.OnProgress(r.sent, r.read)
+		}
+	}
+}
+
+func (r *runner) emit(o Outcome) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.opt.OnOutcome != nil {
+		r.opt.OnOutcome(o)
+	}
+}
+
+func (r *runner) logRequest(req *Request, start time.Time, resp Response, err error) {
+	l := RequestLog{
+		Seq:            req.Seq,
+		Start:          start,
+		DurationMS:     time.Since(start).Milliseconds(),
+		Events:         req.Events,
+		Attempt:        req.Attempt,
+		HTTPStatus:     resp.HTTPStatus,
+		EventsReceived: resp.EventsReceived,
+		FBTraceID:      resp.FBTraceID,
+	}
+	if err != nil {
+		l.Error = err.Error()
+		if e, ok := errors.AsType[*APIError](err); ok {
+			l.ErrorCode, l.ErrorSubcode = e.Code, e.Subcode
+		}
+		if e, ok := errors.AsType[*AuthError](err); ok {
+			l.ErrorCode, l.ErrorSubcode = e.Code, e.Subcode
+		}
+	}
+	if r.opt.OnRequest == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.opt.OnRequest(l)
+}
