@@ -1,5 +1,13 @@
 package mapping
 
+import (
+	"encoding/json"
+	"math"
+	"slices"
+	"strconv"
+	"unicode/utf8"
+)
+
 // UserKeys lists the customer information keys capi-upload maps, in the
 // order reports show them.
 var UserKeys = []string{"em", "ph", "fn", "ln", "ct", "st", "zp", "country", "db", "ge", "external_id"}
@@ -45,4 +53,187 @@ type UserData map[string][]string
 // duplicate detection within a run.
 func (e *Event) LedgerKey(pixelID string) string {
 	return pixelID + "\x00" + e.EventName + "\x00" + e.EventID
+}
+
+// MarshalJSON encodes the event as Meta's server event object; it is
+// AppendJSON for encoding/json's sake.
+func (e Event) MarshalJSON() ([]byte, error) {
+	return e.AppendJSON(make([]byte, 0, 1024)), nil
+}
+
+// AppendJSON appends the event as a JSON object to dst and returns the
+// extended buffer. Request bodies (real and dry-run) are built from it, so
+// it avoids reflection and is deterministic: keys in a fixed order,
+// user_data keys in UserKeys order, custom_data keys sorted. A customer key
+// with one value is a string, with several an array. Invalid UTF-8 is
+// replaced by U+FFFD, as encoding/json does.
+func (e *Event) AppendJSON(dst []byte) []byte {
+	dst = append(dst, `{"event_name":`...)
+	dst = appendString(dst, e.EventName)
+	dst = append(dst, `,"event_time":`...)
+	dst = strconv.AppendInt(dst, e.EventTime, 10)
+	dst = append(dst, `,"action_source":`...)
+	dst = appendString(dst, e.ActionSource)
+	if e.EventID != "" {
+		dst = append(dst, `,"event_id":`...)
+		dst = appendString(dst, e.EventID)
+	}
+	dst = append(dst, `,"user_data":{`...)
+	first := true
+	for _, k := range UserKeys {
+		if vs, ok := e.UserData[k]; ok && len(vs) > 0 {
+			dst = appendUserKey(dst, k, vs, first)
+			first = false
+		}
+	}
+	if len(e.UserData) > 0 {
+		// Keys outside UserKeys come only from code, not from configs;
+		// sort them so output stays deterministic.
+		var extra []string
+		for k := range e.UserData {
+			if !slices.Contains(UserKeys, k) {
+				extra = append(extra, k)
+			}
+		}
+		slices.Sort(extra)
+		for _, k := range extra {
+			if vs := e.UserData[k]; len(vs) > 0 {
+				dst = appendUserKey(dst, k, vs, first)
+				first = false
+			}
+		}
+	}
+	dst = append(dst, '}')
+	if len(e.CustomData) > 0 {
+		dst = append(dst, `,"custom_data":{`...)
+		var keysBuf [16]string
+		keys := keysBuf[:0]
+		for k := range e.CustomData {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for i, k := range keys {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendString(dst, k)
+			dst = append(dst, ':')
+			dst = appendValue(dst, e.CustomData[k])
+		}
+		dst = append(dst, '}')
+	}
+	if e.DataProcessingOptions != nil {
+		dst = append(dst, `,"data_processing_options":`...)
+		dst = appendStrings(dst, e.DataProcessingOptions)
+	}
+	if e.DPOCountry != nil {
+		dst = append(dst, `,"data_processing_options_country":`...)
+		dst = strconv.AppendInt(dst, int64(*e.DPOCountry), 10)
+	}
+	if e.DPOState != nil {
+		dst = append(dst, `,"data_processing_options_state":`...)
+		dst = strconv.AppendInt(dst, int64(*e.DPOState), 10)
+	}
+	return append(dst, '}')
+}
+
+func appendUserKey(dst []byte, k string, vs []string, first bool) []byte {
+	if !first {
+		dst = append(dst, ',')
+	}
+	dst = appendString(dst, k)
+	dst = append(dst, ':')
+	if len(vs) == 1 {
+		return appendString(dst, vs[0])
+	}
+	return appendStrings(dst, vs)
+}
+
+func appendStrings(dst []byte, vs []string) []byte {
+	dst = append(dst, '[')
+	for i, v := range vs {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendString(dst, v)
+	}
+	return append(dst, ']')
+}
+
+// appendValue encodes a custom_data value. The types Map produces are
+// encoded by hand; anything else (set by code, not by a config) falls back
+// to encoding/json.
+func appendValue(dst []byte, v any) []byte {
+	switch v := v.(type) {
+	case string:
+		return appendString(dst, v)
+	case float64:
+		if math.IsInf(v, 0) || math.IsNaN(v) {
+			return append(dst, "null"...)
+		}
+		return strconv.AppendFloat(dst, v, 'f', -1, 64)
+	case int:
+		return strconv.AppendInt(dst, int64(v), 10)
+	case int64:
+		return strconv.AppendInt(dst, v, 10)
+	case []string:
+		return appendStrings(dst, v)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return append(dst, "null"...)
+	}
+	return append(dst, b...)
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendString appends s as a JSON string.
+func appendString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				dst = append(dst, '\\', c)
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			// Valid JSON, but not valid JavaScript before ES2019.
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
 }
