@@ -23,15 +23,15 @@ var rejectAdvice = map[mapping.Reason]struct {
 	weight float64
 	text   string
 }{
-	mapping.ReasonUploadFailed:     {1.5, "%d rows failed to upload (upload_failed): they are not in the ledger; run again to send them"},
-	mapping.ReasonNoUserData:       {1.0, "%d rows had no usable customer data (no_user_data): check that the email, phone and name columns are mapped"},
-	mapping.ReasonMissingRequired:  {1.0, "%d rows lack a required field (missing_required): Purchase events need value and currency"},
-	mapping.ReasonBadTime:          {1.0, "%d rows had an unreadable event time (bad_time): check event_time's format in the config"},
-	mapping.ReasonInvalidValue:     {1.0, "%d rows had an unreadable event field (invalid_value): see the field column of rejects.csv"},
-	mapping.ReasonAPIRejected:      {1.0, "%d events were refused by Meta (api_rejected): rejects.csv's detail column has Meta's message"},
-	mapping.ReasonFutureTime:       {0.8, "%d rows are dated in the future (future_time): check the config's timezone"},
-	mapping.ReasonStale:            {0.8, "%d rows were stale (older than --max-age): upload daily so events reach Meta within its 7-day window"},
-	mapping.ReasonDuplicateEventID: {0.5, "%d rows reused an event id seen earlier in the run (duplicate_event_id): if they are separate sales, map a unique receipt column to event_id"},
+	mapping.ReasonUploadFailed:     {1.5, "%s not acknowledged (upload_failed): not in the ledger, so the next run sends them"},
+	mapping.ReasonNoUserData:       {1.0, "%s without usable customer data (no_user_data): check that the email, phone and name columns are mapped"},
+	mapping.ReasonMissingRequired:  {1.0, "%s missing a required field (missing_required): Purchase events need value and currency"},
+	mapping.ReasonBadTime:          {1.0, "%s with an unreadable event time (bad_time): check event_time's format in the config"},
+	mapping.ReasonInvalidValue:     {1.0, "%s with an unreadable event field (invalid_value): see the field column of rejects.csv"},
+	mapping.ReasonAPIRejected:      {1.0, "%s refused by Meta (api_rejected): rejects.csv's detail column has Meta's message"},
+	mapping.ReasonFutureTime:       {0.8, "%s dated in the future (future_time): check the config's timezone"},
+	mapping.ReasonStale:            {0.8, "%s too old to send (stale, older than --max-age): upload daily so events reach Meta within its 7-day window"},
+	mapping.ReasonDuplicateEventID: {0.5, "%s reusing an earlier row's event id (duplicate_event_id): if they are separate sales, map a unique receipt column to event_id"},
 }
 
 // advise ranks plain-words hints by impact: the number of rows or events
@@ -48,7 +48,11 @@ func advise(s *Summary) []Advice {
 	for _, reason := range mapping.Reasons {
 		if n := s.Rejects[string(reason)]; n > 0 {
 			a := rejectAdvice[reason]
-			add(string(reason), float64(n)*a.weight, a.text, n)
+			noun := "row"
+			if reason == mapping.ReasonAPIRejected {
+				noun = "event"
+			}
+			add(string(reason), float64(n)*a.weight, a.text, count(n, noun))
 		}
 	}
 	if sent > 0 {
@@ -83,6 +87,14 @@ func advise(s *Summary) []Advice {
 		out = []Advice{}
 	}
 	return out
+}
+
+// count is "1 row", "2 rows".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // topCode is the most frequent code, ties broken by name.

@@ -40,6 +40,20 @@ type Options struct {
 	// Now is the clock for started/finished and event ages; time.Now when
 	// nil. Tests inject a fixed one so summary.json is reproducible.
 	Now func() time.Time
+	// Redact lists secrets (the access token, the app secret) that must
+	// never reach a report even if an error message upstream carried one;
+	// each is replaced by "[redacted]" in details and request errors.
+	Redact []string
+}
+
+// redact removes every Options.Redact secret from s.
+func (o Options) redact(s string) string {
+	for _, secret := range o.Redact {
+		if secret != "" && strings.Contains(s, secret) {
+			s = strings.ReplaceAll(s, secret, "[redacted]")
+		}
+	}
+	return s
 }
 
 func (o Options) dryRun() bool {
@@ -145,6 +159,7 @@ func (r *Recorder) Reject(rj Reject) error {
 	if r.closed {
 		return errors.New("report: reject after close")
 	}
+	rj.Detail = r.opt.redact(rj.Detail)
 	if err := r.rejW.Write(rj); err != nil {
 		return err
 	}
@@ -267,6 +282,7 @@ func (r *Recorder) sent(ev *mapping.Event) {
 
 // Request records one request for summary.json and the HTML report.
 func (r *Recorder) Request(l upload.RequestLog) {
+	l.Error = r.opt.redact(l.Error)
 	r.s.Requests = append(r.s.Requests, l)
 }
 
