@@ -1,8 +1,6 @@
 package mapping
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"strings"
 	"time"
 )
@@ -18,101 +16,44 @@ type ValueError struct {
 
 func (e *ValueError) Error() string { return e.Key + ": " + e.Code }
 
-// NormalizeEmail returns the trimmed, lower-cased address.
-func NormalizeEmail(s string) (string, error) {
-	s = strings.ToLower(strings.TrimSpace(s))
-	if s == "" {
-		return "", &ValueError{Key: "em", Code: "empty"}
-	}
-	return s, nil
-}
+// The normalizers (NormalizeEmail, NormalizePhone, …) each return the form
+// Meta documents
+// (https://developers.facebook.com/docs/marketing-api/conversions-api/parameters/customer-information-parameters)
+// before hashing, or a *ValueError. Where Meta's SDKs disagree with those
+// docs the docs win (SPEC's normalization table). They are pure and
+// idempotent: N(N(x)) == N(x) (NormalizePhone documents the form it
+// keeps).
 
-// NormalizePhone returns the number as E.164 digits without '+'.
-func NormalizePhone(s, defaultCountry string) (string, error) {
-	var b strings.Builder
-	for _, r := range s {
-		if r >= '0' && r <= '9' {
-			b.WriteRune(r)
-		}
-	}
-	if b.Len() == 0 {
-		return "", &ValueError{Key: "ph", Code: "empty"}
-	}
-	return b.String(), nil
-}
-
-// NormalizeName normalizes a first or last name.
-func NormalizeName(s string) (string, error) { return simpleText("fn", s) }
-
-// NormalizeCity normalizes a city.
-func NormalizeCity(s string) (string, error) { return simpleText("ct", s) }
-
-// NormalizeState normalizes a state or province.
-func NormalizeState(s, country string) (string, error) { return simpleText("st", s) }
-
-// NormalizeZip normalizes a postal code.
-func NormalizeZip(s, country string) (string, error) { return simpleText("zp", s) }
-
-// NormalizeCountry returns the ISO 3166-1 alpha-2 code, lower-case.
-func NormalizeCountry(s string) (string, error) { return simpleText("country", s) }
-
-// NormalizeBirthdate returns the date as YYYYMMDD.
-func NormalizeBirthdate(s, layout string, now time.Time) (string, error) {
-	return simpleText("db", s)
-}
-
-// NormalizeGender returns "f" or "m".
-func NormalizeGender(s string) (string, error) { return simpleText("ge", s) }
-
-// NormalizeExternalID returns the trimmed id, case kept.
-func NormalizeExternalID(s string) (string, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return "", &ValueError{Key: "external_id", Code: "empty"}
-	}
-	return s, nil
-}
-
-// NormalizeCurrency returns the ISO 4217 code, upper-case.
-func NormalizeCurrency(s string) (string, error) {
-	s = strings.ToUpper(strings.TrimSpace(s))
-	if s == "" {
-		return "", &ValueError{Key: "currency", Code: "empty"}
-	}
-	return s, nil
-}
-
-// Hash returns the lower-case hex SHA-256 of normalized.
-func Hash(normalized string) string {
-	sum := sha256.Sum256([]byte(normalized))
-	return hex.EncodeToString(sum[:])
-}
-
-// IsSHA256Hex reports whether s is 64 hex digits.
-func IsSHA256Hex(s string) bool {
-	if len(s) != 64 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-			return false
-		}
-	}
-	return true
-}
-
-// NormalizeOptions carries the context NormalizeUserValue needs.
+// NormalizeOptions is what NormalizeUserValue needs beyond the value.
 type NormalizeOptions struct {
+	// DefaultCountry (config default_country, ISO alpha-2) reads phone
+	// numbers written without a country code.
 	DefaultCountry string
-	Country        string
-	DateLayout     string
-	Now            time.Time
-	NoHash         bool
+	// Country is the row's country as ISO alpha-2 (its normalized
+	// country column), or DefaultCountry when the row has none; it
+	// decides the st and zp rules. "" means not known.
+	Country string
+	// DateLayout is the db field's format: a Go layout, "excel", or ""
+	// / "auto".
+	DateLayout string
+	// Now bounds birth years; the zero value means time.Now().
+	Now time.Time
+	// NoHash sends external_id normalized but not hashed (the field's
+	// "hash: false"). Other keys are always hashed.
+	NoHash bool
 }
 
-// NormalizeUserValue normalizes and hashes one value of a user_data key.
+// NormalizeUserValue returns the value to send for one user_data key:
+// normalized by the key's normalizer and hashed with Hash. A value that
+// already is 64 hex digits (after trimming) is taken for a SHA-256 made
+// upstream and returned lower-cased without normalizing; 32 hex digits
+// are not taken for a hash (SPEC). An external_id with opt.NoHash is
+// returned trimmed, case kept, as is. An unknown key is refused with
+// code "unknown_key".
 func NormalizeUserValue(key, value string, opt NormalizeOptions) (string, error) {
+	if key == "external_id" && opt.NoHash {
+		return NormalizeExternalID(value)
+	}
 	if t := strings.TrimSpace(value); IsSHA256Hex(t) {
 		return strings.ToLower(t), nil
 	}
@@ -125,6 +66,9 @@ func NormalizeUserValue(key, value string, opt NormalizeOptions) (string, error)
 		n, err = NormalizePhone(value, opt.DefaultCountry)
 	case "fn", "ln":
 		n, err = NormalizeName(value)
+		if ve, ok := err.(*ValueError); ok {
+			ve.Key = key
+		}
 	case "ct":
 		n, err = NormalizeCity(value)
 	case "st":
@@ -134,14 +78,15 @@ func NormalizeUserValue(key, value string, opt NormalizeOptions) (string, error)
 	case "country":
 		n, err = NormalizeCountry(value)
 	case "db":
-		n, err = NormalizeBirthdate(value, opt.DateLayout, opt.Now)
+		now := opt.Now
+		if now.IsZero() {
+			now = time.Now()
+		}
+		n, err = NormalizeBirthdate(value, opt.DateLayout, now)
 	case "ge":
 		n, err = NormalizeGender(value)
 	case "external_id":
 		n, err = NormalizeExternalID(value)
-		if err == nil && opt.NoHash {
-			return n, nil
-		}
 	default:
 		return "", &ValueError{Key: key, Code: "unknown_key"}
 	}
@@ -149,12 +94,4 @@ func NormalizeUserValue(key, value string, opt NormalizeOptions) (string, error)
 		return "", err
 	}
 	return Hash(n), nil
-}
-
-func simpleText(key, s string) (string, error) {
-	s = strings.ToLower(strings.TrimSpace(s))
-	if s == "" {
-		return "", &ValueError{Key: key, Code: "empty"}
-	}
-	return s, nil
 }

@@ -1,0 +1,149 @@
+package mapping
+
+import (
+	"strings"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// NormalizePhone returns the phone number s in E.164 form without the
+// leading '+' (country code, then the national significant number), as
+// Meta asks for ph: "digits only, with country code, no leading zeros"
+// (https://developers.facebook.com/docs/marketing-api/conversions-api/parameters/customer-information-parameters).
+//
+// s is read by github.com/nyaruka/phonenumbers with defaultCountry (ISO
+// 3166-1 alpha-2, any case; "" means numbers must carry their own
+// country code), so "+44", "0044" and, from a US default, "011 44" are
+// international prefixes, national trunk prefixes ("0" in "020 …", "(0)"
+// in "+44 (0)20 …") are dropped, extensions ("ext. 12", "x12") are
+// removed, and vanity letters ("1-800-FLOWERS") become digits.
+//
+// A number is accepted when it is possible for its country (its length
+// fits the country's numbering plan), not only when it is valid (assigned
+// to a known range): metadata lags real allocations, and a wrong but
+// possible number costs nothing but a non-match, whereas rejecting a real
+// customer's number loses it. Local-only numbers (a US number without its
+// area code) are refused: their E.164 form cannot be known.
+//
+// Export tools often drop the '+' of international numbers; a digits-only
+// value that is not a possible number for defaultCountry is therefore
+// read once more as international, and kept only if that gives a valid
+// number.
+//
+// Because the result has no '+', NormalizePhone is idempotent in this
+// form: NormalizePhone("+"+out, any) == out, and NormalizePhone(out, c) ==
+// out when out is a number of country c.
+func NormalizePhone(s, defaultCountry string) (string, error) {
+	if out, ok := phoneFastNANP(s, defaultCountry); ok {
+		return out, nil
+	}
+	return phoneSlow(s, defaultCountry)
+}
+
+var errBadPhone = &ValueError{Key: "ph", Code: "bad_phone"}
+
+// phoneSlow is the reference path through the phone-number library.
+func phoneSlow(s, defaultCountry string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", &ValueError{Key: "ph", Code: "empty"}
+	}
+	region := strings.ToUpper(defaultCountry)
+	if out, ok := phoneParse(s, region, false); ok {
+		return out, nil
+	}
+	if d, ok := bareDigits(s); ok && len(d) >= 8 && len(d) <= 15 && d[0] != '0' {
+		if out, ok := phoneParse("+"+d, region, true); ok {
+			return out, nil
+		}
+	}
+	return "", errBadPhone
+}
+
+func phoneParse(s, region string, mustBeValid bool) (string, bool) {
+	var n phonenumbers.PhoneNumber
+	if err := phonenumbers.ParseToNumber(s, region, &n); err != nil {
+		return "", false
+	}
+	if phonenumbers.IsPossibleNumberWithReason(&n) != phonenumbers.IS_POSSIBLE {
+		return "", false
+	}
+	if mustBeValid && !phonenumbers.IsValidNumber(&n) {
+		return "", false
+	}
+	out := phonenumbers.Format(&n, phonenumbers.E164)
+	return strings.TrimPrefix(out, "+"), len(out) > 1
+}
+
+// bareDigits returns the digits of s when s holds nothing but digits and
+// the separators people type between them.
+func bareDigits(s string) (string, bool) {
+	var buf [32]byte
+	d := buf[:0]
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case '0' <= c && c <= '9':
+			if len(d) == len(buf) {
+				return "", false
+			}
+			d = append(d, c)
+		case isPhoneSeparator(c):
+		default:
+			return "", false
+		}
+	}
+	return string(d), len(d) > 0
+}
+
+func isPhoneSeparator(c byte) bool {
+	switch c {
+	case ' ', '\t', '-', '.', '(', ')', '/':
+		return true
+	}
+	return false
+}
+
+// phoneFastNANP handles, without the library's regular expressions (about
+// 12 µs a number), the shape most rows of a North American export have: a
+// ten-digit number with a proper area code and exchange (first digits
+// 2-9), preceded by nothing, "1" or "+1", with the usual separators. For
+// those the library's answer is known: country code 1 and the ten digits,
+// always possible. Anything else (other countries, extensions, letters,
+// 011 prefixes, odd area codes) goes the slow path;
+// TestPhoneFastPathMatchesLibrary checks that the two agree.
+func phoneFastNANP(s, defaultCountry string) (string, bool) {
+	var buf [12]byte
+	buf[0] = '1'
+	d := buf[1:1]
+	plus := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case '0' <= c && c <= '9':
+			if len(d) == 11 {
+				return "", false
+			}
+			d = append(d, c)
+		case c == '+' && len(d) == 0 && !plus:
+			plus = true
+		case c == ' ' || c == '-' || c == '.' || c == '(' || c == ')':
+		default:
+			return "", false
+		}
+	}
+	switch {
+	case len(d) == 11 && d[0] == '1' && d[1] >= '2' && d[4] >= '2':
+		// "+1 650 …" needs no default country; "1 650 …" does.
+		if plus || isNANPRegion(defaultCountry) {
+			return string(d), true
+		}
+	case len(d) == 10 && !plus && d[0] >= '2' && d[3] >= '2' && isNANPRegion(defaultCountry):
+		return string(buf[:11]), true
+	}
+	return "", false
+}
+
+func isNANPRegion(c string) bool {
+	return len(c) == 2 && (c[0]|0x20 == 'u' && c[1]|0x20 == 's' || c[0]|0x20 == 'c' && c[1]|0x20 == 'a')
+}
