@@ -78,12 +78,13 @@ func (r *csvReader) readRecord() (record, error) {
 		if discard {
 			return
 		}
-		r.rec = append(r.rec, b...)
-		switch {
-		case len(r.rec)-fieldStart > r.opt.MaxCellBytes:
+		switch n := len(r.rec) + len(b); {
+		case n-fieldStart > r.opt.MaxCellBytes:
 			fail(len(r.ends)+1, fmt.Errorf("%w: cell longer than %d bytes", ErrTooLarge, r.opt.MaxCellBytes))
-		case len(r.rec) > r.opt.MaxRecordBytes:
+		case n > r.opt.MaxRecordBytes:
 			fail(len(r.ends)+1, fmt.Errorf("%w: row longer than %d bytes", ErrTooLarge, r.opt.MaxRecordBytes))
+		default:
+			r.rec = append(r.rec, b...)
 		}
 	}
 	endField := func() {

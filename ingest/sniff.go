@@ -89,9 +89,9 @@ func dropPartialRune(b []byte) []byte {
 
 // checkText rejects input that is not text before it is parsed as rows:
 // a zip (often an .xlsx renamed .csv), or a sample where more than 1 byte
-// in 32 is a control character that no text export contains. A few stray
-// NULs in an otherwise textual file are left to the row check, so they
-// reject their rows, not the file.
+// in 32 (and at least 4) is a control character that no text export
+// contains. A few stray NULs in an otherwise textual file are left to the
+// row check, so they reject their rows, not the file.
 func checkText(sample []byte) error {
 	if bytes.HasPrefix(sample, []byte("PK\x03\x04")) {
 		return fmt.Errorf("%w: does not look like a text file (it is a zip archive; an .xlsx file with the wrong extension?)", ErrUnsupported)
@@ -110,7 +110,7 @@ func checkText(sample []byte) error {
 			}
 		}
 	}
-	if ctl == 0 || ctl*32 < len(sample) {
+	if ctl < 4 || ctl*32 < len(sample) {
 		return nil
 	}
 	if n := len(sample) / 2; n > 0 && (nulOdd > n*9/10 || nulEven > n*9/10) {
