@@ -92,8 +92,9 @@ var countryIndex = sync.OnceValue(func() map[string]string {
 			code := string([]rune{a, b})
 			r, err := language.ParseRegion(code)
 			// UK and other exceptionally reserved codes parse but are
-			// not ISO 3166-1 country codes: their ISO3 is ZZZ.
-			if err != nil || r.String() != code || !r.IsCountry() || r.IsPrivateUse() || r.ISO3() == "ZZZ" {
+			// not ISO 3166-1 country codes (their ISO3 is ZZZ); withdrawn
+			// codes (DD, YU) canonicalize to a successor.
+			if err != nil || r.String() != code || !r.IsCountry() || r.IsPrivateUse() || r.ISO3() == "ZZZ" || r.Canonicalize() != r {
 				continue
 			}
 			regions = append(regions, r)

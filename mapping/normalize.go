@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"errors"
 	"strings"
 	"time"
 )
@@ -66,8 +67,8 @@ func NormalizeUserValue(key, value string, opt NormalizeOptions) (string, error)
 		n, err = NormalizePhone(value, opt.DefaultCountry)
 	case "fn", "ln":
 		n, err = NormalizeName(value)
-		if ve, ok := err.(*ValueError); ok {
-			ve.Key = key
+		if ve, ok := errors.AsType[*ValueError](err); ok {
+			ve.Key = key // NormalizeName says "fn"; this may be ln
 		}
 	case "ct":
 		n, err = NormalizeCity(value)
