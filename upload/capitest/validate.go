@@ -1,0 +1,547 @@
+package capitest
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/text/currency"
+)
+
+// MaxEvents is the most events one request may carry: "You can send up to
+// 1,000 events in data"
+// (https://developers.facebook.com/docs/marketing-api/conversions-api/using-the-api).
+const MaxEvents = 1000
+
+// DefaultMaxAge is how old an event_time may be: "If any event_time in data
+// is greater than 7 days in the past, we return an error for the entire
+// request and process no events" (same page).
+const DefaultMaxAge = 7 * 24 * time.Hour
+
+// actionSources are the documented action_source values
+// (https://developers.facebook.com/docs/marketing-api/conversions-api/parameters/server-event).
+var actionSources = map[string]bool{
+	"email": true, "website": true, "app": true, "phone_call": true, "chat": true,
+	"physical_store": true, "system_generated": true, "business_messaging": true, "other": true,
+}
+
+// hashedKeys must be SHA-256 hex: "Hashing required"
+// (https://developers.facebook.com/docs/marketing-api/conversions-api/parameters/customer-information-parameters).
+var hashedKeys = map[string]bool{
+	"em": true, "ph": true, "fn": true, "ln": true, "db": true, "ge": true,
+	"ct": true, "st": true, "zp": true, "country": true,
+}
+
+// weakSets are Meta's matching floor: an event whose customer information
+// is only one of these combinations "(or a subset thereof)" is invalid
+// (https://developers.facebook.com/docs/marketing-api/conversions-api/best-practices).
+var weakSets = []map[string]bool{
+	{"ct": true, "country": true, "st": true, "zp": true, "ge": true, "client_user_agent": true},
+	{"db": true, "client_user_agent": true},
+	{"fn": true, "ge": true},
+	{"ln": true, "ge": true},
+}
+
+// wireEvent holds the fields the double checks, each still raw so that a
+// wrong JSON type is an error rather than a silent zero.
+type wireEvent struct {
+	EventName      json.RawMessage            `json:"event_name"`
+	EventTime      json.RawMessage            `json:"event_time"`
+	ActionSource   json.RawMessage            `json:"action_source"`
+	EventID        json.RawMessage            `json:"event_id"`
+	EventSourceURL json.RawMessage            `json:"event_source_url"`
+	UserData       map[string]json.RawMessage `json:"user_data"`
+	CustomData     json.RawMessage            `json:"custom_data"`
+	DPO            json.RawMessage            `json:"data_processing_options"`
+	DPOCountry     json.RawMessage            `json:"data_processing_options_country"`
+	DPOState       json.RawMessage            `json:"data_processing_options_state"`
+}
+
+type wireCustom struct {
+	Value            json.RawMessage `json:"value"`
+	Currency         json.RawMessage `json:"currency"`
+	Contents         []wireContent   `json:"contents"`
+	ContentType      json.RawMessage `json:"content_type"`
+	ContentIDs       json.RawMessage `json:"content_ids"`
+	DeliveryCategory json.RawMessage `json:"delivery_category"`
+	NumItems         json.RawMessage `json:"num_items"`
+	OrderID          json.RawMessage `json:"order_id"`
+	ItemNumber       json.RawMessage `json:"item_number"`
+}
+
+type wireContent struct {
+	ID               json.RawMessage `json:"id"`
+	Quantity         json.RawMessage `json:"quantity"`
+	ItemPrice        json.RawMessage `json:"item_price"`
+	DeliveryCategory json.RawMessage `json:"delivery_category"`
+}
+
+// event is what the double remembers of an accepted event.
+type event struct {
+	name, id string
+	raw      json.RawMessage
+}
+
+// rules are the knobs of validation.
+type rules struct {
+	now              func() time.Time
+	maxAge           time.Duration
+	physicalStoreAge time.Duration // 0: same as maxAge
+	maxFuture        time.Duration // 0: not checked
+	lenientHashes    bool
+}
+
+func invalid(title, msg string) *GraphError { return ErrInvalid(0, title, msg) }
+
+// decodeData turns the data parameter into one raw message per event. data
+// may be a JSON array, a JSON string holding one, and each element an
+// object or a JSON string holding one (Meta's Python and Ruby SDKs send
+// that shape).
+func decodeData(data []byte) ([]json.RawMessage, *GraphError) {
+	data = bytes.TrimSpace(data)
+	if len(data) == 0 || string(data) == "null" {
+		return nil, invalid("Missing Parameter", "The parameter data is required.")
+	}
+	if data[0] == '"' {
+		var s string
+		if err := json.Unmarshal(data, &s); err != nil {
+			return nil, invalid("Invalid Parameter", "Param data must be an array.")
+		}
+		data = bytes.TrimSpace([]byte(s))
+	}
+	var elems []json.RawMessage
+	if len(data) == 0 || data[0] != '[' || json.Unmarshal(data, &elems) != nil {
+		return nil, invalid("Invalid Parameter", "Param data must be an array.")
+	}
+	if len(elems) == 0 {
+		return nil, invalid("Missing Parameter", "The parameter data is required and must not be empty.")
+	}
+	if len(elems) > MaxEvents {
+		return elems, invalid("Too Many Events", "Param data must be an array of maximum 1000 elements.")
+	}
+	return elems, nil
+}
+
+// checkEvent validates one event as Meta documents the server event
+// parameters. Messages name the field, never its value and never the
+// event's index: Meta is not known to say which event was at fault.
+func (r *rules) checkEvent(raw json.RawMessage, now time.Time) (event, *GraphError) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) > 0 && raw[0] == '"' {
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return event{}, invalid("Invalid Event", "Each element of data must be a server event object.")
+		}
+		raw = json.RawMessage(s)
+	}
+	var e wireEvent
+	if len(raw) == 0 || raw[0] != '{' || json.Unmarshal(raw, &e) != nil {
+		return event{}, invalid("Invalid Event", "Each element of data must be a server event object.")
+	}
+	ev := event{raw: raw}
+	name, ok := str(e.EventName)
+	if !ok || name == "" {
+		return ev, invalid("Missing Event Name", "The parameter event_name is required and must be a non-empty string.")
+	}
+	ev.name = name
+	if e.EventID != nil {
+		id, ok := str(e.EventID)
+		if !ok {
+			return ev, invalid("Invalid Event ID", "The parameter event_id must be a string.")
+		}
+		ev.id = id
+	}
+	if ge := r.checkTime(e.EventTime, e.ActionSource, now); ge != nil {
+		return ev, ge
+	}
+	src, ok := str(e.ActionSource)
+	if !ok || !actionSources[src] {
+		return ev, invalid("Invalid Action Source", "The parameter action_source is required and must be one of email, website, app, phone_call, chat, physical_store, system_generated, business_messaging, other.")
+	}
+	if e.UserData == nil {
+		return ev, invalid("Missing User Data", "The parameter user_data is required and must be an object.")
+	}
+	if ge := r.checkUserData(e.UserData); ge != nil {
+		return ev, ge
+	}
+	if src == "website" {
+		if u, ok := str(e.EventSourceURL); !ok || u == "" {
+			return ev, invalid("Missing Event Source URL", "Website events require the parameter event_source_url.")
+		}
+		if ua, ok := str(e.UserData["client_user_agent"]); !ok || ua == "" {
+			return ev, invalid("Missing User Agent", "Website events require user_data.client_user_agent.")
+		}
+	}
+	if ge := checkCustomData(name, e.CustomData); ge != nil {
+		return ev, ge
+	}
+	if ge := checkLDU(e); ge != nil {
+		return ev, ge
+	}
+	return ev, nil
+}
+
+func (r *rules) checkTime(rawTime, rawSource json.RawMessage, now time.Time) *GraphError {
+	t, ok := integer(rawTime)
+	if !ok || t <= 0 {
+		return invalid("Invalid Event Time", "The parameter event_time is required and must be an integer Unix timestamp in seconds.")
+	}
+	if t >= 1e12 { // 13 digits: milliseconds, a common client bug
+		return invalid("Invalid Event Time", "The parameter event_time must be a Unix timestamp in seconds, not milliseconds.")
+	}
+	maxAge := r.maxAge
+	if src, _ := str(rawSource); src == "physical_store" && r.physicalStoreAge > 0 {
+		maxAge = r.physicalStoreAge
+	}
+	if now.Unix()-t > int64(maxAge/time.Second) {
+		return ErrInvalid(SubcodeTimestampTooOld, "Event Timestamp Too Old",
+			"The timestamp for this event is too far in the past. Events need to be sent from your server within 7 days of when they occurred. Enter a timestamp that has occurred within the last 7 days.")
+	}
+	if r.maxFuture > 0 && t-now.Unix() > int64(r.maxFuture/time.Second) {
+		return invalid("Event Timestamp In Future", "The timestamp for this event is in the future.")
+	}
+	return nil
+}
+
+func (r *rules) checkUserData(ud map[string]json.RawMessage) *GraphError {
+	present := make([]string, 0, len(ud))
+	for k, v := range ud {
+		switch {
+		case hashedKeys[k]:
+			n, ok := r.hashedValues(v)
+			if !ok {
+				return invalid("Invalid Customer Information", "user_data."+k+" must be a SHA-256 hash (64 lower-case hexadecimal characters) or an array of them.")
+			}
+			if n == 0 {
+				continue
+			}
+		case k == "external_id":
+			n, ok := strings1(v)
+			if !ok {
+				return invalid("Invalid Customer Information", "user_data.external_id must be a string or an array of strings.")
+			}
+			if n == 0 {
+				continue
+			}
+		case k == "client_ip_address":
+			s, ok := str(v)
+			if !ok || !validIP(s) {
+				return invalid("Invalid Customer Information", "user_data.client_ip_address must be an IPv4 or IPv6 address.")
+			}
+		case k == "fbc" || k == "fbp":
+			s, ok := str(v)
+			if !ok || !validFBCookie(s) {
+				return invalid("Invalid Customer Information", "user_data."+k+" must have the form fb.<subdomain index>.<creation time>.<value>.")
+			}
+		case k == "fb_login_id" || k == "lead_id":
+			if _, ok := integer(v); !ok {
+				if s, isStr := str(v); !isStr || !allDigits(s) {
+					return invalid("Invalid Customer Information", "user_data."+k+" must be numeric.")
+				}
+			}
+		default:
+			// client_user_agent, subscription_id, madid, anon_id, page ids…:
+			// plain strings.
+			if s, ok := str(v); !ok {
+				return invalid("Invalid Customer Information", "user_data."+k+" must be a string.")
+			} else if s == "" {
+				continue
+			}
+		}
+		present = append(present, k)
+	}
+	if len(present) == 0 {
+		return ErrInvalid(SubcodeInsufficientCustomerInfo, "Insufficient Customer Information",
+			"The user_data parameter must contain at least one customer information parameter.")
+	}
+	for _, weak := range weakSets {
+		subset := true
+		for _, k := range present {
+			if !weak[k] {
+				subset = false
+				break
+			}
+		}
+		if subset {
+			return ErrInvalid(SubcodeInsufficientCustomerInfo, "Insufficient Customer Information",
+				"The customer information parameters sent are too broad to match people. Add more parameters, such as em, ph or external_id.")
+		}
+	}
+	return nil
+}
+
+// hashedValues checks a string or array of strings of SHA-256 hex and
+// reports how many non-empty values it holds.
+func (r *rules) hashedValues(v json.RawMessage) (int, bool) {
+	v = bytes.TrimSpace(v)
+	if len(v) > 0 && v[0] == '[' {
+		var ss []string
+		if json.Unmarshal(v, &ss) != nil {
+			return 0, false
+		}
+		for _, s := range ss {
+			if !r.validHash(s) {
+				return 0, false
+			}
+		}
+		return len(ss), true
+	}
+	s, ok := str(v)
+	if !ok || !r.validHash(s) {
+		return 0, false
+	}
+	return 1, true
+}
+
+// validHash accepts ^[a-f0-9]{64}(\.[A-Za-z0-9_-]+)?$: SHA-256 hex,
+// optionally with the appendix Meta's parameter builder adds
+// (https://developers.facebook.com/docs/marketing-api/conversions-api/parameter-builder-library).
+// With lenient hashes it also takes upper-case hex and 32-hex (MD5), whose
+// acceptance by Meta is unconfirmed.
+func (r *rules) validHash(s string) bool {
+	if i := strings.IndexByte(s, '.'); i >= 0 {
+		if !validAppendix(s[i+1:]) {
+			return false
+		}
+		s = s[:i]
+	}
+	if len(s) != 64 && !(r.lenientHashes && len(s) == 32) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9', c >= 'a' && c <= 'f':
+		case r.lenientHashes && c >= 'A' && c <= 'F':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func validAppendix(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+func validIP(s string) bool {
+	if _, err := netip.ParseAddr(s); err == nil {
+		return true
+	}
+	// An address may carry a parameter-builder appendix after a last dot.
+	if i := strings.LastIndexByte(s, '.'); i > 0 && validAppendix(s[i+1:]) {
+		_, err := netip.ParseAddr(s[:i])
+		return err == nil
+	}
+	return false
+}
+
+// validFBCookie checks fb.<digits>.<digits>.<non-empty>.
+func validFBCookie(s string) bool {
+	parts := strings.SplitN(s, ".", 4)
+	return len(parts) == 4 && parts[0] == "fb" && allDigits(parts[1]) && allDigits(parts[2]) && parts[3] != ""
+}
+
+// checkCustomData applies the standard parameters' types
+// (https://developers.facebook.com/docs/marketing-api/conversions-api/parameters/custom-data)
+// and "Purchase requires currency and value"
+// (https://developers.facebook.com/docs/meta-pixel/reference). Unknown keys
+// are custom properties and pass.
+func checkCustomData(name string, raw json.RawMessage) *GraphError {
+	var c wireCustom
+	if len(raw) > 0 && string(raw) != "null" {
+		if raw[0] != '{' || json.Unmarshal(raw, &c) != nil {
+			return invalid("Invalid Custom Data", "The parameter custom_data must be an object with standard parameters of the documented types.")
+		}
+	}
+	if c.Value != nil {
+		if _, ok := number(c.Value); !ok {
+			return invalid("Invalid Custom Data", "custom_data.value must be a number.")
+		}
+	}
+	if c.Currency != nil {
+		s, ok := str(c.Currency)
+		if !ok || len(s) != 3 {
+			return invalid("Invalid Currency Code", "custom_data.currency must be a three-letter ISO 4217 code.")
+		}
+		if _, err := currency.ParseISO(s); err != nil {
+			return invalid("Invalid Currency Code", "custom_data.currency must be a three-letter ISO 4217 code.")
+		}
+	}
+	if name == "Purchase" && (c.Value == nil || c.Currency == nil) {
+		return invalid("Missing Value or Currency", "Purchase events require custom_data.value and custom_data.currency.")
+	}
+	for _, it := range c.Contents {
+		if id, ok := str(it.ID); !ok || id == "" {
+			return invalid("Invalid Contents", "Each custom_data.contents item requires an id.")
+		}
+		if _, ok := integer(it.Quantity); !ok {
+			return invalid("Invalid Contents", "Each custom_data.contents item requires an integer quantity.")
+		}
+		if it.ItemPrice != nil {
+			if _, ok := number(it.ItemPrice); !ok {
+				return invalid("Invalid Contents", "custom_data.contents item_price must be a number.")
+			}
+		}
+		if ge := checkDelivery(it.DeliveryCategory); ge != nil {
+			return ge
+		}
+	}
+	if c.ContentType != nil {
+		if s, _ := str(c.ContentType); s != "product" && s != "product_group" {
+			return invalid("Invalid Custom Data", "custom_data.content_type must be product or product_group.")
+		}
+	}
+	if c.ContentIDs != nil {
+		var ids []string
+		if json.Unmarshal(c.ContentIDs, &ids) != nil {
+			return invalid("Invalid Custom Data", "custom_data.content_ids must be an array of strings.")
+		}
+	}
+	if ge := checkDelivery(c.DeliveryCategory); ge != nil {
+		return ge
+	}
+	if c.NumItems != nil {
+		if _, ok := integer(c.NumItems); !ok {
+			return invalid("Invalid Custom Data", "custom_data.num_items must be an integer.")
+		}
+	}
+	for _, f := range []struct {
+		name string
+		raw  json.RawMessage
+	}{{"order_id", c.OrderID}, {"item_number", c.ItemNumber}} {
+		if f.raw != nil {
+			if _, ok := str(f.raw); !ok {
+				return invalid("Invalid Custom Data", "custom_data."+f.name+" must be a string.")
+			}
+		}
+	}
+	return nil
+}
+
+func checkDelivery(raw json.RawMessage) *GraphError {
+	if raw == nil {
+		return nil
+	}
+	switch s, _ := str(raw); s {
+	case "in_store", "curbside", "home_delivery":
+		return nil
+	}
+	return invalid("Invalid Custom Data", "delivery_category must be in_store, curbside or home_delivery.")
+}
+
+// checkLDU applies the Limited Data Use rules: with "LDU" in
+// data_processing_options, the country (0 or 1) and state (0 or 1000) are
+// required
+// (https://developers.facebook.com/docs/marketing-api/conversions-api/parameters/server-event).
+func checkLDU(e wireEvent) *GraphError {
+	if e.DPO == nil || string(e.DPO) == "null" {
+		return nil
+	}
+	var opts []string
+	if json.Unmarshal(e.DPO, &opts) != nil {
+		return invalid("Invalid Data Processing Options", "data_processing_options must be an array of strings.")
+	}
+	ldu := false
+	for _, o := range opts {
+		if o != "LDU" {
+			return invalid("Invalid Data Processing Options", "data_processing_options may only contain LDU.")
+		}
+		ldu = true
+	}
+	if !ldu {
+		return nil
+	}
+	if c, ok := integer(e.DPOCountry); !ok || (c != 0 && c != 1) {
+		return ErrInvalid(0, "Limited Data Use Selection Required", "With LDU, data_processing_options_country must be 0 or 1.")
+	}
+	if s, ok := integer(e.DPOState); !ok || (s != 0 && s != 1000) {
+		return ErrInvalid(0, "Limited Data Use Selection Required", "With LDU, data_processing_options_state must be 0 or 1000.")
+	}
+	return nil
+}
+
+// str decodes a JSON string; ok is false for any other JSON type.
+func str(v json.RawMessage) (string, bool) {
+	if len(v) < 2 || v[0] != '"' {
+		return "", false
+	}
+	// Fast path: no escapes.
+	if bytes.IndexByte(v[1:len(v)-1], '\\') < 0 && v[len(v)-1] == '"' {
+		return string(v[1 : len(v)-1]), true
+	}
+	var s string
+	if json.Unmarshal(v, &s) != nil {
+		return "", false
+	}
+	return s, true
+}
+
+// strings1 checks a string or an array of strings and counts the non-empty
+// values.
+func strings1(v json.RawMessage) (int, bool) {
+	if len(v) > 0 && v[0] == '[' {
+		var ss []string
+		if json.Unmarshal(v, &ss) != nil {
+			return 0, false
+		}
+		n := 0
+		for _, s := range ss {
+			if s != "" {
+				n++
+			}
+		}
+		return n, true
+	}
+	s, ok := str(v)
+	if !ok {
+		return 0, false
+	}
+	if s == "" {
+		return 0, true
+	}
+	return 1, true
+}
+
+// integer decodes a JSON integer (no fraction, no exponent).
+func integer(v json.RawMessage) (int64, bool) {
+	s := string(v)
+	if s == "" || !allDigits(strings.TrimPrefix(s, "-")) {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	return n, err == nil
+}
+
+// number decodes any JSON number.
+func number(v json.RawMessage) (float64, bool) {
+	if len(v) == 0 || !(v[0] == '-' || v[0] >= '0' && v[0] <= '9') {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(string(v), 64)
+	return f, err == nil
+}
+
+func allDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
