@@ -129,7 +129,7 @@ func TestSamples(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got := outcome(t, tt.config, filepath.Join(dir, tt.input))
 			golden(t, tt.name+".counts.golden", got)
-			if !strings.Contains(got, "\nevents ") {
+			if !strings.Contains("\n"+got, "\nevents ") {
 				t.Errorf("no events built from %s:\n%s", tt.input, got)
 			}
 		})
