@@ -1,0 +1,622 @@
+package upload
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"capi-upload/mapping"
+)
+
+// failFirst answers the first n requests with fail and lets the rest
+// through.
+func failFirst(n int, fail func(w http.ResponseWriter)) func(int, http.ResponseWriter, *http.Request, []string) bool {
+	return func(i int, w http.ResponseWriter, _ *http.Request, _ []string) bool {
+		if i <= n {
+			fail(w)
+			return true
+		}
+		return false
+	}
+}
+
+func always(fail func(w http.ResponseWriter)) func(int, http.ResponseWriter, *http.Request, []string) bool {
+	return failFirst(1<<30, fail)
+}
+
+func graph(status, code, subcode int, transient bool, msg string) func(w http.ResponseWriter) {
+	return func(w http.ResponseWriter) { graphErr(w, status, code, subcode, transient, msg) }
+}
+
+func TestRunErrorClasses(t *testing.T) {
+	t.Parallel()
+	html503 := func(w http.ResponseWriter) {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(503)
+		fmt.Fprint(w, "<html>Service Unavailable</html>")
+	}
+	reset := func(w http.ResponseWriter) {
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err == nil {
+			conn.Close()
+		}
+	}
+	slow := func(w http.ResponseWriter) {
+		time.Sleep(300 * time.Millisecond) // longer than the request timeout below
+		graphErr(w, 500, 2, 0, true, "too late")
+	}
+	throttle := func(code int) func(w http.ResponseWriter) {
+		return func(w http.ResponseWriter) {
+			w.Header().Set("Retry-After", "2")
+			graphErr(w, 400, code, 2446079, false, "User request limit reached")
+		}
+	}
+	tests := []struct {
+		name          string
+		script        func(int, http.ResponseWriter, *http.Request, []string) bool
+		poison        []string
+		maxAttempts   int
+		wantStatus    map[Status]int
+		wantRequests  int
+		wantAuthCode  int    // 0: Run returns nil
+		wantDetail    string // in the detail of every non-sent event
+		wantAuthMsg   string
+		wantThrottled bool
+	}{
+		{name: "success", wantStatus: map[Status]int{StatusSent: 10}, wantRequests: 1},
+		{name: "invalid event is isolated", poison: []string{"e00003"},
+			wantStatus: map[Status]int{StatusSent: 9, StatusRejected: 1}, wantRequests: 9,
+			wantDetail: "Bad event: fix it (code 100, subcode 2804050) fbtrace_id TRACE100"},
+		{name: "token 190", script: always(graph(400, 190, 463, false, "Session has expired")),
+			wantStatus: map[Status]int{StatusFailed: 10}, wantRequests: 1, wantAuthCode: 190,
+			wantAuthMsg: "Events Manager", wantDetail: detailStopped},
+		{name: "session 102", script: always(graph(400, 102, 0, false, "session")),
+			wantStatus: map[Status]int{StatusFailed: 10}, wantRequests: 1, wantAuthCode: 102, wantAuthMsg: "generate a new one"},
+		{name: "no token 104", script: always(graph(400, 104, 0, false, "An access token is required")),
+			wantStatus: map[Status]int{StatusFailed: 10}, wantRequests: 1, wantAuthCode: 104, wantAuthMsg: "CAPI_ACCESS_TOKEN"},
+		{name: "permission 10", script: always(graph(403, 10, 0, false, "Permission denied")),
+			wantStatus: map[Status]int{StatusFailed: 10}, wantRequests: 1, wantAuthCode: 10, wantAuthMsg: "ads_management"},
+		{name: "permission 200", script: always(graph(403, 200, 0, false, "Permissions error")),
+			wantStatus: map[Status]int{StatusFailed: 10}, wantRequests: 1, wantAuthCode: 200, wantAuthMsg: "permission denied"},
+		{name: "appsecret_proof refused", script: always(graph(400, 100, 0, false, "Invalid appsecret_proof provided in the API argument")),
+			wantStatus: map[Status]int{StatusFailed: 10}, wantRequests: 1, wantAuthCode: 100, wantAuthMsg: "CAPI_APP_SECRET"},
+		{name: "unknown pixel 100/33", script: always(graph(400, 100, 33, false, "Unsupported post request")),
+			wantStatus: map[Status]int{StatusFailed: 10}, wantRequests: 1, wantAuthCode: 100, wantAuthMsg: "pixel_id"},
+		{name: "code 1 retried", script: failFirst(2, graph(500, 1, 0, false, "An unknown error occurred")),
+			wantStatus: map[Status]int{StatusSent: 10}, wantRequests: 3},
+		{name: "code 2 retried", script: failFirst(1, graph(503, 2, 0, true, "Service temporarily unavailable")),
+			wantStatus: map[Status]int{StatusSent: 10}, wantRequests: 2},
+		{name: "code 341 retried", script: failFirst(1, graph(400, 341, 0, false, "Application limit reached")),
+			wantStatus: map[Status]int{StatusSent: 10}, wantRequests: 2},
+		{name: "code 368 retried", script: failFirst(1, graph(400, 368, 0, false, "Temporarily blocked")),
+			wantStatus: map[Status]int{StatusSent: 10}, wantRequests: 2},
+		{name: "is_transient retried", script: failFirst(1, graph(400, 9999, 0, true, "transient")),
+			wantStatus: map[Status]int{StatusSent: 10}, wantRequests: 2},
+		{name: "HTML 503 retried", script: failFirst(2, html503),
+			wantStatus: map[Status]int{StatusSent: 10}, wantRequests: 3},
+		{name: "timeout retried", script: failFirst(1, slow),
+			wantStatus: map[Status]int{StatusSent: 10}, wantRequests: 2},
+		{name: "connection reset retried", script: failFirst(1, reset),
+			wantStatus: map[Status]int{StatusSent: 10}, wantRequests: 2},
+		{name: "throttle 17 honours Retry-After", script: failFirst(1, throttle(17)),
+			wantStatus: map[Status]int{StatusSent: 10}, wantRequests: 2, wantThrottled: true},
+		{name: "throttle 4", script: failFirst(1, throttle(4)),
+			wantStatus: map[Status]int{StatusSent: 10}, wantRequests: 2, wantThrottled: true},
+		{name: "throttle 613", script: failFirst(1, throttle(613)),
+			wantStatus: map[Status]int{StatusSent: 10}, wantRequests: 2, wantThrottled: true},
+		{name: "throttle 80004", script: failFirst(1, throttle(80004)),
+			wantStatus: map[Status]int{StatusSent: 10}, wantRequests: 2, wantThrottled: true},
+		{name: "attempts exhausted", script: always(graph(500, 2, 0, true, "down")), maxAttempts: 3,
+			wantStatus: map[Status]int{StatusFailed: 10}, wantRequests: 3,
+			wantDetail: "giving up after 3 attempt(s): graph error: HTTP 500, code 2: down (fbtrace_id TRACE2)"},
+		{name: "unknown client error fails at once", script: always(graph(400, 3, 0, false, "Unknown method")),
+			wantStatus: map[Status]int{StatusFailed: 10}, wantRequests: 1,
+			wantDetail: "graph error: HTTP 400, code 3: Unknown method (fbtrace_id TRACE3)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEdge(t)
+			e.script = tt.script
+			for _, id := range tt.poison {
+				e.poison[id] = true
+			}
+			c := e.client(t, func(o *ClientOptions) { o.RequestTimeout = 100 * time.Millisecond })
+			var col collector
+			var throttled atomic.Bool
+			var retryAfter atomic.Int64
+			opt := col.options(Options{BatchSize: 10, Concurrency: 2, MaxAttempts: tt.maxAttempts})
+			opt.Backoff = func(_ int, th bool, ra time.Duration) time.Duration {
+				if th && ra > 0 {
+					throttled.Store(true)
+					retryAfter.Store(int64(ra))
+				}
+				return time.Millisecond
+			}
+			evs := makeEvents(10)
+			led := newMemLedger()
+			err := Run(t.Context(), c, led, feed(t.Context(), evs), opt)
+			if tt.wantAuthCode != 0 {
+				ae, ok := errors.AsType[*AuthError](err)
+				if !ok {
+					t.Fatalf("Run = %v, want *AuthError", err)
+				}
+				if ae.Code != tt.wantAuthCode || !strings.Contains(ae.Error(), tt.wantAuthMsg) {
+					t.Errorf("AuthError = %d %q, want code %d and %q", ae.Code, ae.Error(), tt.wantAuthCode, tt.wantAuthMsg)
+				}
+			} else if err != nil {
+				t.Fatalf("Run = %v, want nil", err)
+			}
+			col.checkOneOutcome(t, evs)
+			if diff := cmp.Diff(tt.wantStatus, col.statuses); diff != "" {
+				t.Errorf("statuses (-want +got):\n%s", diff)
+			}
+			if got := e.requests(); got != tt.wantRequests {
+				t.Errorf("requests = %d, want %d", got, tt.wantRequests)
+			}
+			if got := len(col.requests); got != tt.wantRequests {
+				t.Errorf("OnRequest calls = %d, want %d", got, tt.wantRequests)
+			}
+			if led.len() != col.statuses[StatusSent] {
+				t.Errorf("ledger holds %d, want %d (sent)", led.len(), col.statuses[StatusSent])
+			}
+			for id, outs := range col.outcomes {
+				o := outs[0]
+				if o.Status == StatusSent {
+					if o.Reason != "" || o.Detail != "" {
+						t.Errorf("%s: sent with reason %q detail %q", id, o.Reason, o.Detail)
+					}
+					continue
+				}
+				if tt.wantDetail != "" && o.Detail != tt.wantDetail {
+					t.Errorf("%s: detail = %q, want %q", id, o.Detail, tt.wantDetail)
+				}
+				want := map[Status]mapping.Reason{StatusFailed: mapping.ReasonUploadFailed, StatusRejected: mapping.ReasonAPIRejected}[o.Status]
+				if o.Reason != want {
+					t.Errorf("%s: reason = %q, want %q", id, o.Reason, want)
+				}
+			}
+			if throttled.Load() != tt.wantThrottled {
+				t.Errorf("throttled backoff with Retry-After = %v, want %v", throttled.Load(), tt.wantThrottled)
+			}
+			if tt.wantThrottled && time.Duration(retryAfter.Load()) != 2*time.Second {
+				t.Errorf("Retry-After seen = %v, want 2s", time.Duration(retryAfter.Load()))
+			}
+		})
+	}
+}
+
+func TestRunOneBadInThousand(t *testing.T) {
+	t.Parallel()
+	for _, bad := range []int{0, 499, 500, 999} {
+		t.Run(fmt.Sprint(bad), func(t *testing.T) {
+			t.Parallel()
+			e := newEdge(t)
+			evs := makeEvents(1000)
+			e.poison[evs[bad].EventID] = true
+			var col collector
+			err := Run(t.Context(), e.client(t, nil), newMemLedger(), feed(t.Context(), evs), col.options(Options{}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			col.checkOneOutcome(t, evs)
+			if diff := cmp.Diff(map[Status]int{StatusSent: 999, StatusRejected: 1}, col.statuses); diff != "" {
+				t.Errorf("statuses (-want +got):\n%s", diff)
+			}
+			if got := col.outcomes[evs[bad].EventID][0].Status; got != StatusRejected {
+				t.Errorf("bad event status = %s", got)
+			}
+			// 1 request, then two per level of a 10-level bisection.
+			if extra := e.requests() - 1; extra > 20 {
+				t.Errorf("extra requests = %d, want <= 20", extra)
+			}
+			acc := e.acceptedIDs()
+			if len(acc) != 999 {
+				t.Errorf("server accepted %d events, want 999", len(acc))
+			}
+			for id, n := range acc {
+				if n != 1 {
+					t.Errorf("server accepted %s %d times", id, n)
+				}
+			}
+		})
+	}
+}
+
+func TestRunAuthStopCancelsSiblings(t *testing.T) {
+	t.Parallel()
+	e := newEdge(t)
+	e.script = func(n int, w http.ResponseWriter, r *http.Request, _ []string) bool {
+		if n == 1 {
+			time.Sleep(20 * time.Millisecond) // let the siblings leave
+			graphErr(w, 400, 190, 463, false, "Session has expired")
+			return true
+		}
+		select { // siblings hang until the client gives up on them
+		case <-r.Context().Done():
+		case <-time.After(10 * time.Second):
+		}
+		return true
+	}
+	evs := makeEvents(100)
+	var col collector
+	start := time.Now()
+	err := Run(t.Context(), e.client(t, nil), newMemLedger(), feed(t.Context(), evs), col.options(Options{BatchSize: 10, Concurrency: 4}))
+	if _, ok := errors.AsType[*AuthError](err); !ok {
+		t.Fatalf("Run = %v, want *AuthError", err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("Run took %v after an auth error, want it to cancel siblings at once", d)
+	}
+	if col.statuses[StatusSent] != 0 {
+		t.Errorf("sent = %d, want 0", col.statuses[StatusSent])
+	}
+	for id, outs := range col.outcomes {
+		if len(outs) != 1 || outs[0].Status != StatusFailed {
+			t.Errorf("%s: outcomes %+v, want one failed", id, outs)
+		}
+	}
+	if e.requests() > 4 {
+		t.Errorf("requests = %d, want at most the 4 in flight", e.requests())
+	}
+}
+
+func TestRunCancelAndRerun(t *testing.T) {
+	t.Parallel()
+	e := newEdge(t)
+	e.delay = 10 * time.Millisecond
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	e.script = func(n int, _ http.ResponseWriter, _ *http.Request, _ []string) bool {
+		if n == 4 {
+			cancel() // SIGINT while this request and its sibling are in flight
+		}
+		return false
+	}
+	path := filepath.Join(t.TempDir(), "state.db")
+	led, err := OpenLedger(path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs := makeEvents(200)
+	var col collector
+	err = Run(ctx, e.client(t, nil), led, feed(ctx, evs), col.options(Options{BatchSize: 10, Concurrency: 2}))
+	if !errors.Is(err, ErrInterrupted) {
+		t.Fatalf("Run = %v, want ErrInterrupted", err)
+	}
+	var sent []string
+	for id, outs := range col.outcomes {
+		if len(outs) != 1 {
+			t.Fatalf("%s: %d outcomes", id, len(outs))
+		}
+		switch o := outs[0]; o.Status {
+		case StatusSent:
+			sent = append(sent, id)
+		case StatusFailed:
+			if o.Detail != detailInterrupted {
+				t.Errorf("%s: detail %q, want %q", id, o.Detail, detailInterrupted)
+			}
+		default:
+			t.Errorf("%s: status %s", id, o.Status)
+		}
+	}
+	if len(sent) < 30 || len(sent) == len(evs) {
+		t.Fatalf("sent %d events; want the acknowledged batches only (>= 30, < %d)", len(sent), len(evs))
+	}
+	// The ledger holds exactly the acknowledged events, which are exactly
+	// what the server accepted (in-flight requests finished in the grace).
+	acc := e.acceptedIDs()
+	if len(acc) != len(sent) {
+		t.Errorf("server accepted %d, sent outcomes %d", len(acc), len(sent))
+	}
+	for _, ev := range evs {
+		seen, err := led.Seen(ev.LedgerKey(testPixel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := acc[ev.EventID]; seen != ok {
+			t.Errorf("%s: in ledger %v, accepted by server %v", ev.EventID, seen, ok)
+		}
+	}
+
+	// A rerun sends only what was not acknowledged, and a third run nothing.
+	for run, wantSent := range []int{len(evs) - len(sent), 0} {
+		var col2 collector
+		e.script = nil
+		before := e.requests()
+		if err := Run(t.Context(), e.client(t, nil), led, feed(t.Context(), evs), col2.options(Options{BatchSize: 10, Concurrency: 2})); err != nil {
+			t.Fatal(err)
+		}
+		col2.checkOneOutcome(t, evs)
+		want := map[Status]int{StatusSent: wantSent, StatusAlreadySent: len(evs) - wantSent}
+		if wantSent == 0 {
+			delete(want, StatusSent)
+			if e.requests() != before {
+				t.Errorf("run %d: %d requests, want none", run+2, e.requests()-before)
+			}
+		}
+		if diff := cmp.Diff(want, col2.statuses); diff != "" {
+			t.Errorf("run %d statuses (-want +got):\n%s", run+2, diff)
+		}
+	}
+	for id, n := range e.acceptedIDs() {
+		if n != 1 {
+			t.Errorf("%s accepted %d times over three runs", id, n)
+		}
+	}
+	if len(e.acceptedIDs()) != len(evs) {
+		t.Errorf("accepted %d distinct events, want %d", len(e.acceptedIDs()), len(evs))
+	}
+	if err := led.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRunGraceAbandonsSlowRequests(t *testing.T) {
+	t.Parallel()
+	e := newEdge(t)
+	e.delay = 5 * time.Second
+	ctx, cancel := context.WithCancel(t.Context())
+	evs := makeEvents(30)
+	var col collector
+	opt := col.options(Options{BatchSize: 10, Concurrency: 3, Grace: 50 * time.Millisecond})
+	time.AfterFunc(100*time.Millisecond, cancel)
+	start := time.Now()
+	err := Run(ctx, e.client(t, nil), newMemLedger(), feed(ctx, evs), opt)
+	if !errors.Is(err, ErrInterrupted) {
+		t.Fatalf("Run = %v, want ErrInterrupted", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("Run took %v, want cancel + grace", d)
+	}
+	col.checkOneOutcome(t, evs)
+	if diff := cmp.Diff(map[Status]int{StatusFailed: 30}, col.statuses); diff != "" {
+		t.Errorf("statuses (-want +got):\n%s", diff)
+	}
+}
+
+func TestRunInFlightLimit(t *testing.T) {
+	t.Parallel()
+	for _, conc := range []int{1, 3, 8} {
+		t.Run(fmt.Sprint(conc), func(t *testing.T) {
+			t.Parallel()
+			e := newEdge(t)
+			e.delay = 5 * time.Millisecond
+			evs := makeEvents(400)
+			var col collector
+			if err := Run(t.Context(), e.client(t, nil), newMemLedger(), feed(t.Context(), evs), col.options(Options{BatchSize: 10, Concurrency: conc})); err != nil {
+				t.Fatal(err)
+			}
+			col.checkOneOutcome(t, evs)
+			if got := int(e.maxInFl.Load()); got > conc || got < min(conc, 2) {
+				t.Errorf("max in flight = %d, want <= %d (and the limit used)", got, conc)
+			}
+		})
+	}
+}
+
+func TestRunStaleRecheckedBeforeEachAttempt(t *testing.T) {
+	t.Parallel()
+	e := newEdge(t)
+	e.script = failFirst(1, graph(503, 2, 0, true, "down"))
+	var clock atomic.Int64
+	clock.Store(testNow.Unix())
+	evs := makeEvents(10)
+	for i := range 4 { // these are 6d23h30m old at first, and stale an hour later
+		evs[i].EventTime = testNow.Add(-7*24*time.Hour + 30*time.Minute).Unix()
+	}
+	var col collector
+	opt := col.options(Options{BatchSize: 10})
+	opt.Now = func() time.Time { return time.Unix(clock.Load(), 0) }
+	opt.Backoff = func(int, bool, time.Duration) time.Duration {
+		clock.Add(3600) // the wait between attempts ages the events
+		return time.Millisecond
+	}
+	if err := Run(t.Context(), e.client(t, nil), newMemLedger(), feed(t.Context(), evs), opt); err != nil {
+		t.Fatal(err)
+	}
+	col.checkOneOutcome(t, evs)
+	if diff := cmp.Diff(map[Status]int{StatusSent: 6, StatusStale: 4}, col.statuses); diff != "" {
+		t.Errorf("statuses (-want +got):\n%s", diff)
+	}
+	if o := col.outcomes["e00000"][0]; o.Reason != mapping.ReasonStale {
+		t.Errorf("reason = %q, want stale", o.Reason)
+	}
+	var b wireBody
+	if err := json.Unmarshal(e.bodies[1], &b); err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Data) != 6 {
+		t.Errorf("second attempt carried %d events, want 6", len(b.Data))
+	}
+}
+
+func TestRunLedgerFailureStops(t *testing.T) {
+	t.Parallel()
+	e := newEdge(t)
+	led := newMemLedger()
+	led.fail = errors.New("disk full")
+	evs := makeEvents(50)
+	var col collector
+	err := Run(t.Context(), e.client(t, nil), led, feed(t.Context(), evs), col.options(Options{BatchSize: 10, Concurrency: 1}))
+	if err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Fatalf("Run = %v, want the ledger error", err)
+	}
+	for id, outs := range col.outcomes {
+		if len(outs) != 1 {
+			t.Errorf("%s: %d outcomes", id, len(outs))
+		}
+	}
+	// Meta acknowledged the first batch: it counts as sent.
+	if col.statuses[StatusSent] != 10 {
+		t.Errorf("sent = %d, want 10", col.statuses[StatusSent])
+	}
+}
+
+func TestRunShortAcknowledgement(t *testing.T) {
+	t.Parallel()
+	e := newEdge(t)
+	e.script = func(_ int, w http.ResponseWriter, _ *http.Request, ids []string) bool {
+		fmt.Fprintf(w, `{"events_received":%d,"fbtrace_id":"SHORT"}`, len(ids)-1)
+		return true
+	}
+	var logs bytes.Buffer
+	var col collector
+	opt := col.options(Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	evs := makeEvents(5)
+	if err := Run(t.Context(), e.client(t, nil), newMemLedger(), feed(t.Context(), evs), opt); err != nil {
+		t.Fatal(err)
+	}
+	if col.statuses[StatusSent] != 5 {
+		t.Errorf("sent = %d, want 5", col.statuses[StatusSent])
+	}
+	if len(col.requests) != 1 || col.requests[0].EventsReceived != 4 || col.requests[0].FBTraceID != "SHORT" {
+		t.Errorf("request log = %+v, want events_received 4", col.requests)
+	}
+	if !strings.Contains(logs.String(), "fewer events than sent") {
+		t.Errorf("log = %q, want a warning", logs.String())
+	}
+}
+
+// TestSecretsNeverLeak runs through the error paths with an app secret and
+// scans every log line, error, detail and URL for the token and the proof.
+func TestSecretsNeverLeak(t *testing.T) {
+	t.Parallel()
+	e := newEdge(t)
+	e.script = func(n int, w http.ResponseWriter, r *http.Request, _ []string) bool {
+		switch n {
+		case 1:
+			graphErr(w, 500, 1, 0, true, "unknown")
+		case 2:
+			conn, _, _ := w.(http.Hijacker).Hijack()
+			conn.Close()
+		case 3:
+			time.Sleep(200 * time.Millisecond)
+		case 4:
+			w.Header().Set("Retry-After", "1")
+			graphErr(w, 400, 17, 0, false, "throttled")
+		case 5:
+			graphErr(w, 400, 190, 467, false, "Invalid OAuth access token")
+		default:
+			return false
+		}
+		return true
+	}
+	var logs bytes.Buffer
+	lg := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	c := e.client(t, func(o *ClientOptions) {
+		o.AppSecret = testSecret
+		o.RequestTimeout = 100 * time.Millisecond
+		o.Logger = lg
+	})
+	var col collector
+	var all []string
+	opt := col.options(Options{BatchSize: 10, Concurrency: 1, Logger: lg})
+	err := Run(t.Context(), c, newMemLedger(), feed(t.Context(), makeEvents(10)), opt)
+	if _, ok := errors.AsType[*AuthError](err); !ok {
+		t.Fatalf("Run = %v, want *AuthError", err)
+	}
+	all = append(all, err.Error(), logs.String())
+	for _, outs := range col.outcomes {
+		all = append(all, outs[0].Detail)
+	}
+	for _, l := range col.requests {
+		all = append(all, l.Error)
+	}
+	all = append(all, e.urls...)
+	proof := AppSecretProof(testToken, testSecret)
+	for _, s := range all {
+		for _, secret := range []string{testToken, proof, testSecret} {
+			if strings.Contains(s, secret) {
+				t.Errorf("secret %q leaked in %q", secret[:6], s)
+			}
+		}
+	}
+	if len(col.requests) != 5 {
+		t.Errorf("requests = %d, want 5", len(col.requests))
+	}
+	// The body carries the token and the proof.
+	var b wireBody
+	if err := json.Unmarshal(e.bodies[0], &b); err != nil {
+		t.Fatal(err)
+	}
+	if b.AccessToken != testToken || b.AppSecretProof != proof || b.PartnerAgent != "capi-upload" {
+		t.Errorf("body auth = %q %q %q", b.AccessToken[:4], b.AppSecretProof, b.PartnerAgent)
+	}
+}
+
+func TestScrubRedactsTokenFromErrors(t *testing.T) {
+	t.Parallel()
+	c := &Client{token: testToken, proof: "p00f"}
+	for _, tt := range []struct {
+		name string
+		err  error
+		want string
+	}{
+		{name: "clean", err: errors.New("dial tcp: refused"), want: "dial tcp: refused"},
+		{name: "token", err: fmt.Errorf("proxy said %s", testToken), want: "proxy said REDACTED"},
+		{name: "proof", err: errors.New("x p00f y"), want: "x REDACTED y"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := c.scrub(tt.err).Error(); got != tt.want {
+				t.Errorf("scrub = %q, want %q", got, tt.want)
+			}
+		})
+	}
+	if got, want := sanitizeURL("http://u:p@h/x?access_token="+testToken), "http://h/x?REDACTED"; got != want {
+		t.Errorf("sanitizeURL = %q, want %q", got, want)
+	}
+}
+
+func TestRunConcurrentCallbacksSerialized(t *testing.T) {
+	t.Parallel()
+	e := newEdge(t)
+	evs := makeEvents(3000)
+	var mu sync.Mutex // TryLock fails if two callbacks overlap
+	overlap := false
+	var ids []string
+	opt := Options{PixelID: testPixel, BatchSize: 100, Concurrency: 8, Now: func() time.Time { return testNow }}
+	opt.OnOutcome = func(o Outcome) {
+		if !mu.TryLock() {
+			overlap = true
+			return
+		}
+		ids = append(ids, o.Event.EventID)
+		mu.Unlock()
+	}
+	var progress []int
+	opt.OnProgress = func(sent, read int) {
+		if !mu.TryLock() {
+			overlap = true
+			return
+		}
+		progress = append(progress, sent)
+		mu.Unlock()
+	}
+	if err := Run(t.Context(), e.client(t, nil), NopLedger{}, feed(t.Context(), evs), opt); err != nil {
+		t.Fatal(err)
+	}
+	if overlap {
+		t.Error("callbacks overlapped")
+	}
+	sort.Strings(ids)
+	if len(ids) != 3000 || ids[0] != "e00000" || ids[2999] != "e02999" {
+		t.Errorf("got %d outcomes", len(ids))
+	}
+	if len(progress) != 30 || progress[29] != 3000 || !sort.IntsAreSorted(progress) {
+		t.Errorf("progress = %v", progress)
+	}
+}
