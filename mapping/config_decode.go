@@ -225,8 +225,13 @@ func handlerKeys(h map[string]func(*yaml.Node, string) error) []string {
 
 func unknownKey(key string, known []string) error {
 	best, bestDist := "", 3
+	low := strings.ToLower(key)
 	for _, k := range known {
-		if dist := editDistance(strings.ToLower(key), k); dist < bestDist {
+		dist := editDistance(low, k)
+		if len(k) >= 2 && strings.HasPrefix(low, k) {
+			dist = min(dist, 2) // "emial" → em
+		}
+		if dist < bestDist {
 			best, bestDist = k, dist
 		}
 	}

@@ -36,9 +36,8 @@ func (c *Config) Validate() error {
 }
 
 func (c *Config) errf(path string, sentinel error, format string, args ...any) *ConfigError {
-	msg := sentinel.Error()
 	if format != "" {
-		msg = fmt.Sprintf(format, args...)
+		msg := fmt.Sprintf(format, args...)
 		return &ConfigError{Line: c.line(path), Field: path, Err: fmt.Errorf("%w: %s", sentinel, msg)}
 	}
 	return &ConfigError{Line: c.line(path), Field: path, Err: sentinel}
@@ -72,11 +71,10 @@ func (c *Config) validateTop() error {
 	}
 	c.Location = loc
 	if c.DefaultCountry != "" {
-		cc, err := NormalizeCountry(c.DefaultCountry)
-		if err != nil || len(cc) != 2 {
+		if !IsCountryCode(c.DefaultCountry) {
 			return c.errf("default_country", ErrInvalid, "%q is not a country: want an ISO 3166-1 alpha-2 code such as US", clip(c.DefaultCountry, 40))
 		}
-		c.DefaultCountry = strings.ToUpper(cc)
+		c.DefaultCountry = strings.ToUpper(c.DefaultCountry)
 	}
 	if c.set("max_age") && c.MaxAge <= 0 {
 		return c.errf("max_age", ErrInvalid, "want a duration above 0, such as 7d")

@@ -2,31 +2,592 @@ package mapping
 
 import (
 	"errors"
+	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"capi-upload/ingest"
 )
 
-// Mapper turns the rows of one input into events.
-type Mapper struct{}
+// Mapper turns the rows of one input into events. Every mapped column is
+// resolved to its index once, in NewMapper, so Map does no lookups by
+// name. A Mapper is safe for concurrent use by several goroutines: Map
+// only reads it.
+type Mapper struct {
+	// Now is the clock used to judge birth years (db must not lie in the
+	// future); time.Now unless set before the first Map.
+	Now func() time.Time
+
+	cfg  *Config
+	file string
+
+	eventName, actionSource, eventTime, eventID *plan
+	user                                        [len(userKeyList)]*plan
+	custom                                      []customPlan
+	dpo, dpoCountry, dpoState                   *plan
+	userMapped                                  int
+}
+
+// userKeyList fixes the number of customer keys for the array in Mapper.
+var userKeyList = [...]string{"em", "ph", "fn", "ln", "ct", "st", "zp", "country", "db", "ge", "external_id"}
+
+// Indices into userKeyList (and UserKeys) that Map treats specially.
+const (
+	keyCountry    = 7
+	keyDB         = 8
+	keyExternalID = 10
+)
+
+type customPlan struct {
+	key  string
+	path string
+	p    *plan
+}
+
+// plan is a field spec resolved against one header.
+type plan struct {
+	path     string // config key, for RowError.Field
+	cols     []int
+	consts   []string // constant values; nil when read from columns
+	isConst  bool
+	m        map[string]string // exact translation
+	mFold    map[string]string // lower-cased keys, tried after exact
+	split    string
+	def      string
+	format   string
+	noHash   bool
+	decimal  byte
+}
+
+// ColumnError says that a mapped column cannot be found in an input's
+// header, or is found there more than once.
+type ColumnError struct {
+	File   string // input base name
+	Column string // column name as the config writes it
+	Field  string // config key, e.g. "fields.user_data.em"
+	Err    error  // ErrColumnNotFound, ErrDuplicateColumn or ErrAmbiguousColumn
+	Hint   string // closest header name, when one is close
+}
+
+func (e *ColumnError) Error() string {
+	msg := fmt.Sprintf("%s: column %q (%s): %v", e.File, e.Column, e.Field, e.Err)
+	if e.Hint != "" {
+		msg += fmt.Sprintf(" (did you mean %q?)", e.Hint)
+	}
+	return msg
+}
+
+func (e *ColumnError) Unwrap() error { return e.Err }
+
+// Sentinels wrapped in *ColumnError.
+var (
+	ErrColumnNotFound  = errors.New("not in the header")
+	ErrDuplicateColumn = errors.New("appears more than once in the header")
+	ErrAmbiguousColumn = errors.New("matches several header columns that differ only in case")
+)
 
 // NewMapper prepares the mapping of one input whose header is given. It
-// returns an error naming the file and the column when a mapped column is
-// missing from the header or appears in it more than once.
+// returns a *ColumnError naming the file, the column and the config key
+// when a mapped column is missing from the header or appears in it more
+// than once. A column matches a header cell exactly after trimming
+// spaces, or else ignoring case.
 func NewMapper(cfg *Config, file string, header []string) (*Mapper, error) {
-	return nil, errors.New("TODO")
+	m := &Mapper{cfg: cfg, file: file, Now: time.Now}
+	r := resolver{file: file, exact: map[string][]int{}, fold: map[string][]int{}, header: header}
+	for i, h := range header {
+		h = strings.TrimSpace(h)
+		r.exact[h] = append(r.exact[h], i)
+		r.fold[strings.ToLower(h)] = append(r.fold[strings.ToLower(h)], i)
+	}
+	f := &cfg.Fields
+	var err error
+	if m.eventName, err = r.plan("fields.event_name", f.EventName); err != nil {
+		return nil, err
+	}
+	if m.actionSource, err = r.plan("fields.action_source", f.ActionSource); err != nil {
+		return nil, err
+	}
+	if m.eventTime, err = r.plan("fields.event_time", f.EventTime); err != nil {
+		return nil, err
+	}
+	if m.eventID, err = r.plan("fields.event_id", f.EventID); err != nil {
+		return nil, err
+	}
+	for i, k := range userKeyList {
+		if m.user[i], err = r.plan("fields.user_data."+k, f.UserData[k]); err != nil {
+			return nil, err
+		}
+		if m.user[i] != nil {
+			m.userMapped++
+		}
+	}
+	for _, k := range sortedKeys(f.CustomData) {
+		p, err := r.plan("fields.custom_data."+k, f.CustomData[k])
+		if err != nil {
+			return nil, err
+		}
+		m.custom = append(m.custom, customPlan{key: k, path: "custom_data." + k, p: p})
+	}
+	if m.dpo, err = r.plan("fields.data_processing_options", f.DataProcessingOptions); err != nil {
+		return nil, err
+	}
+	if m.dpoCountry, err = r.plan("fields.data_processing_options_country", f.DPOCountry); err != nil {
+		return nil, err
+	}
+	if m.dpoState, err = r.plan("fields.data_processing_options_state", f.DPOState); err != nil {
+		return nil, err
+	}
+	return m, nil
 }
+
+type resolver struct {
+	file   string
+	header []string
+	exact  map[string][]int
+	fold   map[string][]int
+}
+
+func (r *resolver) plan(path string, s *FieldSpec) (*plan, error) {
+	if s == nil {
+		return nil, nil
+	}
+	p := &plan{
+		path:    strings.TrimPrefix(path, "fields."),
+		split:   s.Split,
+		def:     strings.TrimSpace(s.Default),
+		format:  s.Format,
+		noHash:  s.Hash != nil && !*s.Hash,
+		decimal: decimalSep(s),
+	}
+	if s.Value != nil {
+		p.isConst = true
+		for _, v := range constants(s) {
+			if v = strings.TrimSpace(v); v != "" {
+				p.consts = append(p.consts, v)
+			}
+		}
+	}
+	if len(s.Map) > 0 {
+		p.m = make(map[string]string, len(s.Map))
+		p.mFold = make(map[string]string, len(s.Map))
+		for k, v := range s.Map {
+			p.m[strings.TrimSpace(k)] = strings.TrimSpace(v)
+			p.mFold[strings.ToLower(strings.TrimSpace(k))] = strings.TrimSpace(v)
+		}
+	}
+	for _, col := range s.Columns {
+		idx, err := r.find(path, col)
+		if err != nil {
+			return nil, err
+		}
+		p.cols = append(p.cols, idx)
+	}
+	return p, nil
+}
+
+func (r *resolver) find(path, col string) (int, error) {
+	name := strings.TrimSpace(col)
+	switch ix := r.exact[name]; len(ix) {
+	case 1:
+		return ix[0], nil
+	case 0:
+	default:
+		return 0, &ColumnError{File: r.file, Column: col, Field: path, Err: ErrDuplicateColumn}
+	}
+	switch ix := r.fold[strings.ToLower(name)]; len(ix) {
+	case 1:
+		return ix[0], nil
+	case 0:
+	default:
+		return 0, &ColumnError{File: r.file, Column: col, Field: path, Err: ErrAmbiguousColumn}
+	}
+	hint, best := "", 4
+	for _, h := range r.header {
+		h = strings.TrimSpace(h)
+		if d := editDistance(strings.ToLower(name), strings.ToLower(h)); d < best && d < len(name) {
+			hint, best = h, d
+		}
+	}
+	return 0, &ColumnError{File: r.file, Column: col, Field: path, Err: ErrColumnNotFound, Hint: hint}
+}
+
+// translate applies the spec's map to v; mapped says the map had v.
+func (p *plan) translate(v string) (out string, mapped bool) {
+	if p.m == nil {
+		return v, false
+	}
+	if t, ok := p.m[v]; ok {
+		return t, true
+	}
+	if t, ok := p.mFold[strings.ToLower(v)]; ok {
+		return t, true
+	}
+	return v, false
+}
+
+// cellValue returns column i's cell trimmed, or the default when empty.
+func (p *plan) cellValue(cells []string, i int) string {
+	v := ""
+	if i < len(cells) {
+		v = strings.TrimSpace(cells[i])
+	}
+	if v == "" {
+		return p.def
+	}
+	return v
+}
+
+// first returns the field's first non-empty value after default and map,
+// and whether a map entry produced it (so "" from a map means "skip").
+func (p *plan) first(cells []string) (string, bool) {
+	if p.isConst {
+		if len(p.consts) > 0 {
+			return p.consts[0], false
+		}
+		return "", false
+	}
+	for _, i := range p.cols {
+		v := p.cellValue(cells, i)
+		if v == "" {
+			continue
+		}
+		t, mapped := p.translate(v)
+		if t != "" || mapped {
+			return t, mapped
+		}
+	}
+	return "", false
+}
+
+// appendValues appends every non-empty value of the field: each column's
+// cell (or default), translated, split, trimmed.
+func (p *plan) appendValues(dst []string, cells []string) []string {
+	if p.isConst {
+		return append(dst, p.consts...)
+	}
+	for _, i := range p.cols {
+		v := p.cellValue(cells, i)
+		if v == "" {
+			continue
+		}
+		v, _ = p.translate(v)
+		if p.split == "" {
+			if v != "" {
+				dst = append(dst, v)
+			}
+			continue
+		}
+		for v != "" {
+			part, rest, _ := strings.Cut(v, p.split)
+			if part = strings.TrimSpace(part); part != "" {
+				dst = append(dst, part)
+			}
+			v = rest
+		}
+	}
+	return dst
+}
+
+// ErrSkip says the config's map asked to leave the row out.
+var ErrSkip = errors.New("skipped by map")
 
 // Map builds the event for row, or returns a *RowError saying why the row
 // cannot become an event (bad_time, no_user_data, invalid_value,
 // missing_required). A row whose map turns event_name into "" yields
 // (Event{}, ErrSkip). Map does not judge the event's age: the caller does,
 // with CheckTime, so the reject report can carry the event_id of a stale
-// event.
-func (m *Mapper) Map(row ingest.Row) (Event, error) { return Event{}, errors.New("TODO") }
+// event. RowError details name keys and formats, never cell values:
+// a column mapped by mistake may hold customer data.
+func (m *Mapper) Map(row ingest.Row) (Event, error) {
+	cells := row.Cells
+	ev := Event{File: row.File, Row: row.Line}
 
-// ErrSkip says the config's map asked to leave the row out.
-var ErrSkip = errors.New("skipped by map")
+	name, mapped := m.eventName.first(cells)
+	if name == "" {
+		if mapped {
+			return Event{}, ErrSkip
+		}
+		return Event{}, &RowError{Reason: ReasonMissingRequired, Field: "event_name", Detail: "empty event name"}
+	}
+	ev.EventName = name
+
+	src, _ := m.actionSource.first(cells)
+	switch {
+	case src == "":
+		return Event{}, &RowError{Reason: ReasonMissingRequired, Field: "action_source", Detail: "empty action source"}
+	case !isActionSource(src):
+		low := strings.ToLower(src)
+		if !isActionSource(low) {
+			return Event{}, &RowError{Reason: ReasonInvalidValue, Field: "action_source", Detail: "not one of " + strings.Join(ActionSources, ", ")}
+		}
+		src = low
+	}
+	ev.ActionSource = src
+
+	tv, _ := m.eventTime.first(cells)
+	if tv == "" {
+		return Event{}, &RowError{Reason: ReasonBadTime, Field: "event_time", Detail: "empty"}
+	}
+	t, err := ParseTime(tv, m.eventTime.format, m.cfg.Location)
+	if err != nil {
+		return Event{}, &RowError{Reason: ReasonBadTime, Field: "event_time", Detail: "not a time in format " + formatName(m.eventTime.format) + " (" + m.cfg.Location.String() + ")"}
+	}
+	ev.EventTime = t.Unix()
+
+	if err := m.mapCustom(&ev, cells); err != nil {
+		return Event{}, err
+	}
+	if err := m.mapUser(&ev, cells); err != nil {
+		return Event{}, err
+	}
+	if err := m.mapDPO(&ev, cells); err != nil {
+		return Event{}, err
+	}
+	if m.eventID != nil {
+		ev.EventID, _ = m.eventID.first(cells)
+	}
+	if ev.EventID == "" {
+		ev.EventID = DeriveEventID(&ev)
+	}
+	return ev, nil
+}
+
+func isActionSource(s string) bool {
+	for _, a := range ActionSources {
+		if a == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (m *Mapper) mapCustom(ev *Event, cells []string) error {
+	var scratch [8]string
+	for _, c := range m.custom {
+		vals := c.p.appendValues(scratch[:0], cells)
+		if len(vals) == 0 {
+			continue
+		}
+		if ev.CustomData == nil {
+			ev.CustomData = make(map[string]any, len(m.custom))
+		}
+		switch c.key {
+		case "value":
+			v, err := parseDecimal(vals[0], c.p.decimal)
+			if err != nil {
+				return &RowError{Reason: ReasonInvalidValue, Field: c.path, Detail: "not an amount with decimal " + strconv.QuoteRune(rune(c.p.decimal))}
+			}
+			ev.CustomData[c.key] = v
+		case "currency":
+			cur, err := NormalizeCurrency(vals[0])
+			if err != nil {
+				return &RowError{Reason: ReasonInvalidValue, Field: c.path, Detail: "not an ISO 4217 currency code"}
+			}
+			ev.CustomData[c.key] = cur
+		case "num_items":
+			n, err := parseCount(vals[0])
+			if err != nil {
+				return &RowError{Reason: ReasonInvalidValue, Field: c.path, Detail: "not a whole number"}
+			}
+			ev.CustomData[c.key] = n
+		case "content_ids":
+			ev.CustomData[c.key] = dedupe(append([]string(nil), vals...))
+		case "order_id":
+			ev.CustomData[c.key] = vals[0]
+		default:
+			if len(vals) == 1 {
+				ev.CustomData[c.key] = vals[0]
+			} else {
+				ev.CustomData[c.key] = append([]string(nil), vals...)
+			}
+		}
+	}
+	// Meta requires value and currency on Purchase events
+	// (https://developers.facebook.com/docs/meta-pixel/reference#standard-events).
+	if ev.EventName == "Purchase" {
+		for _, k := range [...]string{"value", "currency"} {
+			if _, ok := ev.CustomData[k]; !ok {
+				return &RowError{Reason: ReasonMissingRequired, Field: "custom_data." + k, Detail: "Purchase events need value and currency"}
+			}
+		}
+	}
+	return nil
+}
+
+func dedupe(vs []string) []string {
+	out := vs[:0]
+	for _, v := range vs {
+		if !containsString(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func containsString(vs []string, s string) bool {
+	for _, v := range vs {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Key bits for Meta's matching floor.
+const (
+	bitEm = 1 << iota
+	bitPh
+	bitFn
+	bitLn
+	bitCt
+	bitSt
+	bitZp
+	bitCountry
+	bitDB
+	bitGe
+	bitExternalID
+)
+
+// Meta refuses a batch when one event's customer keys are only a subset of
+// one of these sets (error 2804050); capi-upload refuses the row instead.
+var weakKeySets = [...]int{
+	bitCt | bitSt | bitZp | bitCountry | bitGe,
+	bitDB,
+	bitFn | bitGe,
+	bitLn | bitGe,
+}
+
+func (m *Mapper) mapUser(ev *Event, cells []string) error {
+	opt := NormalizeOptions{DefaultCountry: m.cfg.DefaultCountry, Country: m.cfg.DefaultCountry}
+	if m.user[keyDB] != nil {
+		opt.Now = m.Now()
+	}
+	var scratch [8]string
+	ev.UserData = make(UserData, m.userMapped)
+	// The country comes first: state and zip are read by its rules.
+	order := [...]int{keyCountry, 0, 1, 2, 3, 4, 5, 6, keyDB, 9, keyExternalID}
+	have := 0
+	for _, i := range order {
+		p := m.user[i]
+		if p == nil {
+			continue
+		}
+		key := userKeyList[i]
+		vals := p.appendValues(scratch[:0], cells)
+		var out []string
+		for _, v := range vals {
+			opt.DateLayout = p.format
+			opt.NoHash = p.noHash
+			var h string
+			var err error
+			if i == keyCountry {
+				var cc string
+				if cc, err = NormalizeCountry(v); err == nil {
+					if len(out) == 0 {
+						opt.Country = strings.ToUpper(cc)
+					}
+					h = Hash(cc)
+				} else if IsSHA256Hex(strings.TrimSpace(v)) {
+					h, err = strings.ToLower(strings.TrimSpace(v)), nil
+				}
+			} else {
+				h, err = NormalizeUserValue(key, v, opt)
+			}
+			if err != nil {
+				ev.Invalid = append(ev.Invalid, InvalidKey{Key: key, Reason: valueCode(err)})
+				continue
+			}
+			if !containsString(out, h) {
+				out = append(out, h)
+			}
+		}
+		if len(out) > 0 {
+			ev.UserData[key] = out
+			have |= 1 << i
+		}
+	}
+	if have == 0 {
+		return &RowError{Reason: ReasonNoUserData, Field: "user_data", Detail: "no valid customer key" + invalidSuffix(ev.Invalid)}
+	}
+	for _, weak := range weakKeySets {
+		if have&^weak == 0 {
+			return &RowError{Reason: ReasonNoUserData, Field: "user_data", Detail: "only " + keyNames(have) + ": too little for Meta to match" + invalidSuffix(ev.Invalid)}
+		}
+	}
+	return nil
+}
+
+func valueCode(err error) string {
+	if ve, ok := errors.AsType[*ValueError](err); ok && ve.Code != "" {
+		return ve.Code
+	}
+	return "invalid"
+}
+
+func keyNames(bits int) string {
+	var b strings.Builder
+	for i, k := range userKeyList {
+		if bits&(1<<i) != 0 {
+			if b.Len() > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(k)
+		}
+	}
+	return b.String()
+}
+
+// invalidSuffix lists the keys dropped as invalid, with their codes (never
+// their values), so the reject says why a row that had data has none.
+func invalidSuffix(inv []InvalidKey) string {
+	if len(inv) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString(" (invalid: ")
+	for i, k := range inv {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(k.Key)
+		b.WriteByte(' ')
+		b.WriteString(k.Reason)
+	}
+	b.WriteByte(')')
+	return b.String()
+}
+
+func (m *Mapper) mapDPO(ev *Event, cells []string) error {
+	if m.dpo != nil {
+		var scratch [4]string
+		ev.DataProcessingOptions = []string{}
+		for _, v := range m.dpo.appendValues(scratch[:0], cells) {
+			if !strings.EqualFold(v, "LDU") {
+				return &RowError{Reason: ReasonInvalidValue, Field: "data_processing_options", Detail: "the only option is LDU"}
+			}
+			ev.DataProcessingOptions = []string{"LDU"}
+		}
+	}
+	for _, d := range [...]struct {
+		p   *plan
+		dst **int
+	}{{m.dpoCountry, &ev.DPOCountry}, {m.dpoState, &ev.DPOState}} {
+		if d.p == nil {
+			continue
+		}
+		v, _ := d.p.first(cells)
+		if v == "" {
+			continue
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return &RowError{Reason: ReasonInvalidValue, Field: strings.TrimPrefix(d.p.path, "fields."), Detail: "not a whole number"}
+		}
+		*d.dst = &n
+	}
+	return nil
+}
 
 // CheckTime says whether an event at t may be sent at now: "" when it may,
 // ReasonStale when it is older than maxAge, ReasonFutureTime when more than

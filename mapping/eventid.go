@@ -1,0 +1,53 @@
+package mapping
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"slices"
+	"strconv"
+)
+
+// DeriveEventID returns a stable event_id for an event whose config maps
+// none: the first 128 bits, in hex (32 characters), of a SHA-256 over the
+// event's name, time, hashed customer keys and custom data. It never uses
+// the file name or row number, so the same sale exported again, in another
+// file or order, gets the same id, Meta deduplicates it, and two identical
+// rows within a run are one event. The user_data values hashed are already
+// SHA-256 digests, so the id reveals nothing the request does not carry.
+func DeriveEventID(e *Event) string {
+	var stack [1024]byte
+	b := append(stack[:0], "capi-upload/v1\x00"...)
+	b = append(b, e.EventName...)
+	b = append(b, 0)
+	b = strconv.AppendInt(b, e.EventTime, 10)
+	b = append(b, 0)
+	for _, k := range UserKeys {
+		vs := e.UserData[k]
+		if len(vs) == 0 {
+			continue
+		}
+		b = append(b, k...)
+		b = append(b, '=')
+		for _, v := range vs {
+			b = append(b, v...)
+			b = append(b, 1)
+		}
+		b = append(b, 0)
+	}
+	if len(e.CustomData) > 0 {
+		var keysBuf [16]string
+		keys := keysBuf[:0]
+		for k := range e.CustomData {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			b = appendString(b, k)
+			b = append(b, ':')
+			b = appendValue(b, e.CustomData[k])
+			b = append(b, 0)
+		}
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
+}
