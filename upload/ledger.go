@@ -73,7 +73,10 @@ func openLedger(path string, readOnly bool, now time.Time) (*BoltLedger, error) 
 			return &BoltLedger{path: path}, nil
 		}
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: lockTimeout, ReadOnly: readOnly})
+	db, err := openBolt(path, readOnly)
+	if _, ok := errors.AsType[*CorruptError](err); ok {
+		return nil, err
+	}
 	switch {
 	case errors.Is(err, bolterrors.ErrTimeout):
 		return nil, &LockedError{Path: path}
@@ -84,18 +87,67 @@ func openLedger(path string, readOnly bool, now time.Time) (*BoltLedger, error) 
 		return nil, fmt.Errorf("open ledger %s: %w", path, err)
 	}
 	l := &BoltLedger{db: db, path: path}
-	if !readOnly {
-		if err := l.prune(now.Add(-LedgerRetention)); err != nil {
-			db.Close()
-			return nil, err
-		}
+	if readOnly {
+		err = l.check()
+	} else {
+		err = l.prune(now.Add(-LedgerRetention))
+	}
+	if err != nil {
+		db.Close()
+		return nil, err
 	}
 	return l, nil
 }
 
+// recoverCorrupt turns a bbolt panic on a damaged page into a
+// *CorruptError: bbolt checks only the meta pages when it opens a file, and
+// panics when a later read meets a page that is not what it should be.
+func (l *BoltLedger) recoverCorrupt(err *error) {
+	if r := recover(); r != nil {
+		*err = &CorruptError{Path: l.path, Err: fmt.Errorf("%v", r)}
+	}
+}
+
+// openBolt opens the file with a short lock timeout. bbolt panics when
+// Open meets a damaged freelist page; the panic becomes a *CorruptError.
+// The file descriptor bbolt opened then stays open (and locked) until the
+// process exits, which the command does right after reporting the error.
+func openBolt(path string, readOnly bool) (db *bolt.DB, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			db, err = nil, &CorruptError{Path: path, Err: fmt.Errorf("%v", r)}
+		}
+	}()
+	return bolt.Open(path, 0o600, &bolt.Options{Timeout: lockTimeout, ReadOnly: readOnly})
+}
+
+// check reads every record, so that damage shows when the ledger is
+// opened rather than halfway through a run.
+func (l *BoltLedger) check() (err error) {
+	defer l.recoverCorrupt(&err)
+	err = l.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(ledgerBucket)
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(func(_, v []byte) error {
+			if len(v) != 8 {
+				return fmt.Errorf("record of %d bytes, want 8", len(v))
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return &CorruptError{Path: l.path, Err: err}
+	}
+	return nil
+}
+
 // prune creates the bucket if needed and deletes records sent before cut.
-func (l *BoltLedger) prune(cut time.Time) error {
-	err := l.db.Update(func(tx *bolt.Tx) error {
+// It reads every record, so it also finds damage before the run starts.
+func (l *BoltLedger) prune(cut time.Time) (err error) {
+	defer l.recoverCorrupt(&err)
+	err = l.db.Update(func(tx *bolt.Tx) error {
 		b, err := tx.CreateBucketIfNotExists(ledgerBucket)
 		if err != nil {
 			return err
@@ -123,12 +175,12 @@ func (l *BoltLedger) prune(cut time.Time) error {
 }
 
 // Seen reports whether key was recorded as sent.
-func (l *BoltLedger) Seen(key string) (bool, error) {
+func (l *BoltLedger) Seen(key string) (seen bool, err error) {
 	if l.db == nil {
 		return false, nil
 	}
-	var seen bool
-	err := l.db.View(func(tx *bolt.Tx) error {
+	defer l.recoverCorrupt(&err)
+	err = l.db.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(ledgerBucket)
 		seen = b != nil && b.Get([]byte(key)) != nil
 		return nil
@@ -140,13 +192,14 @@ func (l *BoltLedger) Seen(key string) (bool, error) {
 }
 
 // MarkSent records keys as sent at t, in one transaction.
-func (l *BoltLedger) MarkSent(keys []string, t time.Time) error {
+func (l *BoltLedger) MarkSent(keys []string, t time.Time) (err error) {
 	if l.db == nil || l.db.IsReadOnly() {
 		return fmt.Errorf("ledger %s is open read-only", l.path)
 	}
+	defer l.recoverCorrupt(&err)
 	var v [8]byte
 	binary.BigEndian.PutUint64(v[:], uint64(t.Unix()))
-	err := l.db.Update(func(tx *bolt.Tx) error {
+	err = l.db.Update(func(tx *bolt.Tx) error {
 		b, err := tx.CreateBucketIfNotExists(ledgerBucket)
 		if err != nil {
 			return err

@@ -1,0 +1,154 @@
+package upload
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestLedgerRoundTrip(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "capi-upload.state")
+	l, err := OpenLedger(path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seen, err := l.Seen("a"); err != nil || seen {
+		t.Fatalf("Seen(a) on a new ledger = %v, %v", seen, err)
+	}
+	if err := l.MarkSent([]string{"a", "b"}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, ro := range []bool{false, true} {
+		l, err := OpenLedger(path, ro)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for key, want := range map[string]bool{"a": true, "b": true, "c": false} {
+			if seen, err := l.Seen(key); err != nil || seen != want {
+				t.Errorf("readOnly=%v Seen(%s) = %v, %v; want %v", ro, key, seen, err, want)
+			}
+		}
+		if ro {
+			if err := l.MarkSent([]string{"c"}, time.Now()); err == nil {
+				t.Error("MarkSent on a read-only ledger succeeded")
+			}
+		}
+		l.Close()
+	}
+}
+
+func TestLedgerPrunesOldRecords(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "state")
+	now := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	l, err := openLedger(path, false, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.MarkSent([]string{"old1", "old2"}, now.Add(-9*24*time.Hour))
+	l.MarkSent([]string{"recent"}, now.Add(-6*24*time.Hour))
+	l.MarkSent([]string{"old3"}, now.Add(-10*24*time.Hour))
+	l.Close()
+	l, err = openLedger(path, false, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	for key, want := range map[string]bool{"old1": false, "old2": false, "old3": false, "recent": true} {
+		if seen, _ := l.Seen(key); seen != want {
+			t.Errorf("after prune Seen(%s) = %v, want %v", key, seen, want)
+		}
+	}
+}
+
+func TestLedgerLocked(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "state")
+	l, err := OpenLedger(path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	start := time.Now()
+	_, err = OpenLedger(path, false)
+	le, ok := errors.AsType[*LockedError](err)
+	if !ok {
+		t.Fatalf("second OpenLedger = %v, want *LockedError", err)
+	}
+	if le.Path != path || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "another capi-upload run") {
+		t.Errorf("error = %q", err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("took %v to report the lock", d)
+	}
+}
+
+func TestLedgerReadOnlyMissingFile(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "none.state")
+	l, err := OpenLedger(path, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seen, err := l.Seen("x"); seen || err != nil {
+		t.Errorf("Seen = %v, %v", seen, err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("read-only open created the file: %v", err)
+	}
+}
+
+func TestLedgerCorrupt(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good")
+	l, err := OpenLedger(good, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.MarkSent([]string{"a"}, time.Now())
+	l.Close()
+	data, err := os.ReadFile(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		data []byte
+	}{
+		{name: "garbage", data: []byte(strings.Repeat("not a database ", 1000))},
+		{name: "zeroed meta pages", data: append(make([]byte, 8192), data[8192:]...)},
+		{name: "truncated", data: data[:100]},
+		{name: "damaged data pages", data: append(append([]byte(nil), data[:8192]...), strings.Repeat("\xff", len(data)-8192)...)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(dir, tt.name)
+			if err := os.WriteFile(path, tt.data, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			// Read-only first: a panicking read-write open leaves bbolt's lock
+			// held by this process.
+			for _, ro := range []bool{true, false} {
+				l, err := OpenLedger(path, ro)
+				if err == nil {
+					l.Close()
+					t.Fatalf("readOnly=%v: OpenLedger of a damaged file succeeded", ro)
+				}
+				if !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "move it aside") {
+					t.Errorf("readOnly=%v: error %q does not name the file and the way out", ro, err)
+				}
+			}
+		})
+	}
+}
