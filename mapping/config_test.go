@@ -114,15 +114,31 @@ func TestParseErrors(t *testing.T) {
 		{"no event_time", func(t *testing.T) string { return replace(t, "  event_time: Date\n", "") }, `fields.event_time: required`, ErrMissingRequired},
 		{"no user data", func(t *testing.T) string { return replace(t, "  user_data:\n    em: Email\n", "") }, `fields.user_data: required: map at least one customer key (em, ph, fn, ln, ct, st, zp, country, db, ge, external_id): Meta matches events to people by them`, ErrMissingRequired},
 		{"action source", func(t *testing.T) string { return replace(t, "physical_store", "store") }, `line 4: fields.action_source.value: invalid value: "store": want one of email, website, app, phone_call, chat, physical_store, system_generated, business_messaging, other`, ErrInvalid},
-		{"format YYYY", func(t *testing.T) string { return replace(t, "event_time: Date", "event_time: { column: Date, format: YYYY-MM-DD }") }, `line 5: fields.event_time.format: invalid value: "YYYY-MM-DD" is not a time format: want unix, unix_ms, excel, rfc3339, auto, or a Go layout with year, month and day (found "YYYY": a Go layout writes Go's reference time Mon Jan 2 15:04:05 2006 as the dates should look, e.g. "2006-01-02 15:04:05" or "01/02/2006 3:04 PM")`, ErrInvalid},
-		{"format no date", func(t *testing.T) string { return replace(t, "event_time: Date", "event_time: { column: Date, format: '15:04' }") }, `line 5: fields.event_time.format: invalid value: "15:04" is not a time format: want unix, unix_ms, excel, rfc3339, auto, or a Go layout with year, month and day`, ErrInvalid},
-		{"format 12h without PM", func(t *testing.T) string { return replace(t, "event_time: Date", "event_time: { column: Date, format: '2006-01-02 3:04' }") }, `line 5: fields.event_time.format: invalid value: "2006-01-02 3:04" does not read back the time it writes`, ErrInvalid},
-		{"format elsewhere", func(t *testing.T) string { return replace(t, "    em: Email", "    em: { column: Email, format: auto }") }, `line 7: fields.user_data.em.format: invalid value: format applies only to event_time and user_data.db`, ErrInvalid},
-		{"hash elsewhere", func(t *testing.T) string { return replace(t, "    em: Email", "    em: { column: Email, hash: false }") }, `line 7: fields.user_data.em.hash: invalid value: hash: false applies only to user_data.external_id; every other customer key must be hashed`, ErrInvalid},
-		{"decimal", func(t *testing.T) string { return minimal + "  custom_data:\n    value: { column: Total, decimal: ';' }\n" }, `line 9: fields.custom_data.value.decimal: invalid value: ";": want "." or ","`, ErrInvalid},
-		{"column and value", func(t *testing.T) string { return replace(t, "event_time: Date", "event_time: { column: Date, value: x }") }, `line 5: fields.event_time: invalid value: give a column or a value, not both`, ErrInvalid},
+		{"format YYYY", func(t *testing.T) string {
+			return replace(t, "event_time: Date", "event_time: { column: Date, format: YYYY-MM-DD }")
+		}, `line 5: fields.event_time.format: invalid value: "YYYY-MM-DD" is not a time format: want unix, unix_ms, excel, rfc3339, auto, or a Go layout with year, month and day (found "YYYY": a Go layout writes Go's reference time Mon Jan 2 15:04:05 2006 as the dates should look, e.g. "2006-01-02 15:04:05" or "01/02/2006 3:04 PM")`, ErrInvalid},
+		{"format no date", func(t *testing.T) string {
+			return replace(t, "event_time: Date", "event_time: { column: Date, format: '15:04' }")
+		}, `line 5: fields.event_time.format: invalid value: "15:04" is not a time format: want unix, unix_ms, excel, rfc3339, auto, or a Go layout with year, month and day`, ErrInvalid},
+		{"format 12h without PM", func(t *testing.T) string {
+			return replace(t, "event_time: Date", "event_time: { column: Date, format: '2006-01-02 3:04' }")
+		}, `line 5: fields.event_time.format: invalid value: "2006-01-02 3:04" does not read back the time it writes`, ErrInvalid},
+		{"format elsewhere", func(t *testing.T) string {
+			return replace(t, "    em: Email", "    em: { column: Email, format: auto }")
+		}, `line 7: fields.user_data.em.format: invalid value: format applies only to event_time and user_data.db`, ErrInvalid},
+		{"hash elsewhere", func(t *testing.T) string {
+			return replace(t, "    em: Email", "    em: { column: Email, hash: false }")
+		}, `line 7: fields.user_data.em.hash: invalid value: hash: false applies only to user_data.external_id; every other customer key must be hashed`, ErrInvalid},
+		{"decimal", func(t *testing.T) string {
+			return minimal + "  custom_data:\n    value: { column: Total, decimal: ';' }\n"
+		}, `line 9: fields.custom_data.value.decimal: invalid value: ";": want "." or ","`, ErrInvalid},
+		{"column and value", func(t *testing.T) string {
+			return replace(t, "event_time: Date", "event_time: { column: Date, value: x }")
+		}, `line 5: fields.event_time: invalid value: give a column or a value, not both`, ErrInvalid},
 		{"neither column nor value", func(t *testing.T) string { return replace(t, "event_time: Date", "event_time: { format: unix }") }, `line 5: fields.event_time: required: give a column or a value`, ErrMissingRequired},
-		{"constant time", func(t *testing.T) string { return replace(t, "event_time: Date", "event_time: { value: '2024-01-01' }") }, `line 5: fields.event_time.value: invalid value: this field must come from a column`, ErrInvalid},
+		{"constant time", func(t *testing.T) string {
+			return replace(t, "event_time: Date", "event_time: { value: '2024-01-01' }")
+		}, `line 5: fields.event_time.value: invalid value: this field must come from a column`, ErrInvalid},
 		{"empty column", func(t *testing.T) string { return replace(t, "    em: Email", `    em: ""`) }, `line 7: fields.user_data.em: invalid value: empty column name`, ErrInvalid},
 		{"duplicate key", func(t *testing.T) string { return minimal + "    em: Email2\n" }, `line 8: fields.user_data.em: invalid value: key appears twice (also on line 7)`, ErrInvalid},
 		{"bad currency", func(t *testing.T) string { return minimal + "  custom_data:\n    currency: { value: DOLLARS }\n" }, `line 9: fields.custom_data.currency.value: invalid value: "DOLLARS" cannot be read as currency`, ErrInvalid},

@@ -47,17 +47,17 @@ type customPlan struct {
 
 // plan is a field spec resolved against one header.
 type plan struct {
-	path     string // config key, for RowError.Field
-	cols     []int
-	consts   []string // constant values; nil when read from columns
-	isConst  bool
-	m        map[string]string // exact translation
-	mFold    map[string]string // lower-cased keys, tried after exact
-	split    string
-	def      string
-	format   string
-	noHash   bool
-	decimal  byte
+	path    string // config key, for RowError.Field
+	cols    []int
+	consts  []string // constant values; nil when read from columns
+	isConst bool
+	m       map[string]string // exact translation
+	mFold   map[string]string // lower-cased keys, tried after exact
+	split   string
+	def     string
+	format  string
+	noHash  bool
+	decimal byte
 }
 
 // ColumnError says that a mapped column cannot be found in an input's
