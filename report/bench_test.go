@@ -1,0 +1,49 @@
+package report
+
+import (
+	"io"
+	"testing"
+	"time"
+
+	"capi-upload/mapping"
+	"capi-upload/upload"
+)
+
+func BenchmarkRejectWriter(b *testing.B) {
+	w, err := NewRejectWriter(io.Discard)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rj := Reject{File: "pos.csv", Row: 12345, EventID: "R-12345", Reason: mapping.ReasonNoUserData, Field: "user_data", Detail: "no valid customer key"}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := w.Write(rj); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkRecorderEvent is the per-event cost of RowRead, Built and a
+// sent Outcome: what the recorder adds to every good row.
+func BenchmarkRecorderEvent(b *testing.B) {
+	r, err := Create(b.TempDir(), Options{Command: "validate", Now: func() time.Time { return clock }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	e := ev("pos.csv", 2, "Purchase", 2*time.Hour, mapping.UserData{"em": {hashEmail}, "ph": {hashPhone}, "fn": {hashName}, "ln": {hashName}, "zp": {hashName}})
+	e.Invalid = []mapping.InvalidKey{{Key: "db", Reason: "bad_year"}}
+	b.ReportAllocs()
+	for b.Loop() {
+		r.RowRead("pos.csv")
+		r.Built(e)
+		if err := r.Outcome(upload.Outcome{Event: e, Status: upload.StatusSent}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if _, err := r.Close(); err != nil {
+		b.Fatal(err)
+	}
+}

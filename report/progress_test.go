@@ -1,0 +1,90 @@
+package report
+
+import (
+	"bytes"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe for the progress goroutine and the
+// test to share.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestProgress(t *testing.T) {
+	tests := []struct {
+		name     string
+		mode     ProgressMode
+		logger   bool
+		wantBar  bool
+		wantLogs bool
+	}{
+		{name: "never", mode: ProgressNever, logger: true},
+		{name: "always draws a bar", mode: ProgressAlways, wantBar: true},
+		{name: "auto off a terminal logs", mode: ProgressAuto, logger: true, wantLogs: true},
+		{name: "auto without logger is silent", mode: ProgressAuto},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var w, logs syncBuffer
+			opt := ProgressOptions{Mode: tt.mode, W: &w, LogEvery: 5 * time.Millisecond, Refresh: 5 * time.Millisecond}
+			if tt.logger {
+				opt.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+			}
+			p := NewProgress(opt)
+			var wg sync.WaitGroup
+			for range 4 {
+				wg.Go(func() {
+					for range 250 {
+						p.AddRows(1)
+					}
+				})
+			}
+			wg.Wait()
+			p.SetSent(600, 1000)
+			// Wait for at least one tick to render the counters.
+			deadline := time.Now().Add(5 * time.Second)
+			for (tt.wantBar || tt.wantLogs) && !strings.Contains(w.String()+logs.String(), "1000") && time.Now().Before(deadline) {
+				time.Sleep(5 * time.Millisecond)
+			}
+			p.Finish()
+			p.Finish() // idempotent
+			if rows, sent := p.Counts(); rows != 1000 || sent != 600 {
+				t.Errorf("Counts() = %d, %d, want 1000, 600", rows, sent)
+			}
+			bar, log := w.String(), logs.String()
+			if got := strings.Contains(bar, "sent 600"); got != tt.wantBar {
+				t.Errorf("bar output %q: has bar = %v, want %v", bar, got, tt.wantBar)
+			}
+			if got := strings.Contains(log, "rows_read=1000"); got != tt.wantLogs {
+				t.Errorf("log output %q: has progress line = %v, want %v", log, got, tt.wantLogs)
+			}
+			if !tt.wantBar && bar != "" {
+				t.Errorf("unexpected output on W: %q", bar)
+			}
+			// Nothing is written after Finish returns.
+			before := w.String() + logs.String()
+			time.Sleep(20 * time.Millisecond)
+			if after := w.String() + logs.String(); after != before {
+				t.Error("progress wrote after Finish")
+			}
+		})
+	}
+}
