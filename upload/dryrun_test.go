@@ -1,0 +1,138 @@
+package upload
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"capi-upload/mapping"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden")
+
+func goldenEvents() []mapping.Event {
+	country := 1
+	state := 1000
+	return []mapping.Event{
+		{EventName: "Purchase", EventTime: testNow.Add(-2 * time.Hour).Unix(), ActionSource: "physical_store", EventID: "R-1001",
+			UserData:   mapping.UserData{"em": {"a" + string(bytes.Repeat([]byte("0"), 63))}, "ph": {"b" + string(bytes.Repeat([]byte("1"), 63))}},
+			CustomData: map[string]any{"value": 19.99, "currency": "USD", "order_id": "R-1001", "content_ids": []string{"SKU1", "SKU2"}, "num_items": 2}},
+		{EventName: "Purchase", EventTime: testNow.Add(-time.Hour).Unix(), ActionSource: "physical_store", EventID: "R-1002",
+			UserData:              mapping.UserData{"em": {"c" + string(bytes.Repeat([]byte("2"), 63)), "d" + string(bytes.Repeat([]byte("3"), 63))}},
+			CustomData:            map[string]any{"value": 5.0, "currency": "EUR", "store_id": "S12"},
+			DataProcessingOptions: []string{"LDU"}, DPOCountry: &country, DPOState: &state},
+		{EventName: "Lead", EventTime: testNow.Add(-30 * time.Minute).Unix(), ActionSource: "phone_call", EventID: "L-7",
+			UserData: mapping.UserData{"external_id": {"e" + string(bytes.Repeat([]byte("4"), 63))}}},
+	}
+}
+
+func TestDryRunGolden(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	evs := goldenEvents()
+	var col collector
+	opt := col.options(Options{BatchSize: 2, Concurrency: 4, TestEventCode: "TEST123", UploadTag: "nightly-pos", NamespaceID: "777", PartnerAgent: "capi-upload/test"})
+	if err := Run(t.Context(), NewDryRun(dir), NopLedger{}, feed(t.Context(), evs), opt); err != nil {
+		t.Fatal(err)
+	}
+	col.checkOneOutcome(t, evs)
+	if col.statuses[StatusSent] != 3 {
+		t.Errorf("statuses = %v, want 3 sent", col.statuses)
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "requests", "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != 2 {
+		t.Fatalf("files = %v, want 000001.json and 000002.json", files)
+	}
+	for _, f := range files {
+		got, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !json.Valid(got) {
+			t.Errorf("%s is not valid JSON", f)
+		}
+		if bytes.Contains(got, []byte("access_token")) || bytes.Contains(got, []byte("appsecret_proof")) {
+			t.Errorf("%s holds auth fields", f)
+		}
+		golden := filepath.Join("testdata", "dryrun-"+filepath.Base(f)+".golden")
+		if *update {
+			if err := os.WriteFile(golden, got, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(golden)
+		if err != nil {
+			t.Fatalf("%v (run go test -update)", err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s differs from %s:\n got %s\nwant %s", f, golden, got, want)
+		}
+	}
+	// What the dry run writes is what the client sends, minus the token.
+	e := newEdge(t)
+	var col2 collector
+	opt2 := col2.options(Options{BatchSize: 2, Concurrency: 1, TestEventCode: "TEST123", UploadTag: "nightly-pos", NamespaceID: "777", PartnerAgent: "capi-upload/test"})
+	if err := Run(t.Context(), e.client(t, nil), NopLedger{}, feed(t.Context(), evs), opt2); err != nil {
+		t.Fatal(err)
+	}
+	first, _ := os.ReadFile(files[0])
+	want := append(first[:len(first)-1:len(first)-1], []byte(`,"access_token":"`+testToken+`"}`)...)
+	if !bytes.Equal(e.bodies[0], want) {
+		t.Errorf("sent body\n%s\nwant\n%s", e.bodies[0], want)
+	}
+}
+
+// ExampleRun uploads three events in a dry run, which writes the request
+// bodies instead of sending them.
+func ExampleRun() {
+	dir, err := os.MkdirTemp("", "capi-upload-example")
+	if err != nil {
+		panic(err)
+	}
+	defer os.RemoveAll(dir)
+
+	now := time.Now()
+	in := make(chan mapping.Event)
+	go func() {
+		defer close(in)
+		for i, age := range []time.Duration{time.Hour, 8 * 24 * time.Hour, 2 * time.Hour} {
+			in <- mapping.Event{EventName: "Purchase", EventTime: now.Add(-age).Unix(), ActionSource: "physical_store",
+				EventID: fmt.Sprintf("R-%d", i+1), UserData: mapping.UserData{"em": {"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}}}
+		}
+	}()
+	opt := Options{
+		PixelID:     "123456789012345",
+		BatchSize:   2,
+		Concurrency: 1,
+		OnOutcome: func(o Outcome) {
+			if o.Reason != "" {
+				fmt.Println(o.Event.EventID, o.Status, o.Reason)
+				return
+			}
+			fmt.Println(o.Event.EventID, o.Status)
+		},
+		OnRequest: func(r RequestLog) { fmt.Println("request", r.Seq, "events", r.Events) },
+	}
+	if err := Run(context.Background(), NewDryRun(dir), NopLedger{}, in, opt); err != nil {
+		fmt.Println(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "requests", "*.json"))
+	fmt.Println(len(files), "request files")
+	// Output:
+	// R-2 stale stale
+	// request 1 events 1
+	// R-1 sent
+	// request 2 events 1
+	// R-3 sent
+	// 2 request files
+}
