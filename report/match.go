@@ -1,7 +1,5 @@
 package report
 
-import "capi-upload/mapping"
-
 // MatchStrength is capi-upload's own estimate of how well the sent events
 // can be matched to people, from which customer keys they carry. It is
 // NOT Meta's Event Match Quality, which Meta computes after the fact from
@@ -36,17 +34,6 @@ var MatchWeights = map[string]float64{
 	"st":          0.04,
 	"country":     0.03,
 	"ge":          0.02,
-}
-
-// eventMatchScore is one event's term of the estimate, in [0, 1].
-func eventMatchScore(ud mapping.UserData) float64 {
-	s := 0.0
-	for k, v := range ud {
-		if len(v) > 0 {
-			s += MatchWeights[k]
-		}
-	}
-	return min(s, 1)
 }
 
 func matchLevel(score float64) string {

@@ -77,17 +77,30 @@ const firstRowsPerReason = 5
 // Its memory does not grow with the number of rows: reject lines are
 // streamed to disk and events are reduced to counters as they arrive.
 type Recorder struct {
-	dir    string
-	opt    Options
-	now    func() time.Time
-	rejF   *os.File
-	rejW   *RejectWriter
-	s      Summary
-	files  map[string]int // index into s.Files
-	first  map[mapping.Reason][]RowSpot
-	match  float64 // Σ eventMatchScore over sent events
-	ids    int     // sent events carrying an event_id
+	dir   string
+	opt   Options
+	now   func() time.Time
+	rejF  *os.File
+	rejW  *RejectWriter
+	s     Summary
+	files map[string]int // index into s.Files
+	first map[mapping.Reason][]RowSpot
+	match float64 // Σ eventMatchScore over sent events
+	ids   int     // sent events carrying an event_id
+
+	// Hot-path counters, folded into s at Close: per-row map writes of
+	// struct values cost more than the rest of the recording.
+	keyIdx map[string]int // customer key → index in keys
+	keys   []keyCount     // per customer key
+	names  map[string]*EventNameCount
 	closed bool
+}
+
+// keyCount is the running count behind one KeyCoverage.
+type keyCount struct {
+	name           string
+	weight         float64
+	events, values int
 }
 
 // Create makes dir (and parents) and opens rejects.csv in it. The file is
@@ -130,10 +143,33 @@ func Create(dir string, opt Options) (*Recorder, error) {
 		Dir:        dir,
 	}
 	r.s.Outcomes.dryRun = r.s.DryRun
+	r.keyIdx = map[string]int{}
+	r.names = map[string]*EventNameCount{}
 	for _, k := range mapping.UserKeys {
-		r.s.Coverage[k] = KeyCoverage{}
+		r.key(k)
 	}
 	return r, nil
+}
+
+// key returns the counter index of customer key k, adding one for a key
+// not in mapping.UserKeys so that nothing is lost.
+func (r *Recorder) key(k string) int {
+	i, ok := r.keyIdx[k]
+	if !ok {
+		i = len(r.keys)
+		r.keyIdx[k] = i
+		r.keys = append(r.keys, keyCount{name: k, weight: MatchWeights[k]})
+	}
+	return i
+}
+
+func (r *Recorder) name(n string) *EventNameCount {
+	c, ok := r.names[n]
+	if !ok {
+		c = &EventNameCount{}
+		r.names[n] = c
+	}
+	return c
 }
 
 // RowRead counts one row read from file (the input's base name).
@@ -189,15 +225,12 @@ func (r *Recorder) Reject(rj Reject) error {
 // event name and the customer values that were valid or dropped. The
 // event is not retained.
 func (r *Recorder) Built(ev *mapping.Event) {
-	n := r.s.EventNames[ev.EventName]
-	n.Rows++
-	r.s.EventNames[ev.EventName] = n
+	r.name(ev.EventName).Rows++
 	for k, v := range ev.UserData {
-		c := r.s.Coverage[k]
-		c.Values += len(v)
-		r.s.Coverage[k] = c
+		r.keys[r.key(k)].values += len(v)
 	}
 	for _, inv := range ev.Invalid {
+		r.key(inv.Key)
 		c := r.s.Coverage[inv.Key]
 		c.Invalid++
 		if c.InvalidBy == nil {
@@ -243,24 +276,24 @@ func (r *Recorder) Outcome(o upload.Outcome) error {
 
 func (r *Recorder) sent(ev *mapping.Event) {
 	r.s.Outcomes.Sent++
-	n := r.s.EventNames[ev.EventName]
-	n.Events++
-	r.s.EventNames[ev.EventName] = n
+	r.name(ev.EventName).Events++
+	score := 0.0
 	for k, v := range ev.UserData {
 		if len(v) == 0 {
 			continue
 		}
-		c := r.s.Coverage[k]
-		c.Events++
-		r.s.Coverage[k] = c
+		c := &r.keys[r.key(k)]
+		c.events++
+		score += c.weight
 	}
+	// One event's term of the match estimate: see MatchWeights.
+	r.match += min(score, 1)
 	if ev.EventID != "" {
 		r.ids++
 	}
 	if id, ok := ev.CustomData["order_id"]; ok && id != "" && id != nil {
 		r.s.Dedup.OrderIDCount++
 	}
-	r.match += eventMatchScore(ev.UserData)
 
 	age := r.now().Sub(time.Unix(ev.EventTime, 0))
 	a := &r.s.Age
@@ -329,9 +362,13 @@ func (r *Recorder) finish() *Summary {
 		}
 		return round4(float64(n) / float64(sent))
 	}
-	for k, c := range s.Coverage {
-		c.Share = share(c.Events)
-		s.Coverage[k] = c
+	for _, k := range r.keys {
+		c := s.Coverage[k.name] // holds the invalid counts
+		c.Events, c.Values, c.Share = k.events, k.values, share(k.events)
+		s.Coverage[k.name] = c
+	}
+	for n, c := range r.names {
+		s.EventNames[n] = *c
 	}
 	s.Dedup.EventID = share(r.ids)
 	s.Dedup.OrderID = share(s.Dedup.OrderIDCount)
