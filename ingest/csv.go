@@ -121,9 +121,14 @@ func (r *csvReader) readRecord() (record, error) {
 				state = stUnquoted
 				fallthrough
 			case stUnquoted:
-				i := 0
-				for i < len(buf) && buf[i] != r.comma && buf[i] != '\n' {
-					i++
+				// ReadSlice stops at '\n', so a '\n' in buf can only be
+				// its last byte: one IndexByte finds the field's end.
+				i := bytes.IndexByte(buf, r.comma)
+				if i < 0 {
+					i = len(buf)
+					if buf[i-1] == '\n' {
+						i--
+					}
 				}
 				add(buf[:i])
 				if i == len(buf) {

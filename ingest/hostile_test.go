@@ -441,3 +441,12 @@ func TestXLSXBigCell(t *testing.T) {
 		t.Errorf("Read() after row error = %v, %v; want row 3", row, err)
 	}
 }
+
+func fileSize(tb testing.TB, path string) int64 {
+	tb.Helper()
+	st, err := os.Stat(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return st.Size()
+}
