@@ -444,7 +444,7 @@ func (s *Server) process(r *http.Request, body []byte, rec *Request, f Fault) ([
 		e.Message = http.StatusText(f.Status)
 		return nil, e
 	}
-	p, ge := parseParams(r, body)
+	p, wires, ge := parseParams(r, body, !s.keepEvents)
 	rec.TestEventCode, rec.PartnerAgent, rec.UploadTag, rec.NamespaceID = p.TestEventCode, p.PartnerAgent, p.UploadTag, p.NamespaceID
 	if ge != nil {
 		return nil, ge
@@ -455,17 +455,35 @@ func (s *Server) process(r *http.Request, body []byte, rec *Request, f Fault) ([
 	if !s.pixels[pixel] {
 		return nil, errUnknownObject(pixel, "post")
 	}
-	elems, ge := decodeData(p.Data)
-	rec.Events = len(elems)
-	if ge != nil {
-		return nil, ge
-	}
-	now := s.rules.now()
-	events := make([]event, len(elems))
-	for i, raw := range elems {
-		ev, ge := s.rules.checkEvent(raw, now)
+	var raws []json.RawMessage
+	if wires != nil {
+		rec.Events = len(wires)
+		if ge := checkCount(len(wires)); ge != nil {
+			return nil, ge
+		}
+	} else {
+		raws, ge = decodeData(p.Data)
+		rec.Events = len(raws)
 		if ge != nil {
 			return nil, ge
+		}
+		wires = make([]wireEvent, len(raws))
+		for i, raw := range raws {
+			raws[i], wires[i], ge = decodeEvent(raw)
+			if ge != nil {
+				return nil, ge
+			}
+		}
+	}
+	now := s.rules.now()
+	events := make([]event, len(wires))
+	for i := range wires {
+		ev, ge := s.rules.checkEvent(&wires[i], now)
+		if ge != nil {
+			return nil, ge
+		}
+		if raws != nil {
+			ev.raw = raws[i]
 		}
 		events[i] = ev
 	}
@@ -508,26 +526,39 @@ func (s *Server) route(r *http.Request) (string, *GraphError) {
 // parseParams reads the top-level parameters from a JSON, form or
 // multipart body, falling back to the query for the token (which Graph
 // accepts, and which Request.TokenInURL records).
-func parseParams(r *http.Request, body []byte) (params, *GraphError) {
-	var p params
+//
+// With fast set, a JSON body whose data is an array of event objects is
+// decoded in one pass and its events returned; any other shape is left in
+// p.Data for decodeData, which also explains what is wrong with it.
+func parseParams(r *http.Request, body []byte, fast bool) (p params, events []wireEvent, ge *GraphError) {
 	ct, mp, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch {
 	case ct == "application/x-www-form-urlencoded":
 		v, err := url.ParseQuery(string(body))
 		if err != nil {
-			return p, invalid("Invalid Parameter", "The request body could not be parsed.")
+			return p, nil, invalid("Invalid Parameter", "The request body could not be parsed.")
 		}
 		p = formParams(v)
 	case ct == "multipart/form-data":
 		form, err := multipart.NewReader(bytes.NewReader(body), mp["boundary"]).ReadForm(maxBody)
 		if err != nil {
-			return p, invalid("Invalid Parameter", "The request body could not be parsed.")
+			return p, nil, invalid("Invalid Parameter", "The request body could not be parsed.")
 		}
 		defer form.RemoveAll()
 		p = formParams(form.Value)
 	case len(bytes.TrimSpace(body)) > 0:
+		if fast {
+			var fp struct {
+				params
+				Data []wireEvent `json:"data"`
+			}
+			if json.Unmarshal(body, &fp) == nil && fp.Data != nil {
+				p, events = fp.params, fp.Data
+				break
+			}
+		}
 		if err := json.Unmarshal(body, &p); err != nil {
-			return p, invalid("Invalid Parameter", "The request body is not valid JSON.")
+			return p, nil, invalid("Invalid Parameter", "The request body is not valid JSON.")
 		}
 	}
 	q := r.URL.Query()
@@ -537,10 +568,10 @@ func parseParams(r *http.Request, body []byte) (params, *GraphError) {
 	if p.Proof == "" {
 		p.Proof = q.Get("appsecret_proof")
 	}
-	if p.Data == nil && q.Has("data") {
+	if p.Data == nil && events == nil && q.Has("data") {
 		p.Data = jsonString(q.Get("data"))
 	}
-	return p, nil
+	return p, events, nil
 }
 
 func formParams(v url.Values) params {

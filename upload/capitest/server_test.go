@@ -204,24 +204,37 @@ func TestServer(t *testing.T) {
 		{name: "data as json string", body: []byte(`{"access_token":"` + DefaultToken + `","data":` + quote(t, []any{ev("1"), ev("2")}) + `}`), want: reply{Status: 200, EventsReceived: 2}},
 		{name: "form body", ctype: "application/x-www-form-urlencoded", body: []byte(url.Values{"access_token": {DefaultToken}, "data": {mustJSON(t, []any{ev("1")})}}.Encode()), want: ok},
 		{name: "form body bad data", ctype: "application/x-www-form-urlencoded", body: []byte(url.Values{"access_token": {DefaultToken}, "data": {"[1"}}.Encode()), want: bad(0, "Invalid Parameter")},
+		{name: "user_data not object", body: jsonBody(t, DefaultToken, ev("1", set("user_data", []string{hashA}))), want: bad(0, "Invalid Parameter Type")},
+		{name: "custom_data not object", body: jsonBody(t, DefaultToken, ev("1", set("custom_data", "x"))), want: bad(0, "Invalid Parameter Type")},
+		{name: "null optional fields", body: jsonBody(t, DefaultToken, ev("1", set("event_source_url", nil), func(e map[string]any) { e["data_processing_options"] = nil })), want: ok},
 		{name: "element not object", body: []byte(`{"access_token":"` + DefaultToken + `","data":[1]}`), want: bad(0, "Invalid Event")},
 	}
-	s := Start(t, WithNow(func() time.Time { return now }))
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			p, ct := tt.path, tt.ctype
-			if p == "" {
-				p = path
-			}
-			if ct == "" {
-				ct = "application/json"
-			}
-			got := post(t, s, p, ct, tt.body)
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("POST %s (-want +got):\n%s", tt.name, diff)
-			}
-		})
+	// The one-pass decoder serves well-formed JSON bodies; recording event
+	// bodies forces the element-by-element path. Both must agree.
+	servers := []struct {
+		name string
+		s    *Server
+	}{
+		{"one-pass", Start(t, WithNow(func() time.Time { return now }))},
+		{"per-event", Start(t, WithNow(func() time.Time { return now }), WithRecordEvents())},
+	}
+	for _, srv := range servers {
+		for _, tt := range tests {
+			t.Run(srv.name+"/"+tt.name, func(t *testing.T) {
+				t.Parallel()
+				p, ct := tt.path, tt.ctype
+				if p == "" {
+					p = path
+				}
+				if ct == "" {
+					ct = "application/json"
+				}
+				got := post(t, srv.s, p, ct, tt.body)
+				if diff := cmp.Diff(tt.want, got); diff != "" {
+					t.Errorf("POST %s (-want +got):\n%s", tt.name, diff)
+				}
+			})
+		}
 	}
 }
 

@@ -3,6 +3,7 @@ package capitest
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -54,7 +55,7 @@ type wireEvent struct {
 	EventID        json.RawMessage            `json:"event_id"`
 	EventSourceURL json.RawMessage            `json:"event_source_url"`
 	UserData       map[string]json.RawMessage `json:"user_data"`
-	CustomData     json.RawMessage            `json:"custom_data"`
+	CustomData     *wireCustom                `json:"custom_data"`
 	DPO            json.RawMessage            `json:"data_processing_options"`
 	DPOCountry     json.RawMessage            `json:"data_processing_options_country"`
 	DPOState       json.RawMessage            `json:"data_processing_options_state"`
@@ -116,32 +117,57 @@ func decodeData(data []byte) ([]json.RawMessage, *GraphError) {
 	if len(data) == 0 || data[0] != '[' || json.Unmarshal(data, &elems) != nil {
 		return nil, invalid("Invalid Parameter", "Param data must be an array.")
 	}
-	if len(elems) == 0 {
-		return nil, invalid("Missing Parameter", "The parameter data is required and must not be empty.")
+	return elems, checkCount(len(elems))
+}
+
+func checkCount(n int) *GraphError {
+	if n == 0 {
+		return invalid("Missing Parameter", "The parameter data is required and must not be empty.")
 	}
-	if len(elems) > MaxEvents {
-		return elems, invalid("Too Many Events", "Param data must be an array of maximum 1000 elements.")
+	if n > MaxEvents {
+		return invalid("Too Many Events", "Param data must be an array of maximum 1000 elements.")
 	}
-	return elems, nil
+	return nil
+}
+
+// decodeEvent decodes one element of data: an object, or a JSON string
+// holding one.
+func decodeEvent(raw json.RawMessage) (json.RawMessage, wireEvent, *GraphError) {
+	var e wireEvent
+	raw = bytes.TrimSpace(raw)
+	if len(raw) > 0 && raw[0] == '"' {
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return raw, e, invalid("Invalid Event", "Each element of data must be a server event object.")
+		}
+		raw = bytes.TrimSpace([]byte(s))
+	}
+	if len(raw) == 0 || raw[0] != '{' {
+		return raw, e, invalid("Invalid Event", "Each element of data must be a server event object.")
+	}
+	if err := json.Unmarshal(raw, &e); err != nil {
+		return raw, e, typeError(err)
+	}
+	return raw, e, nil
+}
+
+// typeError names the field whose JSON type is wrong (user_data,
+// custom_data or contents; every other field is checked by hand).
+func typeError(err error) *GraphError {
+	if te, ok := errors.AsType[*json.UnmarshalTypeError](err); ok && te.Field != "" {
+		return invalid("Invalid Parameter Type", "The parameter "+te.Field+" has the wrong type.")
+	}
+	return invalid("Invalid Event", "Each element of data must be a server event object.")
 }
 
 // checkEvent validates one event as Meta documents the server event
 // parameters. Messages name the field, never its value and never the
 // event's index: Meta is not known to say which event was at fault.
-func (r *rules) checkEvent(raw json.RawMessage, now time.Time) (event, *GraphError) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) > 0 && raw[0] == '"' {
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return event{}, invalid("Invalid Event", "Each element of data must be a server event object.")
-		}
-		raw = json.RawMessage(s)
+func (r *rules) checkEvent(e *wireEvent, now time.Time) (event, *GraphError) {
+	for _, f := range []*json.RawMessage{&e.EventName, &e.EventTime, &e.ActionSource, &e.EventID, &e.EventSourceURL, &e.DPO, &e.DPOCountry, &e.DPOState} {
+		dropNull(f)
 	}
-	var e wireEvent
-	if len(raw) == 0 || raw[0] != '{' || json.Unmarshal(raw, &e) != nil {
-		return event{}, invalid("Invalid Event", "Each element of data must be a server event object.")
-	}
-	ev := event{raw: raw}
+	var ev event
 	name, ok := str(e.EventName)
 	if !ok || name == "" {
 		return ev, invalid("Missing Event Name", "The parameter event_name is required and must be a non-empty string.")
@@ -278,8 +304,8 @@ func (r *rules) checkUserData(ud map[string]json.RawMessage) *GraphError {
 func (r *rules) hashedValues(v json.RawMessage) (int, bool) {
 	v = bytes.TrimSpace(v)
 	if len(v) > 0 && v[0] == '[' {
-		var ss []string
-		if json.Unmarshal(v, &ss) != nil {
+		ss, ok := stringArray(v)
+		if !ok {
 			return 0, false
 		}
 		for _, s := range ss {
@@ -359,12 +385,13 @@ func validFBCookie(s string) bool {
 // and "Purchase requires currency and value"
 // (https://developers.facebook.com/docs/meta-pixel/reference). Unknown keys
 // are custom properties and pass.
-func checkCustomData(name string, raw json.RawMessage) *GraphError {
+func checkCustomData(name string, cd *wireCustom) *GraphError {
 	var c wireCustom
-	if len(raw) > 0 && string(raw) != "null" {
-		if raw[0] != '{' || json.Unmarshal(raw, &c) != nil {
-			return invalid("Invalid Custom Data", "The parameter custom_data must be an object with standard parameters of the documented types.")
-		}
+	if cd != nil {
+		c = *cd
+	}
+	for _, f := range []*json.RawMessage{&c.Value, &c.Currency, &c.ContentType, &c.ContentIDs, &c.DeliveryCategory, &c.NumItems, &c.OrderID, &c.ItemNumber} {
+		dropNull(f)
 	}
 	if c.Value != nil {
 		if _, ok := number(c.Value); !ok {
@@ -446,8 +473,8 @@ func checkDelivery(raw json.RawMessage) *GraphError {
 // data_processing_options, the country (0 or 1) and state (0 or 1000) are
 // required
 // (https://developers.facebook.com/docs/marketing-api/conversions-api/parameters/server-event).
-func checkLDU(e wireEvent) *GraphError {
-	if e.DPO == nil || string(e.DPO) == "null" {
+func checkLDU(e *wireEvent) *GraphError {
+	if e.DPO == nil {
 		return nil
 	}
 	var opts []string
@@ -473,6 +500,13 @@ func checkLDU(e wireEvent) *GraphError {
 	return nil
 }
 
+// dropNull makes an explicit JSON null the same as an absent field.
+func dropNull(v *json.RawMessage) {
+	if string(*v) == "null" {
+		*v = nil
+	}
+}
+
 // str decodes a JSON string; ok is false for any other JSON type.
 func str(v json.RawMessage) (string, bool) {
 	if len(v) < 2 || v[0] != '"' {
@@ -489,12 +523,45 @@ func str(v json.RawMessage) (string, bool) {
 	return s, true
 }
 
+// stringArray decodes a JSON array of strings, by hand when no string
+// holds an escape: arrays of hashes are most of a request's bytes.
+func stringArray(v json.RawMessage) ([]string, bool) {
+	if bytes.IndexByte(v, '\\') >= 0 {
+		var ss []string
+		return ss, json.Unmarshal(v, &ss) == nil
+	}
+	var ss []string
+	rest := bytes.TrimSpace(v[1:])
+	if len(rest) > 0 && rest[0] == ']' {
+		return ss, len(bytes.TrimSpace(rest[1:])) == 0
+	}
+	for {
+		if len(rest) == 0 || rest[0] != '"' {
+			return nil, false
+		}
+		end := bytes.IndexByte(rest[1:], '"')
+		if end < 0 {
+			return nil, false
+		}
+		ss = append(ss, string(rest[1:1+end]))
+		rest = bytes.TrimSpace(rest[2+end:])
+		switch {
+		case len(rest) > 0 && rest[0] == ',':
+			rest = bytes.TrimSpace(rest[1:])
+		case len(rest) > 0 && rest[0] == ']':
+			return ss, len(bytes.TrimSpace(rest[1:])) == 0
+		default:
+			return nil, false
+		}
+	}
+}
+
 // strings1 checks a string or an array of strings and counts the non-empty
 // values.
 func strings1(v json.RawMessage) (int, bool) {
 	if len(v) > 0 && v[0] == '[' {
-		var ss []string
-		if json.Unmarshal(v, &ss) != nil {
+		ss, ok := stringArray(v)
+		if !ok {
 			return 0, false
 		}
 		n := 0

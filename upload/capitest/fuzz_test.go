@@ -1,0 +1,57 @@
+package capitest
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+)
+
+// FuzzHandle posts arbitrary bodies: the double must never panic, must
+// answer 200 or a Graph error, and must count exactly the events it says
+// it received.
+func FuzzHandle(f *testing.F) {
+	f.Add([]byte(nil), false)
+	f.Add(jsonBody(f, DefaultToken, ev("1")), false)
+	f.Add(jsonBody(f, DefaultToken, ev("1"), ev("2", set("event_time", "x"))), false)
+	f.Add([]byte(`{"access_token":"`+DefaultToken+`","data":"[{\"event_name\":\"Lead\"}]"}`), false)
+	f.Add([]byte("access_token="+DefaultToken+"&data=%5B%7B%7D%5D"), true)
+	f.Add([]byte(`{"access_token":"`+DefaultToken+`","data":[null,"{}",{"user_data":{"em":["`+hashA+`",1]}}]}`), false)
+	f.Fuzz(func(t *testing.T, body []byte, form bool) {
+		s := &Server{
+			closed: make(chan struct{}), token: DefaultToken,
+			pixels: map[string]bool{DefaultPixelID: true}, minVersion: DefaultMinVersion, maxVersion: DefaultMaxVersion,
+			rules:  rules{now: func() time.Time { return now }, maxAge: DefaultMaxAge},
+			poison: map[string]bool{}, accepted: map[EventKey]int{},
+		}
+		req := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(body))
+		if form {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		} else {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		w := httptest.NewRecorder()
+		s.handle(w, req)
+		var b struct {
+			EventsReceived *int        `json:"events_received"`
+			Error          *GraphError `json:"error"`
+		}
+		if err := json.Unmarshal(w.Body.Bytes(), &b); err != nil {
+			t.Fatalf("answer is not JSON: %v: %q", err, w.Body)
+		}
+		switch w.Code {
+		case http.StatusOK:
+			if b.EventsReceived == nil || *b.EventsReceived != s.EventsReceived() || *b.EventsReceived == 0 {
+				t.Fatalf("200 with events_received %v, server counted %d", b.EventsReceived, s.EventsReceived())
+			}
+		case http.StatusBadRequest:
+			if b.Error == nil || b.Error.Code == 0 || s.EventsReceived() != 0 {
+				t.Fatalf("400 with error %+v, server counted %d", b.Error, s.EventsReceived())
+			}
+		default:
+			t.Fatalf("status %d", w.Code)
+		}
+	})
+}
