@@ -1,0 +1,325 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"runtime/debug"
+	"time"
+
+	_ "time/tzdata" // timezone names must work on machines without zoneinfo
+
+	"capi-upload/mapping"
+)
+
+// version is set at build time with -ldflags "-X main.version=…"; without
+// it the module version from the build info is used.
+var version = ""
+
+func appVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+const topUsage = `capi-upload sends offline conversion events from CSV and XLSX exports
+to Meta's Conversions API.
+
+Usage:
+  capi-upload upload   --config FILE [flags] INPUT...   read, map, check, send, report
+  capi-upload validate --config FILE [flags] INPUT...   everything but the network; same reports
+  capi-upload init     [--sheet NAME] INPUT             print a proposed mapping config for a file
+  capi-upload version
+
+INPUT is a .csv, .tsv, .txt, .csv.gz or .xlsx file, a directory (its such
+files, sorted by name), or - for CSV on standard input.
+
+Environment: CAPI_ACCESS_TOKEN (required to send), CAPI_APP_SECRET
+(optional, adds appsecret_proof), CAPI_GRAPH_URL (optional base URL).
+
+Run "capi-upload COMMAND --help" for a command's flags.
+`
+
+// env looks up an environment variable; tests pass a map's lookup.
+type env func(string) string
+
+// run is the whole program but for process setup, so tests can call it.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv env) exitCode {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, topUsage)
+		return exitUsage
+	}
+	var err error
+	switch cmd, rest := args[0], args[1:]; cmd {
+	case "upload", "validate":
+		var o *options
+		o, err = parseRunFlags(cmd, rest, stdout, stderr, getenv)
+		if err == nil {
+			o.stdin = stdin
+			return runPipeline(ctx, o, stdout, stderr)
+		}
+	case "init":
+		err = runInit(ctx, rest, stdin, stdout, stderr)
+	case "version", "--version", "-version":
+		fmt.Fprintf(stdout, "capi-upload %s\n", appVersion())
+		return exitOK
+	case "help", "--help", "-help", "-h":
+		fmt.Fprint(stdout, topUsage)
+		return exitOK
+	default:
+		err = &usageError{msg: fmt.Sprintf("unknown command %q", cmd), hint: `run "capi-upload --help"`}
+	}
+	return reportError(err, stderr)
+}
+
+// reportError prints err for a person and picks the exit code.
+func reportError(err error, stderr io.Writer) exitCode {
+	if err == nil {
+		return exitOK
+	}
+	if errors.Is(err, errHelp) {
+		return exitOK
+	}
+	if ue, ok := errors.AsType[*usageError](err); ok {
+		fmt.Fprintf(stderr, "capi-upload: %s\n", ue.msg)
+		if ue.hint != "" {
+			fmt.Fprintf(stderr, "%s\n", ue.hint)
+		}
+		return exitUsage
+	}
+	fmt.Fprintf(stderr, "capi-upload: %v\n", err)
+	return exitFatal
+}
+
+// options are the resolved settings of an upload or validate run: flags
+// over config values over defaults.
+type options struct {
+	command   string // "upload" or "validate"
+	dryRun    bool
+	cfg       *mapping.Config
+	inputs    []string
+	stdin     io.Reader
+	reportDir string
+	statePath string
+	resend    bool
+
+	batchSize      int
+	concurrency    int
+	maxAttempts    int
+	maxAge         time.Duration
+	requestTimeout time.Duration
+	testEventCode  string
+	progress       string
+	logFormat      string
+	maxRejectRatio float64
+
+	token     string
+	appSecret string
+	graphURL  string
+}
+
+// durationFlag reads Go durations and whole days ("7d").
+type durationFlag struct{ d *time.Duration }
+
+func (f durationFlag) String() string {
+	if f.d == nil {
+		return ""
+	}
+	return f.d.String()
+}
+
+func (f durationFlag) Set(s string) error {
+	d, err := parseDuration(s)
+	if err != nil {
+		return err
+	}
+	*f.d = d
+	return nil
+}
+
+func parseDuration(s string) (time.Duration, error) {
+	d, err := mapping.ParseDuration(s)
+	if err != nil {
+		return 0, err
+	}
+	if d < 0 {
+		return 0, fmt.Errorf("invalid duration %q: negative", s)
+	}
+	return time.Duration(d), nil
+}
+
+func parseRunFlags(cmd string, args []string, stdout, stderr io.Writer, getenv env) (*options, error) {
+	o := &options{command: cmd}
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	configPath := fs.String("config", "capi-upload.yaml", "mapping config (YAML)")
+	fs.StringVar(&o.reportDir, "report-dir", "", "where reports go (default reports/<UTC timestamp>)")
+	fs.StringVar(&o.statePath, "state", "", "the sent-events ledger (default capi-upload.state beside the config)")
+	maxAge := 7 * 24 * time.Hour
+	fs.Var(durationFlag{&maxAge}, "max-age", "drop events older than this (Go duration or 7d) (default 7d)")
+	fs.StringVar(&o.progress, "progress", "auto", "progress bar on stderr: auto, always or never")
+	fs.StringVar(&o.logFormat, "log-format", "text", "log lines on stderr: text or json")
+	fs.Float64Var(&o.maxRejectRatio, "max-reject-ratio", 0.5, "exit 4 when rejected rows / rows read exceeds this")
+	sheet := fs.String("sheet", "", "XLSX sheet (default the first sheet)")
+	if cmd == "upload" {
+		fs.BoolVar(&o.resend, "resend", false, `ignore the ledger's "already sent"`)
+		fs.IntVar(&o.batchSize, "batch-size", 1000, "events per request, 1..1000")
+		fs.IntVar(&o.concurrency, "concurrency", 4, "requests in flight")
+		fs.StringVar(&o.testEventCode, "test-event-code", "", "send as test events (Events Manager > Test Events)")
+		fs.BoolVar(&o.dryRun, "dry-run", false, "write the request bodies to <report-dir>/requests/ instead of sending")
+		fs.IntVar(&o.maxAttempts, "max-attempts", 6, "tries per request before its rows are upload_failed")
+		o.requestTimeout = 30 * time.Second
+		fs.Var(durationFlag{&o.requestTimeout}, "request-timeout", "time one request may take (default 30s)")
+	}
+	positional, err := parseInterspersed(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		printCommandUsage(stdout, cmd, fs)
+		return nil, errHelp
+	}
+	if err != nil {
+		return nil, &usageError{msg: err.Error(), hint: fmt.Sprintf(`run "capi-upload %s --help"`, cmd)}
+	}
+	if len(positional) == 0 {
+		return nil, &usageError{msg: "no INPUT given", hint: fmt.Sprintf("usage: capi-upload %s --config FILE [flags] INPUT...", cmd)}
+	}
+	o.inputs = positional
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+
+	switch o.progress {
+	case "auto", "always", "never":
+	default:
+		return nil, usagef("--progress must be auto, always or never, not %q", o.progress)
+	}
+	switch o.logFormat {
+	case "text", "json":
+	default:
+		return nil, usagef("--log-format must be text or json, not %q", o.logFormat)
+	}
+	if cmd == "upload" {
+		if o.batchSize < 1 || o.batchSize > 1000 {
+			return nil, usagef("--batch-size must be between 1 and 1000, not %d", o.batchSize)
+		}
+		if o.concurrency < 1 {
+			return nil, usagef("--concurrency must be at least 1, not %d", o.concurrency)
+		}
+		if o.maxAttempts < 1 {
+			return nil, usagef("--max-attempts must be at least 1, not %d", o.maxAttempts)
+		}
+	}
+	if o.maxRejectRatio < 0 || o.maxRejectRatio > 1 {
+		return nil, usagef("--max-reject-ratio must be between 0 and 1, not %v", o.maxRejectRatio)
+	}
+
+	cfg, err := mapping.Load(*configPath)
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", *configPath, err)
+	}
+	o.cfg = cfg
+	if set["sheet"] {
+		cfg.Input.Sheet = *sheet
+	}
+	// A flag wins over its config twin, which wins over the default.
+	if !set["report-dir"] && cfg.ReportDir != "" {
+		o.reportDir = cfg.ReportDir
+	}
+	if !set["state"] && cfg.State != "" {
+		o.statePath = resolveBeside(*configPath, cfg.State)
+	}
+	if o.statePath == "" {
+		o.statePath = filepath.Join(filepath.Dir(*configPath), "capi-upload.state")
+	}
+	o.maxAge = maxAge
+	if !set["max-age"] && cfg.MaxAge != 0 {
+		o.maxAge = time.Duration(cfg.MaxAge)
+	}
+	if !set["max-reject-ratio"] && cfg.MaxRejectRatio != nil {
+		o.maxRejectRatio = *cfg.MaxRejectRatio
+	}
+	u := cfg.Upload
+	if !set["batch-size"] && u.BatchSize != 0 {
+		o.batchSize = u.BatchSize
+	}
+	if !set["concurrency"] && u.Concurrency != 0 {
+		o.concurrency = u.Concurrency
+	}
+	if !set["max-attempts"] && u.MaxAttempts != 0 {
+		o.maxAttempts = u.MaxAttempts
+	}
+	if !set["request-timeout"] && u.RequestTimeout != 0 {
+		o.requestTimeout = time.Duration(u.RequestTimeout)
+	}
+	if !set["test-event-code"] && u.TestEventCode != "" {
+		o.testEventCode = u.TestEventCode
+	}
+	o.token = getenv("CAPI_ACCESS_TOKEN")
+	o.appSecret = getenv("CAPI_APP_SECRET")
+	o.graphURL = getenv("CAPI_GRAPH_URL")
+	if o.graphURL == "" {
+		o.graphURL = "https://graph.facebook.com"
+	}
+	if cmd == "upload" && !o.dryRun && o.token == "" {
+		return nil, errors.New("CAPI_ACCESS_TOKEN is not set: generate an access token in Events Manager > Settings > Conversions API and export it (use --dry-run to try without sending)")
+	}
+	return o, nil
+}
+
+// resolveBeside makes a path from the config file relative to the
+// config's directory, so a config works from any working directory.
+func resolveBeside(configPath, p string) string {
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(filepath.Dir(configPath), p)
+}
+
+// parseInterspersed lets flags follow the inputs, as in
+// "capi-upload upload sales.csv --dry-run"; "-" is an input.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return positional, nil
+		}
+		// flag stops at "--"; everything after it is an input.
+		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
+			return append(positional, rest...), nil
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
+	}
+}
+
+func printCommandUsage(w io.Writer, cmd string, fs *flag.FlagSet) {
+	switch cmd {
+	case "upload":
+		fmt.Fprintln(w, "Usage: capi-upload upload --config FILE [flags] INPUT...\n\nRead, map, check, send and report. Needs CAPI_ACCESS_TOKEN unless --dry-run.\n\nFlags:")
+	case "validate":
+		fmt.Fprintln(w, "Usage: capi-upload validate --config FILE [flags] INPUT...\n\nEverything but the network: the same checks and reports as upload.\n\nFlags:")
+	case "init":
+		fmt.Fprintln(w, "Usage: capi-upload init [--sheet NAME] INPUT\n\nPrint a proposed mapping config for INPUT on stdout.\n\nFlags:")
+	}
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fs.SetOutput(io.Discard)
+}
+
+// newLogger writes log lines to stderr in the chosen format.
+func newLogger(w io.Writer, format string) *slog.Logger {
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
+}

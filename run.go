@@ -1,0 +1,469 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"time"
+
+	"capi-upload/ingest"
+	"capi-upload/mapping"
+	"capi-upload/report"
+	"capi-upload/upload"
+)
+
+// now is the clock of a run; tests replace it.
+var now = time.Now
+
+// input is one opened input with the mapper for its header.
+type input struct {
+	name   string
+	reader ingest.Reader
+	mapper *mapping.Mapper
+}
+
+// openInputs opens every input and checks its header against the config
+// before anything is sent, so that a wrong column name stops the run while
+// it is still cheap to fix.
+func openInputs(o *options) ([]*input, error) {
+	paths, err := ingest.Expand(o.inputs)
+	if err != nil {
+		return nil, err
+	}
+	if len(paths) == 0 {
+		return nil, fmt.Errorf("no .csv, .tsv, .txt, .csv.gz or .xlsx file in %v", o.inputs)
+	}
+	opt := o.cfg.IngestOptions()
+	var ins []*input
+	fail := func(err error) ([]*input, error) {
+		for _, in := range ins {
+			in.reader.Close()
+		}
+		return nil, err
+	}
+	stdinUsed := false
+	for _, p := range paths {
+		var r ingest.Reader
+		name := filepath.Base(p)
+		if p == "-" {
+			if stdinUsed {
+				return fail(usagef(`"-" (standard input) given more than once`))
+			}
+			stdinUsed = true
+			name = "stdin"
+			r, err = ingest.NewCSVReader(o.stdin, name, opt)
+		} else {
+			r, err = ingest.Open(p, opt)
+		}
+		if err != nil {
+			return fail(err)
+		}
+		ins = append(ins, &input{name: name, reader: r})
+		m, err := mapping.NewMapper(o.cfg, name, r.Header())
+		if err != nil {
+			return fail(err)
+		}
+		ins[len(ins)-1].mapper = m
+	}
+	return ins, nil
+}
+
+// item is one row on its way through the pipeline.
+type item struct {
+	row     ingest.Row
+	readErr error // a row the reader could not decode
+	ev      mapping.Event
+	err     error // from Map
+}
+
+// chunk is a run of rows from one input, mapped by a worker and consumed in
+// order, so reports list rows in file order whatever the worker count.
+type chunk struct {
+	in    *input
+	items []item
+	done  chan struct{}
+}
+
+const chunkSize = 512
+
+// recorder serializes calls into the report, which the read loop and the
+// uploader's callbacks make from different goroutines.
+type recorder struct {
+	progress *report.Progress
+	mu       sync.Mutex
+	rec      *report.Recorder
+	err      error // first error writing the reject report
+}
+
+func (r *recorder) do(f func(*report.Recorder) error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := f(r.rec); err != nil && r.err == nil {
+		r.err = err
+	}
+}
+
+// readOnlyLedger answers Seen and never records: validate and --dry-run
+// must not write the ledger.
+type readOnlyLedger struct{ upload.Ledger }
+
+func (readOnlyLedger) MarkSent([]string, time.Time) error { return nil }
+
+func runPipeline(ctx context.Context, o *options, stdout, stderr io.Writer) exitCode {
+	logger := newLogger(stderr, o.logFormat)
+	ins, err := openInputs(o)
+	if err != nil {
+		return reportError(err, stderr)
+	}
+	defer func() {
+		for _, in := range ins {
+			in.reader.Close()
+		}
+	}()
+
+	sending := o.command == "upload" && !o.dryRun
+	var ledger upload.Ledger
+	if sending {
+		l, err := upload.OpenLedger(o.statePath, false)
+		if err != nil {
+			return reportError(err, stderr)
+		}
+		defer l.Close()
+		ledger = l
+	} else {
+		l, err := upload.OpenLedger(o.statePath, true)
+		if err != nil {
+			return reportError(err, stderr)
+		}
+		defer l.Close()
+		ledger = readOnlyLedger{l}
+	}
+
+	reportDir := o.reportDir
+	if reportDir == "" {
+		reportDir = filepath.Join("reports", now().UTC().Format("20060102T150405Z"))
+	}
+	command := o.command
+	if o.dryRun {
+		command = "upload --dry-run"
+	}
+	rec, err := report.Create(reportDir, report.Options{Command: command, Version: appVersion(), Now: now})
+	if err != nil {
+		return reportError(fmt.Errorf("report dir: %w", err), stderr)
+	}
+	progress := report.NewProgress(report.ProgressOptions{Mode: report.ProgressMode(o.progress), W: stderr, Logger: logger})
+	rr := &recorder{rec: rec, progress: progress}
+
+	var sender upload.Sender
+	if o.command == "upload" {
+		if o.dryRun {
+			sender = upload.NewDryRun(reportDir)
+		} else {
+			c, err := upload.NewClient(upload.ClientOptions{
+				BaseURL:        o.graphURL,
+				Token:          o.token,
+				AppSecret:      o.appSecret,
+				APIVersion:     o.cfg.APIVersion,
+				PixelID:        o.cfg.PixelID,
+				UserAgent:      "capi-upload/" + appVersion(),
+				RequestTimeout: o.requestTimeout,
+				Logger:         logger,
+			})
+			if err != nil {
+				return reportError(err, stderr)
+			}
+			sender = c
+		}
+	}
+
+	events := make(chan mapping.Event, 2*chunkSize)
+	var runErr error
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if sender == nil {
+			runErr = validateSink(o, ledger, events, rr)
+			return
+		}
+		runErr = upload.Run(ctx, sender, ledger, events, upload.Options{
+			PixelID:       o.cfg.PixelID,
+			BatchSize:     o.batchSize,
+			Concurrency:   o.concurrency,
+			MaxAge:        o.maxAge,
+			Resend:        o.resend,
+			TestEventCode: o.testEventCode,
+			UploadTag:     o.cfg.Upload.UploadTag,
+			NamespaceID:   o.cfg.Upload.NamespaceID,
+			PartnerAgent:  "capi-upload/" + appVersion(),
+			MaxAttempts:   o.maxAttempts,
+			Now:           now,
+			Logger:        logger,
+			OnProgress:    func(sent, _ int) { progress.SetSent(sent, 0) },
+			OnOutcome: func(oc upload.Outcome) {
+				rr.do(func(r *report.Recorder) error { return r.Outcome(oc) })
+			},
+			OnRequest: func(l upload.RequestLog) {
+				rr.do(func(r *report.Recorder) error { r.Request(l); return nil })
+			},
+		})
+	})
+
+	readErr := readAll(ctx, o, ins, rr, events, logger)
+	close(events)
+	wg.Wait()
+	// An uploader stopped by a signal or an auth error leaves the events
+	// it never took; each still needs its one outcome.
+	for ev := range events {
+		rr.do(func(r *report.Recorder) error { return r.Outcome(interrupted(&ev)) })
+	}
+
+	progress.Finish()
+	rr.mu.Lock()
+	summary, closeErr := rec.Close()
+	rr.mu.Unlock()
+	if summary != nil {
+		if err := report.WriteText(stdout, summary); err != nil {
+			logger.Error("writing summary", "err", err)
+		}
+	}
+
+	var fatal []error
+	if runErr != nil && !errors.Is(runErr, upload.ErrInterrupted) {
+		fatal = append(fatal, runErr)
+	}
+	fatal = append(fatal, readErr, rr.err, closeErr)
+	if err := errors.Join(fatal...); err != nil {
+		fmt.Fprintf(stderr, "capi-upload: %v\n", err)
+		return exitFatal
+	}
+	if errors.Is(runErr, upload.ErrInterrupted) || ctx.Err() != nil {
+		fmt.Fprintln(stderr, "capi-upload: interrupted: rows not acknowledged are reported as upload_failed and will be sent by the next run")
+		return exitPartial
+	}
+	if summary != nil && summary.Outcomes.Failed > 0 {
+		return exitPartial
+	}
+	if summary != nil && summary.RejectRatio() > o.maxRejectRatio {
+		fmt.Fprintf(stderr, "capi-upload: %.1f%% of rows were rejected, above --max-reject-ratio %.1f%%: see %s\n",
+			100*summary.RejectRatio(), 100*o.maxRejectRatio, filepath.Join(reportDir, "rejects.csv"))
+		return exitRejectRatio
+	}
+	return exitOK
+}
+
+// validateSink stands in for the uploader when nothing is sent: every
+// event that passed the checks is counted as built, or as already sent when
+// the ledger has it.
+func validateSink(o *options, ledger upload.Ledger, events <-chan mapping.Event, rr *recorder) error {
+	built := 0
+	for ev := range events {
+		oc := upload.Outcome{Event: &ev, Status: upload.StatusSent}
+		if !o.resend {
+			seen, err := ledger.Seen(ev.LedgerKey(o.cfg.PixelID))
+			if err != nil {
+				return err
+			}
+			if seen {
+				oc.Status = upload.StatusAlreadySent
+			}
+		}
+		rr.do(func(r *report.Recorder) error { return r.Outcome(oc) })
+		built++
+		rr.progress.SetSent(built, 0)
+	}
+	return nil
+}
+
+// readAll reads every input, maps rows on all cores, applies the run-wide
+// checks in file order and hands the events on. It returns the errors that
+// made an input unreadable part-way; the other inputs are still read.
+func readAll(ctx context.Context, o *options, ins []*input, rr *recorder, events chan<- mapping.Event, logger *slog.Logger) error {
+	work := make(chan *chunk, runtime.GOMAXPROCS(0))
+	ordered := make(chan *chunk, 2*runtime.GOMAXPROCS(0))
+	var readErrs []error
+
+	var wg sync.WaitGroup
+	// Reader: one goroutine, because readers are sequential by nature.
+	wg.Go(func() {
+		defer close(work)
+		defer close(ordered)
+		for _, in := range ins {
+			if err := readInput(ctx, in, work, ordered); err != nil {
+				logger.Error("input unreadable; the rows before the error were processed", "file", in.name, "err", err)
+				readErrs = append(readErrs, err)
+			}
+			if ctx.Err() != nil {
+				return
+			}
+		}
+	})
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for c := range work {
+				for i := range c.items {
+					it := &c.items[i]
+					if it.readErr == nil {
+						it.ev, it.err = c.in.mapper.Map(it.row)
+					}
+				}
+				close(c.done)
+			}
+		})
+	}
+
+	seen := newIDSet()
+	maxAge := o.maxAge
+	pixel := o.cfg.PixelID
+	stopped := false
+	for c := range ordered {
+		<-c.done
+		if stopped {
+			continue // drain so the reader and workers can finish
+		}
+		for i := range c.items {
+			it := &c.items[i]
+			stopped = !collect(ctx, it, pixel, maxAge, seen, rr, events)
+			if stopped {
+				break
+			}
+		}
+		rr.progress.AddRows(len(c.items))
+	}
+	wg.Wait()
+	return errors.Join(readErrs...)
+}
+
+// collect accounts for one row: a reject, a skip, or an event handed on.
+// It returns false when ctx was cancelled before the event could be handed
+// on; the row then has not been counted.
+func collect(ctx context.Context, it *item, pixel string, maxAge time.Duration, seen *idSet, rr *recorder, events chan<- mapping.Event) bool {
+	reject := func(eventID string, reason mapping.Reason, field, detail string) {
+		rr.do(func(r *report.Recorder) error {
+			r.RowRead(it.row.File)
+			return r.Reject(report.Reject{File: it.row.File, Row: it.row.Line, EventID: eventID, Reason: reason, Field: field, Detail: detail})
+		})
+	}
+	switch {
+	case it.readErr != nil:
+		reject("", mapping.ReasonInvalidValue, "", it.readErr.Error())
+		return true
+	case errors.Is(it.err, mapping.ErrSkip):
+		rr.do(func(r *report.Recorder) error {
+			r.RowRead(it.row.File)
+			r.Skipped(it.row.File, it.row.Line)
+			return nil
+		})
+		return true
+	case it.err != nil:
+		if re, ok := errors.AsType[*mapping.RowError](it.err); ok {
+			reject("", re.Reason, re.Field, re.Detail)
+		} else {
+			reject("", mapping.ReasonInvalidValue, "", it.err.Error())
+		}
+		return true
+	}
+	ev := &it.ev
+	if reason := mapping.CheckTime(time.Unix(ev.EventTime, 0), now(), maxAge); reason != "" {
+		detail := "event_time " + time.Unix(ev.EventTime, 0).UTC().Format(time.RFC3339)
+		reject(ev.EventID, reason, "event_time", detail)
+		return true
+	}
+	if !seen.add(ev.LedgerKey(pixel)) {
+		reject(ev.EventID, mapping.ReasonDuplicateEventID, "event_id", "an earlier row of this run has the same event_name and event_id")
+		return true
+	}
+	rr.do(func(r *report.Recorder) error {
+		r.RowRead(it.row.File)
+		r.Built(ev)
+		return nil
+	})
+	select {
+	case events <- *ev:
+		return true
+	case <-ctx.Done():
+		rr.do(func(r *report.Recorder) error { return r.Outcome(interrupted(ev)) })
+		return false
+	}
+}
+
+// interrupted is the outcome of an event the run stopped before sending.
+func interrupted(ev *mapping.Event) upload.Outcome {
+	return upload.Outcome{Event: ev, Status: upload.StatusFailed, Reason: mapping.ReasonUploadFailed, Detail: "interrupted before it was sent"}
+}
+
+// readInput reads one input into chunks. A row the reader cannot decode is
+// passed on as a row error; an error after which nothing more can be read
+// ends the input.
+func readInput(ctx context.Context, in *input, work, ordered chan<- *chunk) error {
+	c := &chunk{in: in, done: make(chan struct{})}
+	flush := func() bool {
+		if len(c.items) == 0 {
+			return true
+		}
+		for _, ch := range []chan<- *chunk{ordered, work} {
+			select {
+			case ch <- c:
+			case <-ctx.Done():
+				if ch == work {
+					close(c.done) // the collector waits on it
+				}
+				return false
+			}
+		}
+		c = &chunk{in: in, items: make([]item, 0, chunkSize), done: make(chan struct{})}
+		return true
+	}
+	for {
+		if ctx.Err() != nil {
+			flush()
+			return nil
+		}
+		row, err := in.reader.Read()
+		if err == io.EOF {
+			flush()
+			return nil
+		}
+		if err != nil {
+			if !ingest.IsRowError(err) {
+				flush()
+				return err
+			}
+			pe, _ := errors.AsType[*ingest.ParseError](err)
+			row = ingest.Row{File: in.name}
+			if pe != nil {
+				row.Line = pe.Row
+			}
+			c.items = append(c.items, item{row: row, readErr: err})
+		} else {
+			c.items = append(c.items, item{row: row})
+		}
+		if len(c.items) == chunkSize && !flush() {
+			return nil
+		}
+	}
+}
+
+// idSet remembers the events of this run to find duplicate event ids. It
+// keeps 8 bytes of a hash per event rather than the key itself, so a
+// million-row file costs a few megabytes; a false "duplicate" would need a
+// 64-bit collision.
+type idSet struct {
+	seed maphash.Seed
+	m    map[uint64]struct{}
+}
+
+func newIDSet() *idSet { return &idSet{seed: maphash.MakeSeed(), m: make(map[uint64]struct{})} }
+
+func (s *idSet) add(key string) bool {
+	h := maphash.String(s.seed, key)
+	if _, dup := s.m[h]; dup {
+		return false
+	}
+	s.m[h] = struct{}{}
+	return true
+}
