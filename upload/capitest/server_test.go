@@ -535,7 +535,7 @@ func TestLoseResponse(t *testing.T) {
 func TestLatencyAndInFlight(t *testing.T) {
 	t.Parallel()
 	const n = 8
-	s := Start(t, WithNow(func() time.Time { return now }), WithLatency(50*time.Millisecond))
+	s := Start(t, WithNow(func() time.Time { return now }), WithLatency(200*time.Millisecond))
 	body := jsonBody(t, DefaultToken, ev("1"))
 	var wg sync.WaitGroup
 	start := time.Now()
@@ -547,8 +547,8 @@ func TestLatencyAndInFlight(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if d := time.Since(start); d < 50*time.Millisecond {
-		t.Errorf("%d requests took %v, want at least the 50ms latency", n, d)
+	if d := time.Since(start); d < 200*time.Millisecond {
+		t.Errorf("%d requests took %v, want at least the 200ms latency", n, d)
 	}
 	if got := s.MaxInFlight(); got < 2 || got > n {
 		t.Errorf("MaxInFlight = %d, want 2..%d", got, n)
