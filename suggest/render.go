@@ -1,0 +1,318 @@
+package suggest
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"capi-upload/mapping"
+)
+
+// placeholderPixel is written when no pixel id is known: digits, so the
+// proposal validates, and zeros, so nobody mistakes it for a real one.
+const placeholderPixel = "000000000000000"
+
+// yamlWriter writes YAML by hand, because a proposal is mostly comments
+// and its key order is the order SPEC documents; values are always
+// double-quoted, whose escapes Go's strconv.Quote produces a subset of.
+type yamlWriter struct {
+	b bytes.Buffer
+}
+
+func (w *yamlWriter) comment(indent int, format string, args ...any) {
+	text := fmt.Sprintf(format, args...)
+	for line := range strings.SplitSeq(wrap(text, 76-indent), "\n") {
+		fmt.Fprintf(&w.b, "%s# %s\n", strings.Repeat(" ", indent), line)
+	}
+}
+
+func (w *yamlWriter) line(indent int, format string, args ...any) {
+	fmt.Fprintf(&w.b, "%s%s\n", strings.Repeat(" ", indent), fmt.Sprintf(format, args...))
+}
+
+func (w *yamlWriter) blank() { w.b.WriteByte('\n') }
+
+// wrap breaks text into lines of at most width bytes at spaces.
+func wrap(text string, width int) string {
+	var out, cur strings.Builder
+	for word := range strings.FieldsSeq(text) {
+		if cur.Len() > 0 && cur.Len()+1+len(word) > width {
+			out.WriteString(cur.String())
+			out.WriteByte('\n')
+			cur.Reset()
+		}
+		if cur.Len() > 0 {
+			cur.WriteByte(' ')
+		}
+		cur.WriteString(word)
+	}
+	out.WriteString(cur.String())
+	return out.String()
+}
+
+// q quotes s as a YAML double-quoted scalar.
+func q(s string) string { return strconv.Quote(s) }
+
+// safe makes a header name or sample fit in a one-line comment: control
+// characters become spaces and long text is cut.
+func safe(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+	if utf8.RuneCountInString(s) > 40 {
+		s = string([]rune(s)[:39]) + "…"
+	}
+	return s
+}
+
+// columnList renders the columns of a multi-column field.
+func columnList(cs []*column) string {
+	if len(cs) == 1 {
+		return q(cs[0].header)
+	}
+	names := make([]string, len(cs))
+	for i, c := range cs {
+		names[i] = q(c.header)
+	}
+	return "[" + strings.Join(names, ", ") + "]"
+}
+
+func (p *proposal) render() []byte {
+	w := &yamlWriter{}
+	file := p.opt.File
+	if file == "" {
+		file = "INPUT"
+	}
+	w.comment(0, "Mapping config proposed by `capi-upload init` for %s from its header and %d sample rows. Lines marked CHECK are guesses: read them, save this as capi-upload.yaml, and try it without sending anything:", safe(file), p.rows)
+	w.line(0, "#")
+	w.line(0, "#   capi-upload validate --config capi-upload.yaml %s", safe(file))
+	w.blank()
+
+	pixel := p.opt.PixelID
+	if pixel == "" {
+		pixel = placeholderPixel
+		w.comment(0, "CHECK: your dataset (pixel) ID, from Events Manager > Data sources.")
+	}
+	w.line(0, "pixel_id: %s", q(pixel))
+	w.blank()
+	w.comment(0, "Times without a UTC offset are read on this clock; %s.", p.tzWhy)
+	w.line(0, "timezone: %s", q(p.timezone))
+	w.comment(0, "Phone numbers without a country code, and addresses without a country, are read as this country's; from %s.", p.countryWhy)
+	w.line(0, "default_country: %s", q(p.country))
+	w.blank()
+	w.line(0, "input:")
+	if p.opt.Sheet != "" {
+		w.line(2, "sheet: %s", q(p.opt.Sheet))
+	}
+	w.line(2, "delimiter: auto           # or \",\" \";\" \"\\t\" \"|\"")
+	w.line(2, "encoding: auto            # or utf-8, utf-16, windows-1252")
+	w.blank()
+
+	w.line(0, "fields:")
+	p.renderEventFields(w)
+	p.renderUserData(w)
+	p.renderCustomData(w)
+	p.renderUnmapped(w)
+	return w.b.Bytes()
+}
+
+func (p *proposal) renderEventFields(w *yamlWriter) {
+	en := p.eventName
+	switch {
+	case en.col != nil && en.m == nil:
+		w.line(2, "event_name: %s", q(en.col.header))
+	case en.col != nil:
+		keys := make([]string, 0, len(en.m))
+		for k := range en.m {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		pairs := make([]string, len(keys))
+		for i, k := range keys {
+			pairs[i] = q(k) + ": " + q(en.m[k])
+		}
+		w.comment(2, "From %q; a value mapped to \"\" is left out (not a conversion).", safe(en.col.header))
+		w.line(2, "event_name:")
+		w.line(4, "column: %s", q(en.col.header))
+		w.line(4, "map: { %s }", strings.Join(pairs, ", "))
+	default:
+		w.line(2, "event_name: { value: %s }   # %s", q(en.value), en.why)
+	}
+	w.comment(2, "%s", p.actionWhy)
+	w.line(2, "action_source: { value: %s }", q(p.action))
+
+	switch c := p.eventTime; {
+	case c == nil:
+		w.comment(2, "CHECK: no column looks like the time of the event; put its name here.")
+		w.line(2, "event_time: { column: %s, format: auto }", q("EVENT TIME"))
+	case p.timeFmt.format == "":
+		w.comment(2, "CHECK: the values of %q fit no known layout; auto guesses per row, a Go layout is safer.", safe(c.header))
+		w.line(2, "event_time: { column: %s, format: auto }", q(c.header))
+	default:
+		p.timeComment(w, c)
+		w.line(2, "event_time: { column: %s, format: %s }", q(c.header), q(p.timeFmt.format))
+	}
+
+	if p.eventID != nil {
+		w.comment(2, "%s.", p.eventIDWhy)
+		w.line(2, "event_id: %s", q(p.eventID.header))
+	} else {
+		why := p.eventIDWhy
+		if why == "" {
+			why = "no column identifies each event"
+		}
+		w.comment(2, "No event_id: %s; capi-upload derives a stable one from each event's content instead.", why)
+	}
+}
+
+// timeComment says where the event time format came from. Event times
+// are not customer data, so a sample is quoted.
+func (p *proposal) timeComment(w *yamlWriter, c *column) {
+	f := p.timeFmt
+	switch f.format {
+	case "excel":
+		w.comment(2, "Excel date serials (e.g. %s): dates stored as numbers.", safe(f.sample))
+	case "unix", "unix_ms", "rfc3339":
+		w.comment(2, "Read as %s, e.g. %q.", f.format, safe(f.sample))
+	default:
+		order := "month first"
+		if dayFirst(f.format) {
+			order = "day first"
+		}
+		switch {
+		case f.ambiguous:
+			w.comment(2, "Read as %q, e.g. %q (%d of %d samples fit). CHECK: no day above 12 in the sample, so day and month could be either way round; %s assumed from %s.",
+				f.format, safe(f.sample), f.parsed, len(c.values), order, p.country)
+		case swapDayMonth(f.format) != "":
+			w.comment(2, "Read as %q (%d of %d samples fit); %s, as %q shows.", f.format, f.parsed, len(c.values), order, safe(f.sample))
+		default:
+			w.comment(2, "Read as %q, e.g. %q (%d of %d samples fit).", f.format, safe(f.sample), f.parsed, len(c.values))
+		}
+	}
+}
+
+var userNotes = map[string]string{
+	"ph": "any format; extensions are dropped",
+	"st": "names and codes both work",
+	"zp": "zip+4 and lost leading zeros are fixed",
+}
+
+func (p *proposal) renderUserData(w *yamlWriter) {
+	w.line(2, "user_data:")
+	n := 0
+	for _, key := range mapping.UserKeys {
+		cs := p.byRole[role(key)]
+		if len(cs) == 0 {
+			continue
+		}
+		n++
+		for _, c := range cs {
+			if c.note != "" {
+				w.comment(4, "%q: %s", safe(c.header), c.note)
+			}
+		}
+		switch {
+		case key == "db" && p.birthFmt.format != "":
+			// No sample here: a birthday is customer data.
+			w.line(4, "db: { column: %s, format: %s }", q(cs[0].header), q(p.birthFmt.format))
+		case userNotes[key] != "":
+			w.line(4, "%s: %s   # %s", key, columnList(cs), userNotes[key])
+		default:
+			w.line(4, "%s: %s", key, columnList(cs))
+		}
+	}
+	if n == 0 {
+		w.comment(4, "CHECK: no column looks like customer information (email, phone, name, address).")
+		w.comment(4, "Meta cannot match events without it; every row would be rejected as no_user_data.")
+	}
+}
+
+func (p *proposal) renderCustomData(w *yamlWriter) {
+	w.line(2, "custom_data:")
+	if c := p.one(roleValue); c != nil {
+		switch p.decimal {
+		case ',':
+			w.line(4, "value: { column: %s, decimal: \",\" }   # decimal comma, e.g. %q", q(c.header), safe(p.decSample))
+		case '.':
+			w.line(4, "value: { column: %s, decimal: \".\" }   # decimal point, e.g. %q", q(c.header), safe(p.decSample))
+		default:
+			w.line(4, "value: %s", q(c.header))
+		}
+	}
+	if c := p.one(roleCurrency); c != nil {
+		if p.filled(c) < 1 {
+			counts := map[string]int{}
+			for _, v := range c.values {
+				counts[strings.ToUpper(v)]++
+			}
+			if cur, _ := majority(counts); cur != "" {
+				w.line(4, "currency: { column: %s, default: %s }   # blank in some rows", q(c.header), q(cur))
+			} else {
+				w.line(4, "currency: %s", q(c.header))
+			}
+		} else {
+			w.line(4, "currency: %s", q(c.header))
+		}
+	} else if p.currency != "" {
+		w.line(4, "currency: { value: %s }   # CHECK: no currency column; ISO 4217 code of the amounts", q(p.currency))
+	}
+	if c := p.one(roleOrderID); c != nil {
+		w.line(4, "order_id: %s", q(c.header))
+	}
+	if c := p.one(roleContentIDs); c != nil {
+		if p.split != "" {
+			w.line(4, "content_ids: { column: %s, split: %s }", q(c.header), q(p.split))
+		} else {
+			w.line(4, "content_ids: %s", q(c.header))
+		}
+	}
+	if c := p.one(roleNumItems); c != nil {
+		w.line(4, "num_items: %s", q(c.header))
+	}
+	if c := p.one(roleStore); c != nil {
+		w.line(4, "store_id: %s   # a custom property", q(c.header))
+	}
+}
+
+func (p *proposal) renderUnmapped(w *yamlWriter) {
+	var lines []string
+	for _, c := range p.cols {
+		mapped := c.role != roleNone && c.role != roleFullName && c.role != roleChannel
+		if c == p.eventTime || c == p.eventID || mapped && len(p.byRole[c.role]) > 0 && slices.Contains(p.byRole[c.role], c) {
+			continue
+		}
+		why := c.note
+		switch {
+		case c.role == roleFullName:
+			why = "full names: split them into first and last name columns to send fn and ln"
+		case c.role == roleChannel && p.action == "physical_store":
+			why = "a channel: map it to action_source with `map` if rows come from several channels"
+		case c.role == roleChannel:
+			continue
+		case c.vetoed != roleNone:
+			why = "named like " + string(c.vetoed) + ", but its values do not look like it"
+		case len(c.values) == 0:
+			why = "blank in the sample"
+		}
+		if why == "" {
+			lines = append(lines, fmt.Sprintf("%q", safe(c.header)))
+		} else {
+			lines = append(lines, fmt.Sprintf("%q: %s", safe(c.header), why))
+		}
+	}
+	if len(lines) == 0 {
+		return
+	}
+	w.blank()
+	w.comment(0, "Columns not mapped (add them above if they matter; any other custom_data key is sent as a custom property):")
+	for _, l := range lines {
+		w.line(0, "#   %s", l)
+	}
+}
