@@ -116,7 +116,7 @@ func TestValueKinds(t *testing.T) {
 		{in: "1,234.50", money: true, decimal: '.'},
 		{in: "12.5", money: true, decimal: '.'},
 		{in: "R$ 20,90", money: true, decimal: ','},
-		{in: "1.234", money: true}, // a thousand or one and a bit: undecided
+		{in: "1.234", money: true},                                // a thousand or one and a bit: undecided
 		{in: "1.234.567", phone: true, money: true, decimal: ','}, // 7 digits with dots: a local number too
 		{in: "N/A"},
 	}

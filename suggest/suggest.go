@@ -73,7 +73,6 @@ type proposal struct {
 	decSample  string
 	split      string
 	currency   string // constant currency when no column has it
-	unmapped   []*column
 }
 
 // Propose reads the header and up to Options.SampleRows rows of r and
