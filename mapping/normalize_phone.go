@@ -72,6 +72,14 @@ func phoneParse(s, region string, mustBeValid bool) (string, bool) {
 		return "", false
 	}
 	out := phonenumbers.Format(&n, phonenumbers.E164)
+	// The library can read its own E.164 output differently: with a
+	// national number that starts like a trunk prefix ("+49 0…") it
+	// strips the prefix on the second reading. Such a number is not a
+	// stable identity for matching, so it is refused; real numbers pass.
+	var again phonenumbers.PhoneNumber
+	if err := phonenumbers.ParseToNumber(out, "", &again); err != nil || phonenumbers.Format(&again, phonenumbers.E164) != out {
+		return "", false
+	}
 	return strings.TrimPrefix(out, "+"), len(out) > 1
 }
 
