@@ -2,7 +2,6 @@ package upload
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -159,6 +158,8 @@ type runner struct {
 	pace   pacer
 	seq    atomic.Int64
 
+	eventBytes, eventCount atomic.Int64 // for avgEventSize
+
 	interrupted atomic.Bool
 
 	mu   sync.Mutex // serializes callbacks and guards the counters
@@ -209,15 +210,7 @@ func (r *runner) attempts(seq int, evs []mapping.Event) (*APIError, error) {
 			return nil, nil
 		}
 		if len(evs) != bodyFor {
-			var bad []mapping.Event
-			body, evs, bad = r.encode(evs)
-			bodyFor = len(evs)
-			if len(bad) > 0 {
-				r.finish(bad, StatusFailed, mapping.ReasonUploadFailed, "cannot encode event as JSON")
-			}
-			if len(evs) == 0 {
-				return nil, nil
-			}
+			body, bodyFor = r.encode(evs), len(evs)
 		}
 		if err := r.pace.wait(r.stop, time.Now); err != nil {
 			continue // the loop head fails the events
@@ -306,29 +299,19 @@ func formatAge(d time.Duration) string {
 	return d.String()
 }
 
-// encode builds the request body for evs, once per set of events. Events
-// that cannot be encoded (a NaN value, say) are returned apart.
-func (r *runner) encode(evs []mapping.Event) (body []byte, ok, bad []mapping.Event) {
-	b := make([]byte, 0, 64+len(evs)*512)
+// encode builds the request body for evs, once per set of events, with
+// mapping's reflection-free encoder.
+func (r *runner) encode(evs []mapping.Event) []byte {
+	b := make([]byte, 0, 128+len(evs)*r.avgEventSize())
 	b = append(b, `{"data":[`...)
-	ok = evs
 	for i := range evs {
-		j, err := json.Marshal(&evs[i])
-		if err != nil {
-			if bad == nil {
-				ok = append([]mapping.Event(nil), evs[:i]...)
-			}
-			bad = append(bad, evs[i])
-			continue
-		}
-		if bad != nil {
-			ok = append(ok, evs[i])
-		}
-		if b[len(b)-1] != '[' {
+		if i > 0 {
 			b = append(b, ',')
 		}
-		b = append(b, j...)
+		b = evs[i].AppendJSON(b)
 	}
+	r.eventBytes.Add(int64(len(b)))
+	r.eventCount.Add(int64(len(evs)))
 	b = append(b, `],"partner_agent":`...)
 	b = strconv.AppendQuote(b, r.opt.PartnerAgent)
 	for _, f := range [...]struct{ k, v string }{
@@ -343,7 +326,17 @@ func (r *runner) encode(evs []mapping.Event) (body []byte, ok, bad []mapping.Eve
 			b = strconv.AppendQuote(b, f.v)
 		}
 	}
-	return append(b, '}'), ok, bad
+	return append(b, '}')
+}
+
+// avgEventSize estimates an encoded event's size from the bodies built so
+// far, so that a body is allocated once at about the right size.
+func (r *runner) avgEventSize() int {
+	n := r.eventCount.Load()
+	if n == 0 {
+		return 512
+	}
+	return int(r.eventBytes.Load()/n) + 16
 }
 
 // acknowledge records evs in the ledger, in one transaction, and gives

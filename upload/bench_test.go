@@ -1,0 +1,85 @@
+package upload
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// fastEdge answers every request at once with the count of events in it,
+// so that the benchmark measures the client side.
+func fastEdge(b *testing.B, latency time.Duration) (*httptest.Server, *atomic.Int64) {
+	b.Helper()
+	var events atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		n := bytes.Count(body, []byte(`"event_name"`))
+		events.Add(int64(n))
+		if latency > 0 {
+			time.Sleep(latency)
+		}
+		fmt.Fprintf(w, `{"events_received":%d,"fbtrace_id":"B"}`, n)
+	}))
+	b.Cleanup(srv.Close)
+	return srv, &events
+}
+
+func benchClient(b *testing.B, url string) *Client {
+	c, err := NewClient(ClientOptions{BaseURL: url, Token: testToken, PixelID: testPixel})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return c
+}
+
+// BenchmarkRun pushes 100,000 events through Run to a local edge that
+// answers at once.
+func BenchmarkRun(b *testing.B) {
+	const n = 100_000
+	srv, got := fastEdge(b, 0)
+	c := benchClient(b, srv.URL)
+	evs := makeEvents(n)
+	b.ReportAllocs()
+	start := time.Now()
+	for b.Loop() {
+		opt := Options{PixelID: testPixel, Now: func() time.Time { return testNow }}
+		if err := Run(b.Context(), c, NopLedger{}, feed(b.Context(), evs), opt); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if got.Load() != int64(n*b.N) {
+		b.Fatalf("edge got %d events, want %d", got.Load(), n*b.N)
+	}
+	b.ReportMetric(float64(n*b.N)/time.Since(start).Seconds(), "events/s")
+}
+
+// BenchmarkRunLatency measures how well Run keeps Concurrency requests in
+// flight when each takes 600 ms: efficiency = ideal / actual, where ideal
+// = ceil(N/1000) × 0.6 s / 8.
+func BenchmarkRunLatency(b *testing.B) {
+	const (
+		n       = 40_000
+		conc    = 8
+		latency = 600 * time.Millisecond
+	)
+	srv, _ := fastEdge(b, latency)
+	c := benchClient(b, srv.URL)
+	evs := makeEvents(n)
+	ideal := time.Duration(math.Ceil(n/1000.0)) * latency / conc
+	var worst float64 = 1
+	for b.Loop() {
+		start := time.Now()
+		opt := Options{PixelID: testPixel, Concurrency: conc, Now: func() time.Time { return testNow }}
+		if err := Run(b.Context(), c, NopLedger{}, feed(b.Context(), evs), opt); err != nil {
+			b.Fatal(err)
+		}
+		worst = min(worst, ideal.Seconds()/time.Since(start).Seconds())
+	}
+	b.ReportMetric(worst, "efficiency")
+}
