@@ -1,0 +1,51 @@
+// Command fakeedge serves the test double of Meta's Conversions API /events
+// edge (package capitest) on a loopback port, for the README demo and the
+// whole-run benchmarks. It prints its base URL on the first line of stdout
+// and serves until it is interrupted or stdin closes.
+//
+//	go run ./tools/fakeedge -latency 600ms
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"capi-upload/upload/capitest"
+)
+
+func main() {
+	latency := flag.Duration("latency", 0, "delay before each answer")
+	pixels := flag.String("pixels", capitest.DefaultPixelID, "comma-separated pixel ids the token may post to")
+	watchStdin := flag.Bool("stdin", false, "also stop when stdin closes")
+	flag.Parse()
+
+	opts := []capitest.Option{capitest.WithPixels(strings.Split(*pixels, ",")...)}
+	if *latency > 0 {
+		opts = append(opts, capitest.WithLatency(*latency))
+	}
+	srv := capitest.NewServer(opts...)
+	defer srv.Close()
+	fmt.Println(srv.URL)
+	fmt.Fprintf(os.Stderr, "fakeedge: serving the /events test double at %s (token %q)\n", srv.URL, srv.Token())
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if *watchStdin {
+		go func() {
+			_, _ = io.Copy(io.Discard, os.Stdin)
+			stop()
+		}()
+	}
+	<-ctx.Done()
+	// Let an answer being written finish before the listener goes.
+	shutdown := time.NewTimer(100 * time.Millisecond)
+	<-shutdown.C
+	fmt.Fprintf(os.Stderr, "fakeedge: %d events received, %d duplicates\n", srv.EventsReceived(), len(srv.Duplicates()))
+}
