@@ -11,7 +11,8 @@ trap 'kill "${edge_pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
 
 go build -o "$work/capi-upload" .
 go build -o "$work/fakeedge" ./tools/fakeedge
-go run ./samples/gen -out samples
+# Fresh copies dated today, so the events are inside the 7-day window.
+go run ./samples/gen -out "$work"
 
 "$work/fakeedge" >"$work/url" 2>"$work/edge.log" &
 edge_pid=$!
@@ -21,15 +22,15 @@ export CAPI_ACCESS_TOKEN=capitest-token   # the double's token; a real one comes
 echo "test double of the /events edge at $CAPI_GRAPH_URL"
 
 status=0
-for s in pos:samples/pos.csv crm:samples/crm.xlsx; do
+for s in pos:pos.csv crm:crm.xlsx; do
   name=${s%%:*} file=${s#*:}
   echo
-  echo "\$ capi-upload upload --config samples/$name.yaml $file"
+  echo "\$ capi-upload upload --config samples/$name.yaml samples/$file"
   "$work/capi-upload" upload --config "samples/$name.yaml" --state "$work/demo.state" \
-    --report-dir "reports/demo-$name" --progress never "$file" || status=$?
+    --report-dir "reports/demo-$name" --progress never "$work/$file" || status=$?
 done
 echo
 echo "Run again and nothing is sent twice (the ledger remembers):"
 "$work/capi-upload" upload --config samples/pos.yaml --state "$work/demo.state" \
-  --report-dir reports/demo-pos-again --progress never samples/pos.csv | head -n 6 || true
+  --report-dir reports/demo-pos-again --progress never "$work/pos.csv" | head -n 6 || true
 exit $status
