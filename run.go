@@ -153,7 +153,13 @@ func runPipeline(ctx context.Context, o *options, stdout, stderr io.Writer) exit
 	if o.dryRun {
 		command = "upload --dry-run"
 	}
-	rec, err := report.Create(reportDir, report.Options{Command: command, Version: appVersion(), Now: now})
+	var secrets []string
+	for _, v := range []string{o.token, o.appSecret} {
+		if v != "" {
+			secrets = append(secrets, v)
+		}
+	}
+	rec, err := report.Create(reportDir, report.Options{Command: command, Version: appVersion(), Now: now, Redact: secrets})
 	if err != nil {
 		return reportError(fmt.Errorf("report dir: %w", err), stderr)
 	}
@@ -227,6 +233,11 @@ func runPipeline(ctx context.Context, o *options, stdout, stderr io.Writer) exit
 	summary, closeErr := rec.Close()
 	rr.mu.Unlock()
 	if summary != nil {
+		// A broken accounting invariant is a bug in capi-upload: say so
+		// loudly rather than let a row go missing unnoticed.
+		if err := summary.Check(); err != nil {
+			closeErr = errors.Join(closeErr, fmt.Errorf("internal error, please report: %w", err))
+		}
 		if err := report.WriteText(stdout, summary); err != nil {
 			logger.Error("writing summary", "err", err)
 		}
