@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -449,4 +450,69 @@ func fileSize(tb testing.TB, path string) int64 {
 		tb.Fatal(err)
 	}
 	return st.Size()
+}
+
+// genReader produces a CSV of n rows on the fly, so the test's own input
+// costs no memory.
+type genReader struct {
+	n, i int
+	buf  []byte
+}
+
+func (g *genReader) Read(p []byte) (int, error) {
+	for len(g.buf) < len(p) && g.i <= g.n {
+		if g.i == 0 {
+			g.buf = append(g.buf, "Email,Phone,Total\n"...)
+		} else {
+			g.buf = fmt.Appendf(g.buf, "person%d@example.com,\"(650) 555-%04d\",%d.50\n", g.i, g.i%10000, g.i)
+		}
+		g.i++
+	}
+	if len(g.buf) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, g.buf)
+	g.buf = g.buf[:copy(g.buf, g.buf[n:])]
+	return n, nil
+}
+
+// TestStreamMemory: the heap after reading 400,000 rows is the heap after
+// reading 1,000 (within 1 MiB): nothing accumulates per row.
+func TestStreamMemory(t *testing.T) {
+	const rows = 400_000
+	heap := func() uint64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	r, err := NewCSVReader(&genReader{n: rows}, "stream.csv", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var early uint64
+	n := 0
+	for {
+		row, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+		if n == 1000 {
+			early = heap()
+		}
+		if row.Line != n+1 {
+			t.Fatalf("row %d has Line %d", n, row.Line)
+		}
+	}
+	if n != rows {
+		t.Fatalf("read %d rows, want %d", n, rows)
+	}
+	if late := heap(); late > early+1<<20 {
+		t.Errorf("heap grew from %d to %d bytes over %d rows", early, late, rows)
+	}
 }
