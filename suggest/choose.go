@@ -10,17 +10,17 @@ import (
 func (p *proposal) chooseTimes() {
 	if tz, ok := countryZone[p.country]; ok {
 		p.timezone = tz
-		p.tzWhy = "the time zone of " + p.country + ": CHECK it is where the times were recorded"
+		p.tzWhy = "The time zone of " + p.country + ": CHECK it is where the times were recorded."
 	} else {
 		p.timezone = "UTC"
-		p.tzWhy = p.country + " has several time zones: CHECK, and set the one the times were recorded in (e.g. America/Chicago)"
+		p.tzWhy = p.country + " has several time zones or none is known: CHECK, and set the one the times were recorded in (e.g. America/Chicago)."
 	}
 	preferDay := !monthFirst[p.country]
 	if c := p.one(roleEventTime); c != nil {
 		p.eventTime = c
 		p.timeFmt = proposeTime(c.values, preferDay)
 		if p.timeFmt.format == "rfc3339" || p.timeFmt.format == "unix" || p.timeFmt.format == "unix_ms" {
-			p.tzWhy = "the times carry their own offset, so this zone only serves times that lack one"
+			p.tzWhy = "The times carry their own offset, so this zone only serves times that lack one."
 		}
 	}
 	if c := p.one(roleBirthday); c != nil {

@@ -72,6 +72,16 @@ func safe(s string) string {
 	return s
 }
 
+// shellQuote quotes s for a POSIX shell when it holds anything but
+// letters, digits and -_./:+@ (the file name goes into a command line
+// the user copies).
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:+@") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
 // columnList renders the columns of a multi-column field.
 func columnList(cs []*column) string {
 	if len(cs) == 1 {
@@ -92,7 +102,7 @@ func (p *proposal) render() []byte {
 	}
 	w.comment(0, "Mapping config proposed by `capi-upload init` for %s from its header and %d sample rows. Lines marked CHECK are guesses: read them, save this as capi-upload.yaml, and try it without sending anything:", safe(file), p.rows)
 	w.line(0, "#")
-	w.line(0, "#   capi-upload validate --config capi-upload.yaml %s", safe(file))
+	w.line(0, "#   capi-upload validate --config capi-upload.yaml %s", shellQuote(safe(file)))
 	w.blank()
 
 	pixel := p.opt.PixelID
@@ -102,9 +112,9 @@ func (p *proposal) render() []byte {
 	}
 	w.line(0, "pixel_id: %s", q(pixel))
 	w.blank()
-	w.comment(0, "Times without a UTC offset are read on this clock; %s.", p.tzWhy)
+	w.comment(0, "Times without a UTC offset are read on this clock. %s", p.tzWhy)
 	w.line(0, "timezone: %s", q(p.timezone))
-	w.comment(0, "Phone numbers without a country code, and addresses without a country, are read as this country's; from %s.", p.countryWhy)
+	w.comment(0, "Phone numbers without a country code, and addresses without a country, are read as this country's. %s", p.countryWhy)
 	w.line(0, "default_country: %s", q(p.country))
 	w.blank()
 	w.line(0, "input:")
@@ -204,8 +214,29 @@ var userNotes = map[string]string{
 	"zp": "zip+4 and lost leading zeros are fixed",
 }
 
+// section writes "key:" and the lines fill writes below it, or "key: {}"
+// when fill writes no mapping line: an empty key would be null, which the
+// strict config decoder refuses.
+func section(w *yamlWriter, key string, fill func(*yamlWriter) int) {
+	var body yamlWriter
+	if fill(&body) == 0 {
+		w.b.Write(body.b.Bytes()) // the comments saying why it is empty
+		w.line(2, "%s: {}", key)
+		return
+	}
+	w.line(2, "%s:", key)
+	w.b.Write(body.b.Bytes())
+}
+
 func (p *proposal) renderUserData(w *yamlWriter) {
-	w.line(2, "user_data:")
+	section(w, "user_data", p.userData)
+}
+
+func (p *proposal) renderCustomData(w *yamlWriter) {
+	section(w, "custom_data", p.customData)
+}
+
+func (p *proposal) userData(w *yamlWriter) int {
 	n := 0
 	for _, key := range mapping.UserKeys {
 		cs := p.byRole[role(key)]
@@ -229,13 +260,17 @@ func (p *proposal) renderUserData(w *yamlWriter) {
 		}
 	}
 	if n == 0 {
-		w.comment(4, "CHECK: no column looks like customer information (email, phone, name, address).")
-		w.comment(4, "Meta cannot match events without it; every row would be rejected as no_user_data.")
+		// A placeholder rather than an empty mapping: the config still
+		// parses, and validate names the column to fill in.
+		w.comment(4, "CHECK: no column looks like customer information (email, phone, name, address); Meta cannot match events without it. Put the right column names here.")
+		w.line(4, "em: %s", q("EMAIL COLUMN"))
+		n++
 	}
+	return n
 }
 
-func (p *proposal) renderCustomData(w *yamlWriter) {
-	w.line(2, "custom_data:")
+func (p *proposal) customData(w *yamlWriter) int {
+	start := w.b.Len()
 	if c := p.one(roleValue); c != nil {
 		switch p.decimal {
 		case ',':
@@ -279,6 +314,7 @@ func (p *proposal) renderCustomData(w *yamlWriter) {
 	if c := p.one(roleStore); c != nil {
 		w.line(4, "store_id: %s   # a custom property", q(c.header))
 	}
+	return w.b.Len() - start
 }
 
 func (p *proposal) renderUnmapped(w *yamlWriter) {

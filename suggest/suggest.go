@@ -31,8 +31,9 @@ type Options struct {
 	// PixelID is written as pixel_id; "" writes a placeholder of zeros
 	// for the user to replace.
 	PixelID string
-	// DefaultCountry (ISO 3166-1 alpha-2) is used when the sample does not
-	// show a country; "" means US.
+	// DefaultCountry (ISO 3166-1 alpha-2), when set, is written as
+	// default_country: the user said so, which beats any guess. "" means
+	// guess from the sample, else US.
 	DefaultCountry string
 }
 
@@ -284,6 +285,10 @@ func majority(counts map[string]int) (string, float64) {
 // column, the country codes of phone numbers, the currency column, and
 // the caller's default.
 func (p *proposal) chooseCountry() {
+	if p.opt.DefaultCountry != "" {
+		p.country, p.countryWhy = strings.ToUpper(p.opt.DefaultCountry), "Given to init."
+		return
+	}
 	if c := p.one(roleCountry); c != nil {
 		counts := map[string]int{}
 		for _, v := range c.values {
@@ -293,9 +298,9 @@ func (p *proposal) chooseCountry() {
 		}
 		if cc, share := majority(counts); cc != "" {
 			p.country = cc
-			p.countryWhy = fmt.Sprintf("most rows of %q (%.0f%% of the sample)", c.header, 100*share)
+			p.countryWhy = fmt.Sprintf("Taken from most rows of %q (%.0f%% of the sample).", c.header, 100*share)
 			if share < 0.5 {
-				p.countryWhy += "; CHECK: the file mixes countries, so numbers without a country code may be read wrong"
+				p.countryWhy += " CHECK: the file mixes countries, so numbers without a country code may be read wrong."
 			}
 			return
 		}
@@ -316,7 +321,7 @@ func (p *proposal) chooseCountry() {
 		}
 	}
 	if cc, _ := majority(counts); cc != "" {
-		p.country, p.countryWhy = cc, "the country code of most phone numbers written with one"
+		p.country, p.countryWhy = cc, "Taken from the country code of most phone numbers written with one."
 		return
 	}
 	var cur string
@@ -336,13 +341,9 @@ func (p *proposal) chooseCountry() {
 			}
 		}
 		if p.country != "" {
-			p.countryWhy = "the currency most rows use (" + cur + "): CHECK"
+			p.countryWhy = "Taken from the currency most rows use (" + cur + "): CHECK."
 			return
 		}
 	}
-	p.country = strings.ToUpper(p.opt.DefaultCountry)
-	if p.country == "" {
-		p.country = "US"
-	}
-	p.countryWhy = "nothing in the sample shows the country: CHECK"
+	p.country, p.countryWhy = "US", "Nothing in the sample shows the country: CHECK."
 }

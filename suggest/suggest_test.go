@@ -390,3 +390,40 @@ type failingReader struct{ err error }
 func (r *failingReader) Header() []string          { return []string{"Email"} }
 func (r *failingReader) Read() (ingest.Row, error) { return ingest.Row{}, r.err }
 func (r *failingReader) Close() error              { return nil }
+
+// FuzzPropose: whatever the header and cells, Propose does not panic and
+// its output is a config mapping.Parse accepts (validate then reports
+// only what the user must fill in, never a syntax error of ours).
+func FuzzPropose(f *testing.F) {
+	f.Add("Email;Sale Date;Total", "a@example.com;11/25/2026 14:32;1.234,50")
+	f.Add("Column1;Column2", "46351.5;+44 7700 900123")
+	f.Add("\"quoted\nheader\";Téléphone;x", "\x00;;::")
+	f.Add("Type;Amount", "RETURN;R$ 20,90")
+	f.Fuzz(func(t *testing.T, header, row string) {
+		h := strings.Split(header, ";")
+		cells := strings.Split(row, ";")
+		rows := [][]string{cells, cells, cells}
+		out, err := suggest.Propose(t.Context(), &sliceReader{header: h, rows: rows}, suggest.Options{File: header})
+		if err != nil {
+			t.Fatalf("Propose: %v", err)
+		}
+		if _, err := mapping.Parse(bytes.NewReader(out)); err != nil {
+			t.Fatalf("mapping.Parse(proposal): %v\n%s", err, out)
+		}
+	})
+}
+
+func BenchmarkPropose(b *testing.B) {
+	header := []string{"Receipt No", "Sale Date", "Email", "Phone", "First Name", "Last Name", "Zip", "Total", "Currency"}
+	rows := make([][]string, suggest.DefaultSampleRows)
+	for i := range rows {
+		rows[i] = []string{fmt.Sprint(100000 + i), "11/25/2026 14:32", fmt.Sprintf("p%d@example.com", i), "(312) 555-0142",
+			"Ann", "Lee", "60601", "1.234,50", "USD"}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := suggest.Propose(b.Context(), &sliceReader{header: header, rows: rows}, suggest.Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
