@@ -64,7 +64,10 @@ func (o Options) withDefaults() Options {
 // Concurrency+1 batches are in memory. When ctx is cancelled Run stops
 // reading in at once, lets the requests in flight finish for Options.Grace,
 // then abandons them. The caller stops feeding in when ctx is done; events
-// left in the channel were never handed to Run and get no Outcome.
+// left in the channel were never handed to Run and get no Outcome. After
+// an error that stops the run, Run keeps reading in until it is closed (or
+// ctx is done), giving each event upload_failed, so the caller's sends
+// never block and every row is accounted for.
 func Run(ctx context.Context, s Sender, l Ledger, in <-chan mapping.Event, opt Options) error {
 	opt = opt.withDefaults()
 
@@ -135,6 +138,11 @@ read:
 		}
 	}
 	err := g.Wait()
+	if err != nil || ledgerErr != nil {
+		// The caller keeps feeding until in is closed or ctx is done; each
+		// event it hands in still gets its outcome, and it never blocks.
+		r.drain(ctx, in)
+	}
 	switch {
 	case err != nil:
 		return err
@@ -144,6 +152,25 @@ read:
 		return ErrInterrupted
 	}
 	return nil
+}
+
+// drain gives every event still coming on in upload_failed, until in is
+// closed or ctx is done.
+func (r *runner) drain(ctx context.Context, in <-chan mapping.Event) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ev, ok := <-in:
+			if !ok {
+				return
+			}
+			r.mu.Lock()
+			r.read++
+			r.mu.Unlock()
+			r.failAll([]mapping.Event{ev})
+		}
+	}
 }
 
 // runner is the state of one Run shared by its batch goroutines.

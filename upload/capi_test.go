@@ -1,0 +1,99 @@
+package upload
+
+import (
+	"bytes"
+	"errors"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"capi-upload/upload/capitest"
+)
+
+// TestRunAgainstDouble runs Run against capitest, the test double that
+// validates events as Meta documents and injects the faults Meta produces.
+func TestRunAgainstDouble(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name         string
+		setup        func(s *capitest.Server)
+		secret       string
+		wantStatus   map[Status]int
+		wantAuth     bool
+		wantRequests int
+		wantDup      int // events the double accepted twice (answer lost, then retried)
+		wantLog      string
+	}{
+		{name: "clean", wantStatus: map[Status]int{StatusSent: 50}, wantRequests: 5},
+		{name: "app secret proof", secret: "s3cret", wantStatus: map[Status]int{StatusSent: 50}, wantRequests: 5},
+		{name: "poison isolated", setup: func(s *capitest.Server) { s.Poison("e00017") },
+			wantStatus: map[Status]int{StatusSent: 49, StatusRejected: 1}, wantRequests: 4 + 7},
+		{name: "transient then ok", setup: func(s *capitest.Server) { s.FailFirst(2, capitest.Transient(2)) },
+			wantStatus: map[Status]int{StatusSent: 50}, wantRequests: 7},
+		{name: "proxy 502", setup: func(s *capitest.Server) { s.FailFirst(1, capitest.HTTPStatus(502)) },
+			wantStatus: map[Status]int{StatusSent: 50}, wantRequests: 6},
+		{name: "hang then ok", setup: func(s *capitest.Server) { s.FailFirst(1, capitest.Hang()) },
+			wantStatus: map[Status]int{StatusSent: 50}, wantRequests: 6, wantLog: "no answer within"},
+		{name: "answer lost", setup: func(s *capitest.Server) { s.FailFirst(1, capitest.LoseResponse()) },
+			wantStatus: map[Status]int{StatusSent: 50}, wantRequests: 6, wantDup: 10},
+		{name: "throttled", setup: func(s *capitest.Server) { s.FailFirst(1, capitest.Throttle(17, 2446079, time.Second)) },
+			wantStatus: map[Status]int{StatusSent: 50}, wantRequests: 6, wantLog: "throttled by Meta"},
+		{name: "high usage", setup: func(s *capitest.Server) { s.SetFault(capitest.Usage(97)) },
+			wantStatus: map[Status]int{StatusSent: 50}, wantRequests: 5},
+		{name: "token expired", setup: func(s *capitest.Server) { s.SetFault(capitest.TokenError(463)) },
+			wantStatus: map[Status]int{StatusFailed: 50}, wantAuth: true},
+		{name: "permission", setup: func(s *capitest.Server) { s.SetFault(capitest.PermissionError(200)) },
+			wantStatus: map[Status]int{StatusFailed: 50}, wantAuth: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			opts := []capitest.Option{capitest.WithNow(func() time.Time { return testNow })}
+			if tt.secret != "" {
+				opts = append(opts, capitest.WithAppSecret(tt.secret))
+			}
+			s := capitest.Start(t, opts...)
+			if tt.setup != nil {
+				tt.setup(s)
+			}
+			var logs bytes.Buffer
+			lg := slog.New(slog.NewTextHandler(&logs, nil))
+			c, err := NewClient(ClientOptions{BaseURL: s.URL, Token: s.Token(), AppSecret: tt.secret, PixelID: capitest.DefaultPixelID,
+				RequestTimeout: 200 * time.Millisecond, Logger: lg})
+			if err != nil {
+				t.Fatal(err)
+			}
+			evs := makeEvents(50)
+			var col collector
+			opt := col.options(Options{BatchSize: 10, Concurrency: 2, Logger: lg, PixelID: capitest.DefaultPixelID})
+			err = Run(t.Context(), c, newMemLedger(), feed(t.Context(), evs), opt)
+			if _, ok := errors.AsType[*AuthError](err); ok != tt.wantAuth || (!ok && err != nil) {
+				t.Fatalf("Run = %v, want auth error %v", err, tt.wantAuth)
+			}
+			col.checkOneOutcome(t, evs)
+			if diff := cmp.Diff(tt.wantStatus, col.statuses); diff != "" {
+				t.Errorf("statuses (-want +got):\n%s", diff)
+			}
+			if tt.wantRequests != 0 && len(s.Requests()) != tt.wantRequests {
+				t.Errorf("requests = %d, want %d", len(s.Requests()), tt.wantRequests)
+			}
+			if got := len(s.Duplicates()); got != tt.wantDup {
+				t.Errorf("duplicates = %d, want %d", got, tt.wantDup)
+			}
+			for _, r := range s.Requests() {
+				if r.TokenInURL {
+					t.Errorf("token in URL of request %d", r.Seq)
+				}
+			}
+			if !strings.Contains(logs.String(), tt.wantLog) {
+				t.Errorf("log lacks %q:\n%s", tt.wantLog, logs.String())
+			}
+			if strings.Contains(logs.String(), s.Token()) {
+				t.Error("token in log")
+			}
+		})
+	}
+}
