@@ -92,6 +92,7 @@ func TestLineNumbers(t *testing.T) {
 		{name: "quoted CRLFs and blank quoted lines", data: "h\r\n\"a\r\n\r\nb\"\r\n\r\nd\r\n", lines: []int{2, 4}},
 		{name: "all-blank cells count", data: "h,i\n,\n \t, \na,b\n", lines: []int{4}},
 		{name: "leading blank line before header", data: "\nh\na\n", lines: []int{3}},
+		{name: "bare CR line ends", data: "h\ra\r\rb\r", lines: []int{2, 4}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -331,6 +331,22 @@ func declared(t *testing.T, size uint64) func(*zip.Writer, string) {
 	}
 }
 
+// lying writes a part that inflates to n bytes while its directory entry
+// declares size: archive/zip must stop at the declared size.
+func lying(t *testing.T, size uint64, n int) func(*zip.Writer, string) {
+	return func(zw *zip.Writer, name string) {
+		var comp bytes.Buffer
+		fw, _ := flate.NewWriter(&comp, flate.BestSpeed)
+		fw.Write(bytes.Repeat([]byte{' '}, n))
+		fw.Close()
+		w, err := zw.CreateRaw(&zip.FileHeader{Name: name, Method: zip.Deflate, UncompressedSize64: size, CompressedSize64: uint64(comp.Len())})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(comp.Bytes())
+	}
+}
+
 func TestHostileXLSX(t *testing.T) {
 	dir := t.TempDir()
 	base := filepath.Join(dir, "base.xlsx")
@@ -356,6 +372,11 @@ func TestHostileXLSX(t *testing.T) {
 			repl:   map[string]func(*zip.Writer, string){sheet: repeated(t, sheetHead, " ", "</t></is></c></row></sheetData></worksheet>", 24<<20)},
 			opt:    Options{Sheet: "Sales", MaxUnzipBytes: 16 << 20},
 			target: ErrTooLarge, contains: "zip bomb", maxAlloc: 4 << 20,
+		},
+		{
+			name: "part inflating past its declared size",
+			repl: map[string]func(*zip.Writer, string){sheet: lying(t, 1024, 20<<20)},
+			opt:  Options{Sheet: "Sales"}, target: zip.ErrFormat, contains: "damaged .xlsx file: part xl/worksheets/sheet2.xml", maxAlloc: 4 << 20,
 		},
 		{
 			name:   "huge shared-strings table",

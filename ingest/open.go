@@ -150,6 +150,12 @@ func newCSV(src io.Reader, closer io.Closer, name string, tsv bool, opt Options)
 	if err := checkText(sample); err != nil {
 		return fail(err)
 	}
+	if bytes.IndexByte(sample, '\n') < 0 && bytes.IndexByte(sample, '\r') >= 0 {
+		// Lines end in a bare CR, as "CSV (Macintosh)" from old Excel
+		// for Mac writes them.
+		br = bufio.NewReaderSize(crToLF{br}, sniffBytes)
+		sample = bytes.ReplaceAll(sample, []byte{'\r'}, []byte{'\n'})
+	}
 
 	var comma byte
 	switch d := opt.Delimiter; {
@@ -219,4 +225,17 @@ func Expand(inputs []string) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// crToLF turns every CR into LF, for files whose lines end in a bare CR.
+type crToLF struct{ r io.Reader }
+
+func (c crToLF) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	for i, b := range p[:n] {
+		if b == '\r' {
+			p[i] = '\n'
+		}
+	}
+	return n, err
 }

@@ -51,7 +51,25 @@ func checkZip(path string, opt Options) error {
 	if total > uint64(opt.MaxUnzipBytes) {
 		return fmt.Errorf("%w: %d bytes uncompressed (limit %d; a zip bomb?)", ErrTooLarge, total, opt.MaxUnzipBytes)
 	}
+	// excelize ignores read errors inside a part (a damaged or truncated
+	// sheet would read as an empty one), so inflate every part once and
+	// let archive/zip check sizes and checksums. This costs little next
+	// to parsing the XML and needs only a copy buffer.
+	for _, f := range zr.File {
+		if err := drain(f); err != nil {
+			return fmt.Errorf("%w: damaged .xlsx file: part %s: %w", ErrUnsupported, f.Name, err)
+		}
+	}
 	return nil
+}
+
+func drain(f *zip.File) error {
+	rc, err := f.Open()
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(io.Discard, rc)
+	return errors.Join(err, rc.Close())
 }
 
 func openXLSX(path, name string, opt Options) (Reader, error) {
