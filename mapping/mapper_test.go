@@ -359,3 +359,30 @@ fields:
 		buf = ev.AppendJSON(buf[:0])
 	}
 }
+
+// A phone number in national format is read by the rules of the row's
+// country when the row names one, and by default_country otherwise.
+func TestMapPhoneRegion(t *testing.T) {
+	m := testMapper(t, fullConfig(t), testHeader)
+	tests := []struct {
+		name, country, phone, want string
+	}{
+		{"row country wins", "United Kingdom", "020 7946 0958", "442079460958"},
+		{"default when no country", "", "(650) 555-1212", "16505551212"},
+		{"international prefix kept", "Germany", "+1 650 555 1212", "16505551212"},
+		{"german national", "DE", "030 1234567", "49301234567"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := goodRow()
+			r["Country"], r["Phone"] = tt.country, tt.phone
+			ev, err := m.Map(row(2, r))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff([]string{Hash(tt.want)}, ev.UserData["ph"]); diff != "" {
+				t.Errorf("Map(country %q, phone %q) ph (-want +got):\n%s", tt.country, tt.phone, diff)
+			}
+		})
+	}
+}

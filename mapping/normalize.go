@@ -28,11 +28,12 @@ func (e *ValueError) Error() string { return e.Key + ": " + e.Code }
 // NormalizeOptions is what NormalizeUserValue needs beyond the value.
 type NormalizeOptions struct {
 	// DefaultCountry (config default_country, ISO alpha-2) reads phone
-	// numbers written without a country code.
+	// numbers written without a country code when the row has no country.
 	DefaultCountry string
 	// Country is the row's country as ISO alpha-2 (its normalized
 	// country column), or DefaultCountry when the row has none; it
-	// decides the st and zp rules. "" means not known.
+	// decides the st and zp rules and reads phone numbers written without
+	// a country code. "" means not known.
 	Country string
 	// DateLayout is the db field's format: a Go layout, "excel", or ""
 	// / "auto".
@@ -64,7 +65,14 @@ func NormalizeUserValue(key, value string, opt NormalizeOptions) (string, error)
 	case "em":
 		n, err = NormalizeEmail(value)
 	case "ph":
-		n, err = NormalizePhone(value, opt.DefaultCountry)
+		// A number written without its country code belongs to the row's
+		// country when the row names one: a CRM export of customers in
+		// several countries writes each number in its national format.
+		region := opt.Country
+		if region == "" {
+			region = opt.DefaultCountry
+		}
+		n, err = NormalizePhone(value, region)
 	case "fn", "ln":
 		n, err = NormalizeName(value)
 		if ve, ok := errors.AsType[*ValueError](err); ok {
