@@ -10,6 +10,9 @@ import (
 	"syscall"
 )
 
+// stopProfile ends CPU profiling in builds with -tags profile.
+var stopProfile = func() {}
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	// After the first signal, restore the default handlers so that a second
@@ -20,5 +23,6 @@ func main() {
 	}()
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
 	stop()
+	stopProfile()
 	os.Exit(int(code))
 }
