@@ -37,7 +37,13 @@ type csvReader struct {
 
 	rec  []byte // cells of the current record, back to back
 	ends []int  // end offset in rec of each cell
+
+	arena []string // not yet handed out; see cells
 }
+
+// arenaCells is the size of one cell arena: about a hundred rows of an
+// ordinary export, so a caller keeping one row pins a few KiB at most.
+const arenaCells = 1024
 
 // parser states within a record.
 const (
@@ -243,11 +249,19 @@ func (r *csvReader) blank() bool {
 }
 
 // cells copies the current record out: one string for the whole record,
-// sliced per cell, so a row costs two allocations and shares no memory
-// with the reader.
+// sliced per cell, and the cell slice carved from an arena that is handed
+// out once and never written again, so rows stay valid after later Reads
+// at about one allocation per row.
 func (r *csvReader) cells() []string {
 	s := string(r.rec)
-	out := make([]string, len(r.ends))
+	n := len(r.ends)
+	if len(r.arena) < n {
+		r.arena = make([]string, max(n, arenaCells))
+	}
+	// Full slice expression: an append by the caller must not run into
+	// the next row's cells.
+	out := r.arena[:n:n]
+	r.arena = r.arena[n:]
 	start := 0
 	for i, end := range r.ends {
 		out[i] = s[start:end]

@@ -66,6 +66,8 @@ func TestCellsNotReused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A caller appending to a row must not write into the next one.
+	_ = append(rows[0].Cells, "appended")
 	want := []Row{
 		{File: "p.csv", Line: 2, Cells: []string{"1", "2"}},
 		{File: "p.csv", Line: 3, Cells: []string{"3", "4"}},
