@@ -1,0 +1,504 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"capi-upload/mapping"
+	"capi-upload/upload"
+	"capi-upload/upload/capitest"
+)
+
+const samplePixel = "123456789012345"
+
+// TestGoldenOutput pins what a person sees and what would be sent: the
+// summary on stdout, rejects.csv, and for the dry run every request body
+// (the first in full, all of them by digest, so the golden files stay small
+// while any changed byte shows).
+func TestGoldenOutput(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+	}{
+		{"validate_pos", []string{"validate", "--config", "pos.yaml", "pos.csv"}},
+		{"validate_crm", []string{"validate", "--config", "crm.yaml", "crm.xlsx"}},
+		{"dryrun_pos", []string{"upload", "--dry-run", "--batch-size", "25", "--config", "pos.yaml", "pos.csv"}},
+		{"dryrun_crm", []string{"upload", "--dry-run", "--batch-size", "25", "--config", "crm.yaml", "crm.xlsx"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			setClock(t, sampleNow)
+			f := newFixture(t, sampleNow)
+			reports := f.path("reports")
+			args := append([]string{}, tt.args...)
+			for i, a := range args {
+				if strings.HasSuffix(a, ".yaml") || strings.HasSuffix(a, ".csv") || strings.HasSuffix(a, ".xlsx") {
+					args[i] = f.path(a)
+				}
+			}
+			args = append(args, "--state", f.state, "--report-dir", reports, "--progress", "never")
+			r := runIn(t.Context(), t, nil, args...)
+			if r.code != exitOK {
+				t.Fatalf("exit %d, want 0; stderr:\n%s", r.code, r.stderr)
+			}
+			if r.stderr != "" {
+				t.Errorf("stderr not empty:\n%s", r.stderr)
+			}
+			checkGolden(t, tt.name+".stdout.golden", []byte(strings.ReplaceAll(r.stdout, reports, "$REPORTS")))
+			rejects, err := os.ReadFile(filepath.Join(reports, "rejects.csv"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkGolden(t, tt.name+".rejects.csv.golden", rejects)
+			s := readSummary(t, reports)
+			if !s.DryRun {
+				t.Errorf("summary.json dry_run = false for %v", tt.args)
+			}
+			if _, err := os.Stat(f.state); !os.IsNotExist(err) {
+				t.Errorf("%s wrote the ledger (stat: %v)", tt.args[0], err)
+			}
+			if !strings.HasPrefix(tt.name, "dryrun") {
+				return
+			}
+			bodies, err := filepath.Glob(filepath.Join(reports, "requests", "*.json"))
+			if err != nil || len(bodies) == 0 {
+				t.Fatalf("no request bodies in %s (%v)", reports, err)
+			}
+			slices.Sort(bodies)
+			var manifest bytes.Buffer
+			events := 0
+			for i, p := range bodies {
+				b, err := os.ReadFile(p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if bytes.Contains(b, []byte("access_token")) {
+					t.Errorf("%s holds access_token", p)
+				}
+				events += bytes.Count(b, []byte(`"event_name"`))
+				fmt.Fprintf(&manifest, "%s %d %x\n", filepath.Base(p), len(b), sha256.Sum256(b))
+				if i == 0 {
+					checkGolden(t, tt.name+".request1.json.golden", b)
+				}
+			}
+			checkGolden(t, tt.name+".requests.golden", manifest.Bytes())
+			if events != s.Outcomes.Sent {
+				t.Errorf("request bodies hold %d events, summary.json built %d", events, s.Outcomes.Sent)
+			}
+		})
+	}
+}
+
+// posArgs is an upload of the POS sample into fixture f.
+func posArgs(f *fixture, extra ...string) []string {
+	args := []string{"upload", "--config", f.path("pos.yaml"), "--state", f.state,
+		"--report-dir", f.path("reports"), "--progress", "never", "--max-attempts", "2", "--request-timeout", "500ms"}
+	return append(append(args, extra...), f.path("pos.csv"))
+}
+
+// TestUploadThenRerun: every good row arrives exactly once, and a second
+// run on the same ledger sends nothing.
+func TestUploadThenRerun(t *testing.T) {
+	setClock(t, sampleNow)
+	f := newFixture(t, sampleNow)
+	srv := startEdge(t)
+	r := runIn(t.Context(), t, edgeEnv(srv), posArgs(f, "--batch-size", "50")...)
+	if r.code != exitOK {
+		t.Fatalf("exit %d, want 0; stderr:\n%s", r.code, r.stderr)
+	}
+	s := readSummary(t, f.path("reports"))
+	if s.Outcomes.Sent != 280 || srv.EventsReceived() != 280 || len(srv.Accepted()) != 280 {
+		t.Errorf("sent %d, double received %d (%d distinct), want 280", s.Outcomes.Sent, srv.EventsReceived(), len(srv.Accepted()))
+	}
+	if d := srv.Duplicates(); len(d) != 0 {
+		t.Errorf("accepted twice: %v", d)
+	}
+	for _, rq := range srv.Requests() {
+		if rq.TokenInURL {
+			t.Errorf("request %d carried the token in its URL", rq.Seq)
+		}
+		if rq.UploadTag != "sample-pos" {
+			t.Errorf("request %d upload_tag %q, want sample-pos", rq.Seq, rq.UploadTag)
+		}
+	}
+
+	before := len(srv.Requests())
+	r = runIn(t.Context(), t, edgeEnv(srv), posArgs(f)...)
+	if r.code != exitOK {
+		t.Fatalf("rerun: exit %d, want 0; stderr:\n%s", r.code, r.stderr)
+	}
+	s = readSummary(t, f.path("reports"))
+	if s.Outcomes.AlreadySent != 280 || s.Outcomes.Sent != 0 {
+		t.Errorf("rerun: already_sent %d sent %d, want 280 and 0", s.Outcomes.AlreadySent, s.Outcomes.Sent)
+	}
+	if n := len(srv.Requests()) - before; n != 0 {
+		t.Errorf("rerun made %d requests, want none", n)
+	}
+}
+
+// TestExitCodes runs the command into each exit code SPEC names, and checks
+// the message names what the user must fix.
+func TestExitCodes(t *testing.T) {
+	tests := []struct {
+		name string
+		// setup prepares the fixture and the double and returns the
+		// arguments; nil args means posArgs(f).
+		setup      func(t *testing.T, f *fixture, srv *capitest.Server) []string
+		want       exitCode
+		stderrHas  []string
+		summary    bool // reports must exist
+		checkState func(t *testing.T, f *fixture, srv *capitest.Server)
+	}{
+		{
+			name: "all fine",
+			want: exitOK, summary: true,
+		},
+		{
+			name: "bad config key",
+			setup: func(t *testing.T, f *fixture, srv *capitest.Server) []string {
+				b, _ := os.ReadFile(f.path("pos.yaml"))
+				writeFile(t, f.path("pos.yaml"), strings.Replace(string(b), "default_country: US", "default_country: US\ndefault_countyr: US", 1))
+				return nil
+			},
+			want: exitFatal, stderrHas: []string{"default_countyr", "pos.yaml:20"},
+		},
+		{
+			name: "missing column",
+			setup: func(t *testing.T, f *fixture, srv *capitest.Server) []string {
+				b, _ := os.ReadFile(f.path("pos.yaml"))
+				writeFile(t, f.path("pos.yaml"), strings.Replace(string(b), `em: "Email"`, `em: "E-mail Address"`, 1))
+				return nil
+			},
+			want: exitFatal, stderrHas: []string{"pos.csv", "E-mail Address"},
+		},
+		{
+			name: "unreadable input",
+			setup: func(t *testing.T, f *fixture, srv *capitest.Server) []string {
+				return []string{"upload", "--config", f.path("pos.yaml"), "--state", f.state, "--report-dir", f.path("reports"), f.path("nosuch.csv")}
+			},
+			want: exitFatal, stderrHas: []string{"nosuch.csv"},
+		},
+		{
+			name: "token expired",
+			setup: func(t *testing.T, f *fixture, srv *capitest.Server) []string {
+				srv.SetFault(capitest.TokenError(capitest.SubcodeTokenExpired))
+				return nil
+			},
+			want: exitFatal, stderrHas: []string{"Events Manager"}, summary: true,
+		},
+		{
+			name: "usage: unknown flag",
+			setup: func(t *testing.T, f *fixture, srv *capitest.Server) []string {
+				return []string{"upload", "--config", f.path("pos.yaml"), "--no-such-flag", f.path("pos.csv")}
+			},
+			want: exitUsage, stderrHas: []string{"no-such-flag"},
+		},
+		{
+			name: "usage: unknown command",
+			setup: func(t *testing.T, f *fixture, srv *capitest.Server) []string {
+				return []string{"uplaod", f.path("pos.csv")}
+			},
+			want: exitUsage, stderrHas: []string{"uplaod"},
+		},
+		{
+			name: "usage: batch size over 1000",
+			setup: func(t *testing.T, f *fixture, srv *capitest.Server) []string {
+				return posArgs(f, "--batch-size", "1001")
+			},
+			want: exitUsage, stderrHas: []string{"--batch-size"},
+		},
+		{
+			name: "usage: no input",
+			setup: func(t *testing.T, f *fixture, srv *capitest.Server) []string {
+				return []string{"validate", "--config", f.path("pos.yaml")}
+			},
+			want: exitUsage, stderrHas: []string{"INPUT"},
+		},
+		{
+			name: "every request fails with 503",
+			setup: func(t *testing.T, f *fixture, srv *capitest.Server) []string {
+				srv.SetFault(capitest.HTTPStatus(503))
+				return nil
+			},
+			want: exitPartial, summary: true,
+			checkState: func(t *testing.T, f *fixture, srv *capitest.Server) {
+				s := readSummary(t, f.path("reports"))
+				if s.Outcomes.Failed != 280 || s.Outcomes.Sent != 0 {
+					t.Errorf("failed %d sent %d, want 280 and 0", s.Outcomes.Failed, s.Outcomes.Sent)
+				}
+				for _, rq := range srv.Requests() {
+					if rq.Status != 503 {
+						t.Errorf("request %d answered %d", rq.Seq, rq.Status)
+					}
+				}
+				if n := len(srv.Requests()); n != 2 {
+					t.Errorf("%d requests for one batch at --max-attempts 2, want 2", n)
+				}
+			},
+		},
+		{
+			name: "every request hangs",
+			setup: func(t *testing.T, f *fixture, srv *capitest.Server) []string {
+				srv.SetFault(capitest.Hang())
+				return posArgs(f, "--request-timeout", "100ms")
+			},
+			want: exitPartial, summary: true,
+		},
+		{
+			name: "mostly bad rows",
+			setup: func(t *testing.T, f *fixture, srv *capitest.Server) []string {
+				writeFile(t, f.path("bad.csv"), badRowsCSV(sampleNow, 3, 7))
+				return []string{"upload", "--config", f.path("pos.yaml"), "--state", f.state, "--report-dir", f.path("reports"), "--progress", "never", f.path("bad.csv")}
+			},
+			want: exitRejectRatio, summary: true, stderrHas: []string{"rejects.csv", "--max-reject-ratio"},
+			checkState: func(t *testing.T, f *fixture, srv *capitest.Server) {
+				s := readSummary(t, f.path("reports"))
+				if s.Outcomes.Sent != 3 || s.Outcomes.Rejected != 7 || srv.EventsReceived() != 3 {
+					t.Errorf("sent %d rejected %d double %d, want 3, 7 and 3 (good rows are still sent)", s.Outcomes.Sent, s.Outcomes.Rejected, srv.EventsReceived())
+				}
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			setClock(t, sampleNow)
+			f := newFixture(t, sampleNow)
+			srv := startEdge(t)
+			var args []string
+			if tt.setup != nil {
+				args = tt.setup(t, f, srv)
+			}
+			if args == nil {
+				args = posArgs(f)
+			}
+			start := time.Now()
+			r := runIn(t.Context(), t, edgeEnv(srv), args...)
+			if r.code != tt.want {
+				t.Errorf("exit %d, want %d; stderr:\n%s", r.code, tt.want, r.stderr)
+			}
+			if d := time.Since(start); d > 10*time.Second {
+				t.Errorf("took %v", d)
+			}
+			mustContain(t, "stderr", r.stderr, tt.stderrHas...)
+			if tt.summary {
+				readSummary(t, f.path("reports"))
+			}
+			if tt.checkState != nil {
+				tt.checkState(t, f, srv)
+			}
+		})
+	}
+}
+
+// badRowsCSV is a POS export with good rows that pass and bad rows that
+// are rejected (no customer information at all).
+func badRowsCSV(at time.Time, good, bad int) string {
+	var b strings.Builder
+	b.WriteString("Receipt No;Sale Date;Store;Email;Phone;First Name;Last Name;City;State;Zip;Country;Total;Currency;SKUs;Qty;Type\n")
+	when := at.Add(-2 * time.Hour).In(mustZone("America/Chicago")).Format("01/02/2006 15:04")
+	for i := range good + bad {
+		email := fmt.Sprintf("buyer%d@example.com", i)
+		if i >= good {
+			email = ""
+		}
+		fmt.Fprintf(&b, "9%05d;%s;S1;%s;;;;;;;;10,00;USD;1;1;SALE\n", i, when, email)
+	}
+	return b.String()
+}
+
+func mustZone(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}
+
+// TestLedgerLocked: a second upload on a ledger in use exits 1 within
+// seconds, naming the ledger file, and sends nothing.
+func TestLedgerLocked(t *testing.T) {
+	setClock(t, sampleNow)
+	f := newFixture(t, sampleNow)
+	srv := startEdge(t)
+	held, err := upload.OpenLedger(f.state, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	start := time.Now()
+	r := runIn(t.Context(), t, edgeEnv(srv), posArgs(f)...)
+	if r.code != exitFatal {
+		t.Errorf("exit %d, want 1; stderr:\n%s", r.code, r.stderr)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("took %v to give up on the lock", d)
+	}
+	mustContain(t, "stderr", r.stderr, f.state, "locked")
+	if n := len(srv.Requests()); n != 0 {
+		t.Errorf("locked run made %d requests", n)
+	}
+}
+
+// ledgerHas reports which of keys the ledger at path holds.
+func ledgerHas(t *testing.T, path string, keys []capitest.EventKey) map[capitest.EventKey]bool {
+	t.Helper()
+	l, err := upload.OpenLedger(path, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	got := map[capitest.EventKey]bool{}
+	for _, k := range keys {
+		ev := mapping.Event{EventName: k.Name, EventID: k.ID}
+		seen, err := l.Seen(ev.LedgerKey(samplePixel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seen {
+			got[k] = true
+		}
+	}
+	return got
+}
+
+// TestCancelMidRun: a run cancelled mid-upload writes its reports, exits 3,
+// and its ledger holds exactly what the double acknowledged; the next run
+// sends exactly the rest.
+func TestCancelMidRun(t *testing.T) {
+	setClock(t, sampleNow)
+	f := newFixture(t, sampleNow)
+	srv := startEdge(t, capitest.WithLatency(40*time.Millisecond))
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	go func() {
+		for srv.EventsReceived() < 40 {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(2 * time.Millisecond):
+			}
+		}
+		cancel()
+	}()
+	r := runIn(ctx, t, edgeEnv(srv), posArgs(f, "--batch-size", "20", "--concurrency", "2")...)
+	if r.code != exitPartial {
+		t.Fatalf("exit %d, want 3; stderr:\n%s", r.code, r.stderr)
+	}
+	s := readSummary(t, f.path("reports"))
+	first := srv.Accepted()
+	if len(first) == 0 || len(first) >= 280 {
+		t.Fatalf("double accepted %d events before the cancel; the test wants a run cut in the middle", len(first))
+	}
+	if s.Outcomes.Sent != len(first) {
+		t.Errorf("summary says sent %d, double accepted %d", s.Outcomes.Sent, len(first))
+	}
+	if s.Outcomes.Failed == 0 {
+		t.Errorf("no row upload_failed after a cancel mid-run")
+	}
+
+	srv.ClearFaults()
+	srv2 := srv // same double: it remembers what it accepted
+	r = runIn(t.Context(), t, edgeEnv(srv2), posArgs(f)...)
+	if r.code != exitOK {
+		t.Fatalf("second run: exit %d, want 0; stderr:\n%s", r.code, r.stderr)
+	}
+	all := srv.Accepted()
+	if len(all) != 280 {
+		t.Errorf("after two runs the double has %d distinct events, want 280", len(all))
+	}
+	if d := srv.Duplicates(); len(d) != 0 {
+		t.Errorf("accepted twice (no answer was lost, so none may be): %v", d)
+	}
+	keys := slices.Collect(func(yield func(capitest.EventKey) bool) {
+		for k := range all {
+			if !yield(k) {
+				return
+			}
+		}
+	})
+	// The ledger after the first run held exactly the first run's
+	// acknowledged events: the second run skipped those and sent the rest.
+	s2 := readSummary(t, f.path("reports"))
+	if s2.Outcomes.AlreadySent != len(first) || s2.Outcomes.Sent != 280-len(first) {
+		t.Errorf("second run: already_sent %d sent %d, want %d and %d", s2.Outcomes.AlreadySent, s2.Outcomes.Sent, len(first), 280-len(first))
+	}
+	if got := ledgerHas(t, f.state, keys); len(got) != 280 {
+		t.Errorf("ledger holds %d of 280 events after the second run", len(got))
+	}
+}
+
+// TestCancelLedgerExact checks the ledger right after a cancelled run
+// against the double's acknowledgements, event by event.
+func TestCancelLedgerExact(t *testing.T) {
+	setClock(t, sampleNow)
+	f := newFixture(t, sampleNow)
+	srv := startEdge(t, capitest.WithLatency(30*time.Millisecond))
+	// A lost answer in the middle: Meta has those events, the client does
+	// not know it; they are the only ones allowed to arrive twice.
+	srv.Enqueue(capitest.Fault{}, capitest.LoseResponse())
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	go func() {
+		for srv.EventsReceived() < 60 {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(2 * time.Millisecond):
+			}
+		}
+		cancel()
+	}()
+	r := runIn(ctx, t, edgeEnv(srv), posArgs(f, "--batch-size", "20", "--concurrency", "1")...)
+	if r.code != exitPartial {
+		t.Fatalf("exit %d, want 3; stderr:\n%s", r.code, r.stderr)
+	}
+	first := srv.Accepted()
+	keys := make([]capitest.EventKey, 0, len(first))
+	for k := range first {
+		keys = append(keys, k)
+	}
+	inLedger := ledgerHas(t, f.state, keys)
+	// Events whose answer was lost: accepted twice already (the client
+	// retried them), or accepted but not in the ledger (the run stopped
+	// before the retry). One request of 20 lost its answer.
+	lost := map[capitest.EventKey]bool{}
+	for _, k := range srv.Duplicates() {
+		lost[k] = true
+	}
+	acked := 0
+	for _, k := range keys {
+		if inLedger[k] {
+			acked++
+		} else {
+			lost[k] = true
+		}
+	}
+	if len(lost) > 20 {
+		t.Errorf("%d events accepted twice or missing from the ledger; only the lost answer's batch (20) may be", len(lost))
+	}
+	s := readSummary(t, f.path("reports"))
+	if s.Outcomes.Sent != acked {
+		t.Errorf("summary sent %d, ledger holds %d acknowledged events", s.Outcomes.Sent, acked)
+	}
+
+	r = runIn(t.Context(), t, edgeEnv(srv), posArgs(f)...)
+	if r.code != exitOK {
+		t.Fatalf("second run: exit %d; stderr:\n%s", r.code, r.stderr)
+	}
+	if n := len(srv.Accepted()); n != 280 {
+		t.Errorf("double has %d distinct events after the rerun, want 280", n)
+	}
+	for _, k := range srv.Duplicates() {
+		if !lost[k] {
+			t.Errorf("event %v accepted twice although its answer was not lost", k)
+		}
+	}
+}
