@@ -159,7 +159,13 @@ func runPipeline(ctx context.Context, o *options, stdout, stderr io.Writer) exit
 			secrets = append(secrets, v)
 		}
 	}
-	rec, err := report.Create(reportDir, report.Options{Command: command, Version: appVersion(), Now: now, Redact: secrets})
+	var mapped []string
+	for _, k := range mapping.UserKeys {
+		if o.cfg.Fields.UserData[k] != nil {
+			mapped = append(mapped, k)
+		}
+	}
+	rec, err := report.Create(reportDir, report.Options{Command: command, Version: appVersion(), Now: now, Redact: secrets, MappedKeys: mapped})
 	if err != nil {
 		return reportError(fmt.Errorf("report dir: %w", err), stderr)
 	}

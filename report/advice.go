@@ -60,13 +60,15 @@ func advise(s *Summary) []Advice {
 			c := s.Coverage[k]
 			w := MatchWeights[k]
 			switch {
+			case c.Events == 0 && !s.mapped(k):
+				add("no_"+k, float64(sent)*w*2, "no column maps to %s: %s are among the strongest match keys; map a column to %s", k, keyNames[k], k)
 			case c.Events == 0:
-				add("no_"+k, float64(sent)*w*2, "no event carries %s: %s are among the strongest match keys; map a column to %s", k, keyNames[k], k)
+				add("no_"+k, float64(sent)*w*2, "no event carries %s although a column maps to it: the column is empty or its values are invalid", k)
 			case c.Share < 0.5:
 				add("low_"+k, float64(sent-c.Events)*w, "only %.0f%% of events carry %s: %s are among the strongest match keys", c.Share*100, k, keyNames[k])
 			}
 		}
-		if s.Coverage["external_id"].Events == 0 {
+		if s.Coverage["external_id"].Events == 0 && !s.mapped("external_id") {
 			add("no_external_id", float64(sent)*0.1, "no event carries external_id: a loyalty or customer id helps Meta match the same person across channels")
 		}
 		if s.EventNames["Purchase"].Events > 0 && s.Dedup.OrderIDCount == 0 {
@@ -87,6 +89,12 @@ func advise(s *Summary) []Advice {
 		out = []Advice{}
 	}
 	return out
+}
+
+// mapped reports whether the config maps key; with MappedKeys unknown it
+// answers false, the wording for a key nobody mapped.
+func (s *Summary) mapped(key string) bool {
+	return slices.Contains(s.MappedKeys, key)
 }
 
 // count is "1 row", "2 rows".

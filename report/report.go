@@ -44,6 +44,11 @@ type Options struct {
 	// never reach a report even if an error message upstream carried one;
 	// each is replaced by "[redacted]" in details and request errors.
 	Redact []string
+	// MappedKeys lists the customer keys the config maps to a column or
+	// value, so advice can tell "no column maps to ph" (fix the config)
+	// from "no event carries ph" (the column is empty or invalid). nil
+	// means unknown.
+	MappedKeys []string
 }
 
 // redact removes every Options.Redact secret from s.
@@ -141,6 +146,7 @@ func Create(dir string, opt Options) (*Recorder, error) {
 		Duplicates: Duplicates{First: []RowSpot{}},
 		Requests:   []upload.RequestLog{},
 		Dir:        dir,
+		MappedKeys: opt.MappedKeys,
 	}
 	r.s.Outcomes.dryRun = r.s.DryRun
 	r.keyIdx = map[string]int{}

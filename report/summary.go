@@ -42,6 +42,9 @@ type Summary struct {
 	// Quality; see MatchWeights for the formula.
 	MatchStrength *MatchStrength `json:"match_strength,omitempty"`
 
+	// MappedKeys are the customer keys the config maps, when known.
+	MappedKeys []string `json:"mapped_keys,omitempty"`
+
 	Requests      []upload.RequestLog `json:"requests"`
 	RequestTotals RequestTotals       `json:"request_totals"`
 	Advice        []Advice            `json:"advice"`

@@ -1,0 +1,49 @@
+package report
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"capi-upload/mapping"
+	"capi-upload/upload"
+)
+
+// The advice about a missing key says whether the config lacks a column
+// for it or the mapped column gave nothing usable: the fixes differ.
+func TestAdviceMissingKey(t *testing.T) {
+	tests := []struct {
+		name   string
+		mapped []string
+		want   string
+	}{
+		{"not mapped", []string{"em"}, "no column maps to ph"},
+		{"mapped but empty", []string{"em", "ph"}, "no event carries ph although a column maps to it"},
+		{"unknown mapping", nil, "no column maps to ph"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := Create(t.TempDir(), Options{Command: "upload", Now: func() time.Time { return clock }, MappedKeys: tt.mapped})
+			if err != nil {
+				t.Fatal(err)
+			}
+			e := ev("a.csv", 2, "Purchase", time.Hour, mapping.UserData{"em": {sha("a@example.com")}})
+			r.RowRead("a.csv")
+			r.Built(e)
+			if err := r.Outcome(upload.Outcome{Event: e, Status: upload.StatusSent}); err != nil {
+				t.Fatal(err)
+			}
+			s, err := r.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var texts []string
+			for _, a := range s.Advice {
+				texts = append(texts, a.Text)
+			}
+			if got := strings.Join(texts, "\n"); !strings.Contains(got, tt.want) {
+				t.Errorf("advice with mapped keys %v = %q, want it to contain %q", tt.mapped, got, tt.want)
+			}
+		})
+	}
+}
