@@ -56,7 +56,7 @@ if [[ "$cmd" == upload ]]; then
   state=(--state "$out/bench.state")
 fi
 
-walls=() rates=() rsss=()
+walls=() rates=() rsss=() cpus=()
 for i in $(seq 1 "$runs"); do
   report="$out/reports/run-$i"
   rm -rf "$report"
@@ -78,9 +78,12 @@ for i in $(seq 1 "$runs"); do
     for (k = 1; k <= n; k++) s = s * 60 + p[k]
     printf "%.3f", s }' "$log")
   rss=$(awk -F': ' '/Maximum resident set size/ { printf "%.1f", $2 / 1024 }' "$log")
+  # CPU seconds (user + system) tell the program's cost apart from a
+  # busy machine's: on a loaded host wall time grows, CPU time does not.
+  cpu=$(awk -F': ' '/User time|System time/ { s += $2 } END { printf "%.2f", s }' "$log")
   rate=$(awk -v r="$rows" -v w="$wall" 'BEGIN { printf "%.0f", (w > 0 ? r / w : 0) }')
-  walls+=("$wall") rates+=("$rate") rsss+=("$rss")
-  printf 'run %d: %8.3f s  %10s rows/s  %8s MiB max RSS  (exit %d)\n' "$i" "$wall" "$rate" "$rss" "$status"
+  walls+=("$wall") rates+=("$rate") rsss+=("$rss") cpus+=("$cpu")
+  printf 'run %d: %8.3f s  %10s rows/s  %8s MiB max RSS  %7s CPU s  (exit %d)\n' "$i" "$wall" "$rate" "$rss" "$cpu" "$status"
 done
 
 # median FORMAT VALUES...: the middle value (mean of the two middle ones).
@@ -89,5 +92,6 @@ median() {
   printf '%s\n' "$@" | sort -g | awk -v f="$fmt" '{ a[NR] = $1 }
     END { m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf f, m }'
 }
-printf 'median (%d runs, %d rows, %s): %s s  %s rows/s  %s MiB max RSS\n' \
-  "$runs" "$rows" "$cmd" "$(median %.3f "${walls[@]}")" "$(median %.0f "${rates[@]}")" "$(median %.1f "${rsss[@]}")"
+printf 'median (%d runs, %d rows, %s): %s s  %s rows/s  %s MiB max RSS  %s CPU s\n' \
+  "$runs" "$rows" "$cmd" "$(median %.3f "${walls[@]}")" "$(median %.0f "${rates[@]}")" "$(median %.1f "${rsss[@]}")" "$(median %.2f "${cpus[@]}")"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs (a busy machine inflates wall time)"
