@@ -214,6 +214,19 @@ var userNotes = map[string]string{
 	"zp": "zip+4 and lost leading zeros are fixed",
 }
 
+// amountsWithoutCurrency reports whether a sample row has an amount but
+// no currency, which Meta refuses for a Purchase; a blank currency where
+// the amount is blank too (a lead) needs no default.
+func (p *proposal) amountsWithoutCurrency(cur *column) bool {
+	value := p.one(roleValue)
+	for _, row := range p.sample {
+		if row[cur.index] == "" && (value == nil || row[value.index] != "") {
+			return true
+		}
+	}
+	return false
+}
+
 // section writes "key:" and the lines fill writes below it, or "key: {}"
 // when fill writes no mapping line: an empty key would be null, which the
 // strict config decoder refuses.
@@ -282,13 +295,13 @@ func (p *proposal) customData(w *yamlWriter) int {
 		}
 	}
 	if c := p.one(roleCurrency); c != nil {
-		if p.filled(c) < 1 {
+		if p.amountsWithoutCurrency(c) {
 			counts := map[string]int{}
 			for _, v := range c.values {
 				counts[strings.ToUpper(v)]++
 			}
 			if cur, _ := majority(counts); cur != "" {
-				w.line(4, "currency: { column: %s, default: %s }   # blank in some rows", q(c.header), q(cur))
+				w.line(4, "currency: { column: %s, default: %s }   # blank beside some amounts", q(c.header), q(cur))
 			} else {
 				w.line(4, "currency: %s", q(c.header))
 			}

@@ -56,7 +56,8 @@ type proposal struct {
 	opt        Options
 	header     []string
 	cols       []*column
-	rows       int // sample rows read
+	rows       int        // sample rows read
+	sample     [][]string // the sample rows' cells, trimmed
 	byRole     map[role][]*column
 	country    string // default_country
 	countryWhy string
@@ -115,14 +116,17 @@ func analyze(ctx context.Context, r ingest.Reader, opt Options) (*proposal, erro
 			return nil, fmt.Errorf("read sample rows: %w", err)
 		}
 		p.rows++
+		cells := make([]string, len(p.cols))
 		for i, cell := range row.Cells {
 			if i >= len(p.cols) {
 				break
 			}
 			if v := strings.TrimSpace(cell); v != "" {
+				cells[i] = v
 				p.cols[i].values = append(p.cols[i].values, v)
 			}
 		}
+		p.sample = append(p.sample, cells)
 	}
 	p.checkNamedRoles()
 	p.detectByValue()

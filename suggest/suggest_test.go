@@ -427,3 +427,40 @@ func BenchmarkPropose(b *testing.B) {
 		}
 	}
 }
+
+// TestProposeReadsOnlySample: init answers at once on a huge file because
+// it stops after the sample; and the sheet it was given is kept.
+func TestProposeReadsOnlySample(t *testing.T) {
+	tests := []struct {
+		name       string
+		sampleRows int
+		want       int
+	}{
+		{"default", 0, suggest.DefaultSampleRows},
+		{"set", 10, 10},
+		{"more than the file", 5000, 1000},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rows := make([][]string, 1000)
+			for i := range rows {
+				rows[i] = []string{fmt.Sprintf("p%d@example.com", i), "2026-11-24"}
+			}
+			r := &sliceReader{header: []string{"Email", "Date"}, rows: rows}
+			out, err := suggest.Propose(t.Context(), r, suggest.Options{SampleRows: tt.sampleRows, Sheet: "Leads"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.i != tt.want {
+				t.Errorf("Propose read %d rows, want %d", r.i, tt.want)
+			}
+			cfg, err := mapping.Parse(bytes.NewReader(out))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.Input.Sheet != "Leads" {
+				t.Errorf("input.sheet = %q, want Leads", cfg.Input.Sheet)
+			}
+		})
+	}
+}
