@@ -16,9 +16,10 @@ import (
 // (pixel, event name, event id) → sent-at, Unix seconds, 8 bytes big endian.
 var ledgerBucket = []byte("sent")
 
-// LedgerRetention is how long records are kept: Meta refuses events older
-// than 7 days, so a record older than that plus a day of margin can never
-// again stop a duplicate. OpenLedger prunes older records.
+// LedgerRetention is how long records are kept at least: Meta refuses
+// events older than 7 days, so a record older than that plus a day of
+// margin can never again stop a duplicate. Retain lengthens it for a
+// longer --max-age.
 const LedgerRetention = 8 * 24 * time.Hour
 
 // lockTimeout is how long OpenLedger waits for another run's lock: long
@@ -49,8 +50,11 @@ func (e *CorruptError) Unwrap() error { return e.Err }
 // BoltLedger is the ledger on disk, a bbolt file locked for the duration
 // of a run.
 type BoltLedger struct {
-	db   *bolt.DB // nil: read-only ledger whose file does not exist
-	path string
+	db     *bolt.DB // nil: read-only ledger whose file does not exist
+	path   string
+	keep   time.Duration
+	now    func() time.Time
+	closed bool
 }
 
 var (
@@ -58,20 +62,26 @@ var (
 	_ Ledger = NopLedger{}
 )
 
-// OpenLedger opens or creates the ledger at path and prunes records older
-// than LedgerRetention. It returns a *LockedError when another run holds
-// it, and a *CorruptError when the file is not a readable ledger (it never
-// starts over silently). readOnly (validate) takes a shared lock, never
-// writes, and treats a missing file as an empty ledger without creating it.
+// OpenLedger opens or creates the ledger at path and reads it through, so
+// that damage shows now rather than halfway through a run. It returns a
+// *LockedError when another run holds it, and a *CorruptError when the
+// file is not a readable ledger (it never starts over silently). readOnly
+// (validate) takes a shared lock, never writes, and treats a missing file
+// as an empty ledger without creating it. Close prunes old records.
 func OpenLedger(path string, readOnly bool) (*BoltLedger, error) {
-	return openLedger(path, readOnly, time.Now())
+	return openLedger(path, readOnly, time.Now)
 }
 
-func openLedger(path string, readOnly bool, now time.Time) (*BoltLedger, error) {
-	if readOnly {
-		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-			return &BoltLedger{path: path}, nil
-		}
+func openLedger(path string, readOnly bool, now func() time.Time) (*BoltLedger, error) {
+	fi, statErr := os.Stat(path)
+	if readOnly && errors.Is(statErr, fs.ErrNotExist) {
+		return &BoltLedger{path: path, keep: LedgerRetention, now: now}, nil
+	}
+	// bbolt takes an empty file for a new ledger and starts over; an
+	// existing ledger truncated to nothing (disk full, "> file") must not
+	// silently resend everything.
+	if statErr == nil && fi.Mode().IsRegular() && fi.Size() == 0 {
+		return nil, &CorruptError{Path: path, Err: errors.New("the file is empty")}
 	}
 	db, err := openBolt(path, readOnly)
 	if _, ok := errors.AsType[*CorruptError](err); ok {
@@ -86,13 +96,8 @@ func openLedger(path string, readOnly bool, now time.Time) (*BoltLedger, error) 
 	case err != nil:
 		return nil, fmt.Errorf("open ledger %s: %w", path, err)
 	}
-	l := &BoltLedger{db: db, path: path}
-	if readOnly {
-		err = l.check()
-	} else {
-		err = l.prune(now.Add(-LedgerRetention))
-	}
-	if err != nil {
+	l := &BoltLedger{db: db, path: path, keep: LedgerRetention, now: now}
+	if err := l.check(); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -143,8 +148,7 @@ func (l *BoltLedger) check() (err error) {
 	return nil
 }
 
-// prune creates the bucket if needed and deletes records sent before cut.
-// It reads every record, so it also finds damage before the run starts.
+// prune deletes records sent before cut.
 func (l *BoltLedger) prune(cut time.Time) (err error) {
 	defer l.recoverCorrupt(&err)
 	err = l.db.Update(func(tx *bolt.Tx) error {
@@ -217,12 +221,25 @@ func (l *BoltLedger) MarkSent(keys []string, t time.Time) (err error) {
 	return nil
 }
 
-// Close releases the file and its lock.
+// Retain keeps records for at least d (plus a day of margin) when Close
+// prunes: Run calls it with its MaxAge, so that a --max-age longer than 7
+// days never forgets an event it could still send.
+func (l *BoltLedger) Retain(d time.Duration) {
+	l.keep = max(l.keep, d+24*time.Hour)
+}
+
+// Close prunes records older than the retention (unless read-only), then
+// releases the file and its lock.
 func (l *BoltLedger) Close() error {
-	if l.db == nil {
+	if l.db == nil || l.closed {
 		return nil
 	}
-	return l.db.Close()
+	l.closed = true
+	var err error
+	if !l.db.IsReadOnly() {
+		err = l.prune(l.now().Add(-l.keep))
+	}
+	return errors.Join(err, l.db.Close())
 }
 
 // NopLedger is the ledger of a dry run: nothing was sent before and
