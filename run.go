@@ -167,7 +167,7 @@ func runPipeline(ctx context.Context, o *options, stdout, stderr io.Writer) exit
 	}
 	rec, err := report.Create(reportDir, report.Options{Command: command, Version: appVersion(), Now: now, Redact: secrets, MappedKeys: mapped})
 	if err != nil {
-		return reportError(fmt.Errorf("report dir: %w", err), stderr)
+		return reportError(fmt.Errorf("report dir %s: %w", reportDir, err), stderr)
 	}
 	progress := report.NewProgress(report.ProgressOptions{Mode: report.ProgressMode(o.progress), W: stderr, Logger: logger})
 	rr := &recorder{rec: rec, progress: progress}
