@@ -62,7 +62,7 @@ func TestRunAgainstDouble(t *testing.T) {
 			var logs bytes.Buffer
 			lg := slog.New(slog.NewTextHandler(&logs, nil))
 			c, err := NewClient(ClientOptions{BaseURL: s.URL, Token: s.Token(), AppSecret: tt.secret, PixelID: capitest.DefaultPixelID,
-				RequestTimeout: 200 * time.Millisecond, Logger: lg})
+				RequestTimeout: 2 * time.Second, Logger: lg})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -151,6 +151,8 @@ func (c *Client) Send(ctx context.Context, req *Request) (Response, error) {
 	if err != nil {
 		err = c.scrub(err)
 	}
+	c.log.Debug("request answered", "seq", req.Seq, "attempt", req.Attempt, "events", req.Events,
+		"http_status", r.HTTPStatus, "events_received", r.EventsReceived, "fbtrace_id", r.FBTraceID, "usage", r.Usage)
 	return r, err
 }
 

@@ -55,7 +55,7 @@ func newEdge(t *testing.T) *edge {
 
 func (e *edge) client(t *testing.T, mod func(*ClientOptions)) *Client {
 	t.Helper()
-	opt := ClientOptions{BaseURL: e.srv.URL, Token: testToken, PixelID: testPixel, APIVersion: "v24.0", RequestTimeout: 5 * time.Second}
+	opt := ClientOptions{BaseURL: e.srv.URL, Token: testToken, PixelID: testPixel, APIVersion: "v24.0", RequestTimeout: 30 * time.Second}
 	if mod != nil {
 		mod(&opt)
 	}

@@ -2,6 +2,7 @@ package upload
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -44,27 +45,54 @@ func TestLedgerRoundTrip(t *testing.T) {
 	}
 }
 
-func TestLedgerPrunesOldRecords(t *testing.T) {
+func TestLedgerPrunesOldRecordsOnClose(t *testing.T) {
 	t.Parallel()
-	path := filepath.Join(t.TempDir(), "state")
 	now := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
-	l, err := openLedger(path, false, now)
-	if err != nil {
-		t.Fatal(err)
+	clock := func() time.Time { return now }
+	tests := []struct {
+		name   string
+		retain time.Duration // 0: not called
+		want   map[string]bool
+	}{
+		{name: "default 8 days", want: map[string]bool{"d6": true, "d9": false, "d10": false, "d40": false}},
+		{name: "max-age 7d keeps 8", retain: 7 * 24 * time.Hour, want: map[string]bool{"d6": true, "d9": false, "d10": false, "d40": false}},
+		{name: "max-age 30d keeps 31", retain: 30 * 24 * time.Hour, want: map[string]bool{"d6": true, "d9": true, "d10": true, "d40": false}},
 	}
-	l.MarkSent([]string{"old1", "old2"}, now.Add(-9*24*time.Hour))
-	l.MarkSent([]string{"recent"}, now.Add(-6*24*time.Hour))
-	l.MarkSent([]string{"old3"}, now.Add(-10*24*time.Hour))
-	l.Close()
-	l, err = openLedger(path, false, now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	for key, want := range map[string]bool{"old1": false, "old2": false, "old3": false, "recent": true} {
-		if seen, _ := l.Seen(key); seen != want {
-			t.Errorf("after prune Seen(%s) = %v, want %v", key, seen, want)
-		}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join(t.TempDir(), "state")
+			l, err := openLedger(path, false, clock)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for key := range tt.want {
+				var days int
+				fmt.Sscanf(key, "d%d", &days)
+				if err := l.MarkSent([]string{key}, now.Add(-time.Duration(days)*24*time.Hour)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if tt.retain > 0 {
+				l.Retain(tt.retain)
+			}
+			if err := l.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if err := l.Close(); err != nil {
+				t.Fatalf("second Close = %v", err)
+			}
+			l, err = openLedger(path, true, clock)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer l.Close()
+			for key, want := range tt.want {
+				if seen, _ := l.Seen(key); seen != want {
+					t.Errorf("after prune Seen(%s) = %v, want %v", key, seen, want)
+				}
+			}
+		})
 	}
 }
 

@@ -67,7 +67,9 @@ func (o Options) withDefaults() Options {
 // left in the channel were never handed to Run and get no Outcome. After
 // an error that stops the run, Run keeps reading in until it is closed (or
 // ctx is done), giving each event upload_failed, so the caller's sends
-// never block and every row is accounted for.
+// never block and every row is accounted for. A ledger with a
+// Retain(time.Duration) method (*BoltLedger) is told MaxAge, so that it
+// keeps records as long as they can matter.
 func Run(ctx context.Context, s Sender, l Ledger, in <-chan mapping.Event, opt Options) error {
 	opt = opt.withDefaults()
 
@@ -93,6 +95,9 @@ func Run(ctx context.Context, s Sender, l Ledger, in <-chan mapping.Event, opt O
 	defer stopNow()
 	defer context.AfterFunc(ctx, stopNow)()
 
+	if k, ok := l.(interface{ Retain(time.Duration) }); ok {
+		k.Retain(opt.MaxAge)
+	}
 	r := &runner{s: s, l: l, opt: opt, log: opt.Logger, ctx: ctx, stop: stop, reqCtx: reqCtx}
 	batch := make([]mapping.Event, 0, opt.BatchSize)
 	var ledgerErr error
