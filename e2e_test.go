@@ -6,6 +6,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -18,6 +20,9 @@ import (
 var binPath string
 
 func TestMain(m *testing.M) {
+	if out := os.Getenv(rssWrapEnv); out != "" {
+		os.Exit(rssWrap(out, os.Args[1:]))
+	}
 	dir, err := os.MkdirTemp("", "capi-upload-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -38,12 +43,73 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// rssWrapEnv makes the test binary a small wrapper that runs its
+// arguments and writes the child's peak memory to the file named. The
+// wrapper is needed because a child forked from the big test process
+// inherits that process's memory high-water mark in ru_maxrss until exec;
+// forked from the fresh wrapper, the figure is the binary's own (plus a few
+// MB of the wrapper).
+const rssWrapEnv = "CAPI_UPLOAD_TEST_RSS_OUT"
+
+func rssWrap(out string, args []string) int {
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, rssWrapEnv+"=") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	err := cmd.Run()
+	if _, ok := err.(*exec.ExitError); err != nil && !ok {
+		fmt.Fprintln(os.Stderr, "rss wrapper:", err)
+		return 125
+	}
+	var rss int64
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		rss = int64(ru.Maxrss) * 1024 // kilobytes on Linux
+	}
+	if err := os.WriteFile(out, []byte(strconv.FormatInt(rss, 10)), 0o644); err != nil {
+		return 125
+	}
+	return cmd.ProcessState.ExitCode()
+}
+
+// runBinRSS is runBin that also measures the binary's peak memory.
+func runBinRSS(t testing.TB, dir string, e map[string]string, args ...string) proc {
+	t.Helper()
+	if binPath == "" {
+		t.Skip("no go command to build the binary with")
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Skip("cannot find the test binary to wrap the run with:", err)
+	}
+	out := filepath.Join(t.TempDir(), "rss")
+	cmd, stdout, stderr := command(t, dir, e, args...)
+	cmd.Path = self
+	cmd.Args = append([]string{self, binPath}, args...)
+	cmd.Env = append(cmd.Env, rssWrapEnv+"="+out)
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	timer := time.AfterFunc(time.Minute, func() { cmd.Process.Kill() })
+	defer timer.Stop()
+	p := finish(t, cmd, stdout, stderr, start)
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatalf("peak memory not measured: %v; stderr:\n%s", err, p.stderr)
+	}
+	p.maxRSS, _ = strconv.ParseInt(string(b), 10, 64)
+	return p
+}
+
 // proc is one subprocess run of the binary.
 type proc struct {
 	code   int
 	stdout string
 	stderr string
-	maxRSS int64 // bytes
+	maxRSS int64 // bytes; only from runBinRSS
 	took   time.Duration
 }
 
