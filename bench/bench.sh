@@ -7,8 +7,8 @@
 #   bench/bench.sh                          # validate, 1,000,000 rows, 5 runs
 #   bench/bench.sh -n 3 -rows 200000        # smaller
 #   bench/bench.sh upload --dry-run         # build request bodies too
-#   CAPI_GRAPH_URL=http://127.0.0.1:8080 CAPI_ACCESS_TOKEN=test \
-#     bench/bench.sh upload --resend        # against a local test double
+#   CAPI_GRAPH_URL=$(head -1 bench/out/edge-url) CAPI_ACCESS_TOKEN=capitest-token \
+#     bench/bench.sh upload                 # against go run ./tools/fakeedge
 #
 # SUBCOMMAND defaults to validate. The script adds --config bench/bench.yaml,
 # a fresh --report-dir per run, --progress never, and the input file; for
