@@ -8,7 +8,7 @@
 #   bench/bench.sh -n 3 -rows 200000        # smaller
 #   bench/bench.sh upload --dry-run         # build request bodies too
 #   CAPI_GRAPH_URL=$(head -1 bench/out/edge-url) CAPI_ACCESS_TOKEN=capitest-token \
-#     bench/bench.sh upload                 # against go run ./tools/fakeedge
+#     bench/bench.sh upload                 # against bench/out/fakeedge (see README)
 #
 # SUBCOMMAND defaults to validate. The script adds --config bench/bench.yaml,
 # a fresh --report-dir per run, --progress never, and the input file; for
