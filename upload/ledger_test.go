@@ -157,6 +157,7 @@ func TestLedgerCorrupt(t *testing.T) {
 		{name: "garbage", data: []byte(strings.Repeat("not a database ", 1000))},
 		{name: "zeroed meta pages", data: append(make([]byte, 8192), data[8192:]...)},
 		{name: "truncated", data: data[:100]},
+		{name: "empty", data: nil},
 		{name: "damaged data pages", data: append(append([]byte(nil), data[:8192]...), strings.Repeat("\xff", len(data)-8192)...)},
 	}
 	for _, tt := range tests {
