@@ -26,9 +26,23 @@ func BenchmarkNormalizePhone(b *testing.B) {
 	b.Run("us-library", func(b *testing.B) {
 		benchNorm(b, func() (string, error) { return phoneSlow("(650) 555-1212", "US") })
 	})
-	b.Run("gb", func(b *testing.B) {
-		benchNorm(b, func() (string, error) { return NormalizePhone("020 7946 0958", "GB") })
-	})
+	// Non-North-American numbers go through the library; "-readback"
+	// is the former path that always parsed the result a second time.
+	for _, c := range []struct{ name, in, region string }{
+		{"gb", "020 7946 0958", "GB"},
+		{"de", "030 1234567", "DE"},
+		{"in", "+91 98765 43210", "US"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			benchNorm(b, func() (string, error) { return NormalizePhone(c.in, c.region) })
+		})
+		b.Run(c.name+"-readback", func(b *testing.B) {
+			benchNorm(b, func() (string, error) {
+				out, _ := phoneReference(c.in, c.region)
+				return out, nil
+			})
+		})
+	}
 }
 
 func BenchmarkNormalizeName(b *testing.B) {

@@ -1,7 +1,9 @@
 package mapping
 
 import (
+	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/nyaruka/phonenumbers"
 )
@@ -76,12 +78,61 @@ func phoneParse(s, region string, mustBeValid bool) (string, bool) {
 	// national number that starts like a trunk prefix ("+49 0…") it
 	// strips the prefix on the second reading. Such a number is not a
 	// stable identity for matching, so it is refused; real numbers pass.
-	var again phonenumbers.PhoneNumber
-	if err := phonenumbers.ParseToNumber(out, "", &again); err != nil || phonenumbers.Format(&again, phonenumbers.E164) != out {
-		return "", false
+	// The second reading costs as much as the first, and it can only
+	// differ when the country's national-prefix pattern matches the start
+	// of the national number, so it is done only then.
+	if mayReadBackOtherwise(&n) {
+		var again phonenumbers.PhoneNumber
+		if err := phonenumbers.ParseToNumber(out, "", &again); err != nil || phonenumbers.Format(&again, phonenumbers.E164) != out {
+			return "", false
+		}
 	}
 	return strings.TrimPrefix(out, "+"), len(out) > 1
 }
+
+// mayReadBackOtherwise reports whether parsing n's E.164 form could give
+// another number. Reading "+CC NSN" extracts the same country code (codes
+// are prefix-free), and the library then changes NSN only when the
+// national prefix for parsing of that code's main region (or its
+// non-geographic entity) matches at NSN's start: when it does not, the
+// reading is the same number. Unknown codes answer true, so the check
+// falls back to reading back. TestPhoneReadBackSkipMatchesLibrary checks
+// this on generated numbers of many countries.
+func mayReadBackOtherwise(n *phonenumbers.PhoneNumber) bool {
+	re, known := nationalPrefixes()[n.GetCountryCode()]
+	if !known {
+		return true
+	}
+	return re != nil && re.MatchString(phonenumbers.GetNationalSignificantNumber(n))
+}
+
+// nationalPrefixes maps each country calling code to its anchored
+// national-prefix-for-parsing pattern (nil when it has none), taken from
+// the metadata the library parses with: the main region of the code, or
+// the non-geographic entity ("001") for codes such as 800 and 882.
+var nationalPrefixes = sync.OnceValue(func() map[int32]*regexp.Regexp {
+	out := map[int32]*regexp.Regexp{}
+	coll, err := phonenumbers.MetadataCollection()
+	if err != nil {
+		return out // every number is read back
+	}
+	for _, md := range coll.GetMetadata() {
+		cc := md.GetCountryCode()
+		id := md.GetId()
+		if id != "001" && phonenumbers.GetRegionCodeForCountryCode(int(cc)) != id {
+			continue // not the region the library reads this code by
+		}
+		var re *regexp.Regexp
+		if p := md.GetNationalPrefixForParsing(); p != "" {
+			re, err = regexp.Compile("^(?:" + p + ")")
+			if err != nil {
+				continue // unknown: read back
+			}
+		}
+		out[cc] = re
+	}
+	return out
+})
 
 // bareDigits returns the digits of s when s holds nothing but digits and
 // the separators people type between them.
