@@ -208,18 +208,27 @@ func (r *runner) launch(g *errgroup.Group, batch []mapping.Event) {
 // returns only errors that stop the run.
 func (r *runner) deliver(seq int, batch []mapping.Event) error {
 	first := true
+	// isolate tries the events in order, so those with an outcome are
+	// always batch[:done].
+	done := 0
 	send := func(evs []mapping.Event) (*APIError, error) {
 		s := seq
 		if !first {
 			s = int(r.seq.Add(1))
 		}
 		first = false
-		return r.attempts(s, evs)
+		invalid, err := r.attempts(s, evs)
+		if invalid == nil {
+			done += len(evs)
+		}
+		return invalid, err
 	}
 	reject := func(evs []mapping.Event, e *APIError) {
 		r.finish(evs, StatusRejected, mapping.ReasonAPIRejected, e.detail())
+		done += len(evs)
 	}
 	if err := isolate(batch, send, reject); err != nil {
+		r.failAll(batch[done:]) // the parts of a split batch never tried
 		return err
 	}
 	return nil

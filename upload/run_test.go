@@ -642,3 +642,32 @@ func TestRunTellsLedgerMaxAge(t *testing.T) {
 		t.Errorf("Retain(%v), want 720h", l.got)
 	}
 }
+
+func TestRunAuthStopDuringSplit(t *testing.T) {
+	t.Parallel()
+	e := newEdge(t)
+	e.script = func(n int, w http.ResponseWriter, _ *http.Request, _ []string) bool {
+		switch n {
+		case 1:
+			graphErr(w, 400, 100, 2804050, false, "Invalid parameter")
+		case 2:
+			graphErr(w, 400, 190, 463, false, "Session has expired")
+		default:
+			return false
+		}
+		return true
+	}
+	evs := makeEvents(10)
+	var col collector
+	err := Run(t.Context(), e.client(t, nil), newMemLedger(), feed(t.Context(), evs), col.options(Options{BatchSize: 10}))
+	if _, ok := errors.AsType[*AuthError](err); !ok {
+		t.Fatalf("Run = %v, want *AuthError", err)
+	}
+	col.checkOneOutcome(t, evs)
+	if diff := cmp.Diff(map[Status]int{StatusFailed: 10}, col.statuses); diff != "" {
+		t.Errorf("statuses (-want +got):\n%s", diff)
+	}
+	if e.requests() != 2 {
+		t.Errorf("requests = %d, want 2", e.requests())
+	}
+}
