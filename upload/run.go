@@ -153,7 +153,9 @@ read:
 		return err
 	case ledgerErr != nil:
 		return ledgerErr
-	case ctx.Err() != nil && (stoppedEarly || r.interrupted.Load()):
+	case ctx.Err() != nil:
+		// Even if every event read got through, the caller may have
+		// closed in because of ctx, leaving events unread.
 		return ErrInterrupted
 	}
 	return nil
@@ -191,8 +193,6 @@ type runner struct {
 	seq    atomic.Int64
 
 	eventBytes, eventCount atomic.Int64 // for avgEventSize
-
-	interrupted atomic.Bool
 
 	mu   sync.Mutex // serializes callbacks and guards the counters
 	read int
@@ -402,7 +402,6 @@ func (r *runner) failAll(evs []mapping.Event) {
 	detail := detailStopped
 	if r.ctx.Err() != nil {
 		detail = detailInterrupted
-		r.interrupted.Store(true)
 	}
 	r.finish(evs, StatusFailed, mapping.ReasonUploadFailed, detail)
 }

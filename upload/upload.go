@@ -102,8 +102,8 @@ type AuthError struct {
 
 func (e *AuthError) Error() string { return e.Message }
 
-// ErrInterrupted is returned by Run when ctx was cancelled before every
-// event had an outcome; events never acknowledged got StatusFailed.
+// ErrInterrupted is returned by Run when ctx was cancelled before Run was
+// done; events handed in but never acknowledged got StatusFailed.
 var ErrInterrupted = errors.New("interrupted")
 
 // Request is one request body ready to leave: Run encodes it once per set
