@@ -23,6 +23,23 @@ func Hash(normalized string) string {
 	return string(out[:])
 }
 
+// appendHash appends Hash(normalized) to dst without allocating: Map
+// builds all of a row's values into one buffer.
+func appendHash(dst []byte, normalized string) []byte {
+	if IsSHA256Hex(normalized) {
+		for i := 0; i < len(normalized); i++ {
+			c := normalized[i]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			dst = append(dst, c)
+		}
+		return dst
+	}
+	sum := sha256.Sum256([]byte(normalized))
+	return hex.AppendEncode(dst, sum[:])
+}
+
 // IsSHA256Hex reports whether s is exactly 64 hex digits, either case.
 func IsSHA256Hex(s string) bool {
 	if len(s) != 64 {

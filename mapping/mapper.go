@@ -464,47 +464,63 @@ func (m *Mapper) mapUser(ev *Event, cells []string) error {
 		opt.Now = m.Now()
 	}
 	var scratch [8]string
-	ev.UserData = make(UserData, m.userMapped)
-	// The country comes first: state and zip are read by its rules.
+	// Every value of the row is appended to buf (a hash as 64 hex digits)
+	// and recorded as a span; at the end buf becomes one string and the
+	// spans slices of one backing array. A row's user_data then costs a
+	// handful of allocations instead of two per key, which matters when
+	// the garbage collector is a large share of a run.
+	var bufArr [768]byte
+	buf := bufArr[:0]
+	var spanArr [16]valueSpan
+	spans := spanArr[:0]
+	// The country comes first: state, zip and phone are read by its rules.
 	order := [...]int{keyCountry, 0, 1, 2, 3, 4, 5, 6, keyDB, 9, keyExternalID}
-	have := 0
+	have, keys := 0, 0
 	for _, i := range order {
 		p := m.user[i]
 		if p == nil {
 			continue
 		}
 		key := userKeyList[i]
-		vals := p.appendValues(scratch[:0], cells)
-		var out []string
-		for _, v := range vals {
+		first := len(spans)
+		for _, v := range p.appendValues(scratch[:0], cells) {
 			opt.DateLayout = p.format
 			opt.NoHash = p.noHash
-			var h string
+			var n string
+			var final bool
 			var err error
 			if i == keyCountry {
 				var cc string
 				if cc, err = NormalizeCountry(v); err == nil {
-					if len(out) == 0 {
+					if first == len(spans) {
 						opt.Country = strings.ToUpper(cc)
 					}
-					h = Hash(cc)
-				} else if IsSHA256Hex(strings.TrimSpace(v)) {
-					h, err = strings.ToLower(strings.TrimSpace(v)), nil
+					n = cc
+				} else if t := strings.TrimSpace(v); IsSHA256Hex(t) {
+					n, final, err = strings.ToLower(t), true, nil
 				}
 			} else {
-				h, err = NormalizeUserValue(key, v, opt)
+				n, final, err = normalizeUserValue(key, v, opt)
 			}
 			if err != nil {
 				ev.Invalid = append(ev.Invalid, InvalidKey{Key: key, Reason: valueCode(err)})
 				continue
 			}
-			if !containsString(out, h) {
-				out = append(out, h)
+			at := len(buf)
+			if final {
+				buf = append(buf, n...)
+			} else {
+				buf = appendHash(buf, n)
 			}
+			if spanSeen(buf, spans[first:], at) {
+				buf = buf[:at]
+				continue
+			}
+			spans = append(spans, valueSpan{i, at, len(buf)})
 		}
-		if len(out) > 0 {
-			ev.UserData[key] = out
+		if len(spans) > first {
 			have |= 1 << i
+			keys++
 		}
 	}
 	if have == 0 {
@@ -515,7 +531,38 @@ func (m *Mapper) mapUser(ev *Event, cells []string) error {
 			return &RowError{Reason: ReasonNoUserData, Field: "user_data", Detail: "only " + keyNames(have) + ": too little for Meta to match" + invalidSuffix(ev.Invalid)}
 		}
 	}
+	all := string(buf)
+	vals := make([]string, len(spans))
+	for j, sp := range spans {
+		vals[j] = all[sp.start:sp.end]
+	}
+	ev.UserData = make(UserData, keys)
+	for j := 0; j < len(spans); {
+		e := j + 1
+		for e < len(spans) && spans[e].key == spans[j].key {
+			e++
+		}
+		// Full slice expressions: an append by a caller must not write
+		// into the next key's values.
+		ev.UserData[userKeyList[spans[j].key]] = vals[j:e:e]
+		j = e
+	}
 	return nil
+}
+
+// valueSpan locates one user_data value of key userKeyList[key] in the
+// row's buffer.
+type valueSpan struct{ key, start, end int }
+
+// spanSeen reports whether buf[at:] equals one of spans, the values kept
+// so far for the same key.
+func spanSeen(buf []byte, spans []valueSpan, at int) bool {
+	for _, sp := range spans {
+		if string(buf[sp.start:sp.end]) == string(buf[at:]) {
+			return true
+		}
+	}
+	return false
 }
 
 func valueCode(err error) string {

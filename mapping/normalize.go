@@ -53,14 +53,25 @@ type NormalizeOptions struct {
 // returned trimmed, case kept, as is. An unknown key is refused with
 // code "unknown_key".
 func NormalizeUserValue(key, value string, opt NormalizeOptions) (string, error) {
+	n, final, err := normalizeUserValue(key, value, opt)
+	if err != nil || final {
+		return n, err
+	}
+	return Hash(n), nil
+}
+
+// normalizeUserValue is NormalizeUserValue without the hashing, so that
+// Map can hash into its own buffer: it returns the normalized value to
+// hash, or with final set the value to send as it is (a hash made
+// upstream, an external_id not to be hashed).
+func normalizeUserValue(key, value string, opt NormalizeOptions) (n string, final bool, err error) {
 	if key == "external_id" && opt.NoHash {
-		return NormalizeExternalID(value)
+		n, err = NormalizeExternalID(value)
+		return n, true, err
 	}
 	if t := strings.TrimSpace(value); IsSHA256Hex(t) {
-		return strings.ToLower(t), nil
+		return strings.ToLower(t), true, nil
 	}
-	var n string
-	var err error
 	switch key {
 	case "em":
 		n, err = NormalizeEmail(value)
@@ -97,10 +108,10 @@ func NormalizeUserValue(key, value string, opt NormalizeOptions) (string, error)
 	case "external_id":
 		n, err = NormalizeExternalID(value)
 	default:
-		return "", &ValueError{Key: key, Code: "unknown_key"}
+		return "", false, &ValueError{Key: key, Code: "unknown_key"}
 	}
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
-	return Hash(n), nil
+	return n, false, nil
 }
