@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	_ "time/tzdata" // timezone names must work on machines without zoneinfo
@@ -53,6 +55,7 @@ type env func(string) string
 
 // run is the whole program but for process setup, so tests can call it.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv env) exitCode {
+	stderr = serialize(stderr)
 	if len(args) == 0 {
 		fmt.Fprint(stderr, topUsage)
 		return exitUsage
@@ -322,4 +325,27 @@ func newLogger(w io.Writer, format string) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, nil))
 	}
 	return slog.New(slog.NewTextHandler(w, nil))
+}
+
+// lockedWriter serializes writes: log lines from the uploader's goroutines
+// and the progress display share stderr.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// serialize makes w safe for concurrent writers. An *os.File already is
+// (each Write is one system call), and stays itself so the progress
+// display can tell whether it is a terminal.
+func serialize(w io.Writer) io.Writer {
+	if _, ok := w.(*os.File); ok {
+		return w
+	}
+	return &lockedWriter{w: w}
 }
