@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -82,4 +83,52 @@ func BenchmarkRunLatency(b *testing.B) {
 		worst = min(worst, ideal.Seconds()/time.Since(start).Seconds())
 	}
 	b.ReportMetric(worst, "efficiency")
+}
+
+// BenchmarkRunBoltLedger is BenchmarkRun with the ledger on disk: one
+// Seen per event and one MarkSent transaction per request.
+func BenchmarkRunBoltLedger(b *testing.B) {
+	const n = 100_000
+	srv, _ := fastEdge(b, 0)
+	c := benchClient(b, srv.URL)
+	evs := makeEvents(n)
+	b.ReportAllocs()
+	var elapsed time.Duration
+	for b.Loop() {
+		led, err := OpenLedger(filepath.Join(b.TempDir(), "state"), false)
+		if err != nil {
+			b.Fatal(err)
+		}
+		start := time.Now()
+		opt := Options{PixelID: testPixel, Now: func() time.Time { return testNow }}
+		if err := Run(b.Context(), c, led, feed(b.Context(), evs), opt); err != nil {
+			b.Fatal(err)
+		}
+		elapsed += time.Since(start)
+		led.Close()
+	}
+	b.ReportMetric(float64(n*b.N)/elapsed.Seconds(), "events/s")
+}
+
+func BenchmarkLedgerSeen(b *testing.B) {
+	led, err := OpenLedger(filepath.Join(b.TempDir(), "state"), false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer led.Close()
+	keys := make([]string, 100_000)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("%s\x00Purchase\x00e%07d", testPixel, i)
+	}
+	if err := led.MarkSent(keys, time.Now()); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if _, err := led.Seen(keys[i%len(keys)]); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
 }

@@ -3,4 +3,24 @@
 // what Meta or the network says may be retried, isolates the events Meta
 // refuses, and records what was acknowledged in a ledger so that no event
 // is sent twice.
+//
+// The pieces, and who owns what:
+//
+//   - Run owns the flow: it reads events from a channel, skips those the
+//     Ledger has seen, packs batches, sends them under an errgroup limited
+//     to Options.Concurrency, retries (codeActions in retry.go is the whole
+//     policy), takes out events that turned stale before every attempt,
+//     bisects a batch Meta rejects as invalid (isolate), records each
+//     acknowledged request in the ledger, and gives every event exactly one
+//     Outcome.
+//   - A Sender makes one attempt at one request body: Client over HTTP,
+//     DryRun to files. The body is built once per batch by Run without the
+//     token; only Client adds access_token and appsecret_proof, so neither
+//     can reach a log, an error, a report or a URL.
+//   - BoltLedger is the ledger on disk (bbolt), locked for the run.
+//
+// A request that timed out may still have been processed by Meta. Its
+// events are retried with the same event_id, which Meta uses to
+// deduplicate them, so a retry never counts an event twice; events are
+// written to the ledger only after Meta acknowledged them.
 package upload

@@ -106,3 +106,58 @@ func ExampleAPIError() {
 	// graph error: HTTP 400, code 100, subcode 2804050: Invalid parameter (fbtrace_id AbC)
 	// Customer information too thin: Add an email or phone (code 100, subcode 2804050) fbtrace_id AbC
 }
+
+// FuzzIsolate checks isolate's properties for any batch size and set of
+// bad events: every good event is delivered once, every bad one rejected
+// once, and the calls stay within the bisection bound.
+func FuzzIsolate(f *testing.F) {
+	f.Add(uint16(1000), uint64(1)<<40)
+	f.Add(uint16(7), uint64(0b1010101))
+	f.Add(uint16(1), uint64(1))
+	f.Add(uint16(64), ^uint64(0))
+	f.Fuzz(func(t *testing.T, n uint16, badMask uint64) {
+		size := int(n%1000) + 1
+		isBad := func(x int) bool { return x < 64 && badMask&(1<<x) != 0 }
+		evs := make([]int, size)
+		bad := 0
+		for i := range evs {
+			evs[i] = i
+			if isBad(i) {
+				bad++
+			}
+		}
+		seen := make([]int, size)
+		calls := 0
+		send := func(part []int) (*APIError, error) {
+			calls++
+			for _, x := range part {
+				if isBad(x) {
+					return &APIError{Code: 100}, nil
+				}
+			}
+			for _, x := range part {
+				seen[x]++
+			}
+			return nil, nil
+		}
+		reject := func(part []int, _ *APIError) {
+			for _, x := range part {
+				if !isBad(x) {
+					t.Fatalf("good event %d rejected", x)
+				}
+				seen[x]++
+			}
+		}
+		if err := isolate(evs, send, reject); err != nil {
+			t.Fatal(err)
+		}
+		for x, c := range seen {
+			if c != 1 {
+				t.Fatalf("event %d handled %d times", x, c)
+			}
+		}
+		if limit := 1 + 2*bad*int(math.Ceil(math.Log2(float64(size)))); bad > 0 && calls > limit {
+			t.Fatalf("%d calls for %d bad in %d, want <= %d", calls, bad, size, limit)
+		}
+	})
+}
