@@ -188,6 +188,10 @@ func TestPacer(t *testing.T) {
 	if p.delay != 800*time.Millisecond {
 		t.Errorf("delay at 95%% = %v, want 800ms", p.delay)
 	}
+	if !p.next.Equal(now.Add(800 * time.Millisecond)) {
+		t.Errorf("next request at +%v, want +800ms", p.next.Sub(now))
+	}
+	p = pacer{}
 	p.report(10, 300*time.Millisecond, time.Second, now)
 	if p.delay != 0 || !p.next.Equal(now.Add(300*time.Millisecond)) {
 		t.Errorf("after a throttle: delay %v next %v", p.delay, p.next.Sub(now))

@@ -121,8 +121,9 @@ func (p *pacer) report(usage int, pause time.Duration, slowest time.Duration, no
 	} else {
 		p.delay = 0
 	}
-	if pause > 0 && now.Add(pause).After(p.next) {
-		p.next = now.Add(pause)
+	// The next request waits too: the delay is meant to come before it.
+	if wait := max(pause, p.delay); wait > 0 && now.Add(wait).After(p.next) {
+		p.next = now.Add(wait)
 	}
 }
 

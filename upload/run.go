@@ -260,7 +260,7 @@ func (r *runner) attempts(seq int, evs []mapping.Event) (*APIError, error) {
 		start := time.Now()
 		resp, err := r.s.Send(r.reqCtx, req)
 		r.logRequest(req, start, resp, err)
-		r.pace.report(resp.Usage, 0, r.opt.Backoff(1, true, 0), time.Now())
+		r.pace.report(resp.Usage, 0, r.slowest(resp.Usage), time.Now())
 		if err == nil {
 			if resp.EventsReceived < len(evs) {
 				r.log.Warn("Meta acknowledged fewer events than sent", "seq", seq, "attempt", attempt,
@@ -298,7 +298,7 @@ func (r *runner) attempts(seq int, evs []mapping.Event) (*APIError, error) {
 		}
 		if throttled {
 			// Everyone waits: a throttle is about the app, not this batch.
-			r.pace.report(resp.Usage, wait, r.opt.Backoff(1, true, 0), time.Now())
+			r.pace.report(resp.Usage, wait, r.slowest(resp.Usage), time.Now())
 			r.log.Warn("throttled by Meta; slowing down", attrs...)
 		} else {
 			r.log.Info("retrying request", attrs...)
@@ -307,6 +307,16 @@ func (r *runner) attempts(seq int, evs []mapping.Event) (*APIError, error) {
 			continue // the loop head fails the events
 		}
 	}
+}
+
+// slowest is the spacing between requests at 100% usage: a first
+// throttled backoff, as if Meta had already throttled. It is asked only
+// when usage is high, so an injected Backoff sees only real waits.
+func (r *runner) slowest(usage int) time.Duration {
+	if usage <= usageThreshold {
+		return 0
+	}
+	return r.opt.Backoff(1, true, 0)
 }
 
 // dropStale takes out the events that aged past MaxAge, giving them their

@@ -671,3 +671,43 @@ func TestRunAuthStopDuringSplit(t *testing.T) {
 		t.Errorf("requests = %d, want 2", e.requests())
 	}
 }
+
+func TestRunSlowsDownOnHighUsage(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		usage   int
+		minTime time.Duration
+	}{
+		{name: "low usage runs free", usage: 40},
+		{name: "full usage spaces requests", usage: 100, minTime: 4 * 100 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEdge(t)
+			e.script = func(_ int, w http.ResponseWriter, _ *http.Request, _ []string) bool {
+				w.Header().Set("X-App-Usage", fmt.Sprintf(`{"call_count":%d,"total_cputime":1,"total_time":1}`, tt.usage))
+				return false
+			}
+			var col collector
+			opt := col.options(Options{BatchSize: 10, Concurrency: 1})
+			var asked atomic.Int64
+			opt.Backoff = func(_ int, throttled bool, _ time.Duration) time.Duration {
+				asked.Add(1)
+				return 100 * time.Millisecond
+			}
+			start := time.Now()
+			if err := Run(t.Context(), e.client(t, nil), newMemLedger(), feed(t.Context(), makeEvents(50)), opt); err != nil {
+				t.Fatal(err)
+			}
+			d := time.Since(start)
+			if tt.minTime > 0 && d < tt.minTime {
+				t.Errorf("5 requests took %v, want >= %v", d, tt.minTime)
+			}
+			if tt.minTime == 0 && asked.Load() != 0 {
+				t.Errorf("Backoff asked %d times at low usage", asked.Load())
+			}
+		})
+	}
+}
