@@ -167,7 +167,7 @@ func binEnv(srv *capitest.Server) map[string]string {
 // e2eArgs uploads the POS sample of f with small retry limits.
 func e2eArgs(f *fixture, extra ...string) []string {
 	args := []string{"upload", "--config", "pos.yaml", "--state", f.state, "--report-dir", "reports",
-		"--progress", "never", "--max-attempts", "2", "--request-timeout", "500ms"}
+		"--progress", "never", "--max-attempts", "2", "--request-timeout", "5s"}
 	return append(append(args, extra...), "pos.csv")
 }
 

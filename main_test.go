@@ -100,7 +100,7 @@ func TestGoldenOutput(t *testing.T) {
 // posArgs is an upload of the POS sample into fixture f.
 func posArgs(f *fixture, extra ...string) []string {
 	args := []string{"upload", "--config", f.path("pos.yaml"), "--state", f.state,
-		"--report-dir", f.path("reports"), "--progress", "never", "--max-attempts", "2", "--request-timeout", "500ms"}
+		"--report-dir", f.path("reports"), "--progress", "never", "--max-attempts", "2", "--request-timeout", "5s"}
 	return append(append(args, extra...), f.path("pos.csv"))
 }
 
