@@ -390,7 +390,7 @@ func collect(ctx context.Context, it *item, pixel string, maxAge time.Duration, 
 		reject(ev.EventID, reason, "event_time", detail)
 		return true
 	}
-	if !seen.add(ev.LedgerKey(pixel)) {
+	if !seen.add(pixel, ev.EventName, ev.EventID) {
 		reject(ev.EventID, mapping.ReasonDuplicateEventID, "event_id", "an earlier row of this run has the same event_name and event_id")
 		return true
 	}
@@ -466,21 +466,34 @@ func readInput(ctx context.Context, in *input, work, ordered chan<- *chunk) erro
 }
 
 // idSet remembers the events of this run to find duplicate event ids. It
-// keeps 8 bytes of a hash per event rather than the key itself, so a
-// million-row file costs a few megabytes; a false "duplicate" would need a
-// 64-bit collision.
+// keeps 8 bytes of a hash of the event's ledger key (pixel, event_name,
+// event_id) rather than the key itself, so a million-row file costs a few
+// megabytes; a false "duplicate" would need a 64-bit collision. The key is
+// hashed in parts, so a row costs no allocation.
 type idSet struct {
-	seed maphash.Seed
-	m    map[uint64]struct{}
+	h maphash.Hash
+	m map[uint64]struct{}
 }
 
-func newIDSet() *idSet { return &idSet{seed: maphash.MakeSeed(), m: make(map[uint64]struct{})} }
+func newIDSet() *idSet {
+	s := &idSet{m: make(map[uint64]struct{}, 1<<12)}
+	s.h.SetSeed(maphash.MakeSeed())
+	return s
+}
 
-func (s *idSet) add(key string) bool {
-	h := maphash.String(s.seed, key)
-	if _, dup := s.m[h]; dup {
+// add records the event whose mapping.Event.LedgerKey is made of pixel,
+// name and id, and reports whether it was new.
+func (s *idSet) add(pixel, name, id string) bool {
+	s.h.Reset()
+	s.h.WriteString(pixel)
+	s.h.WriteByte(0)
+	s.h.WriteString(name)
+	s.h.WriteByte(0)
+	s.h.WriteString(id)
+	k := s.h.Sum64()
+	if _, dup := s.m[k]; dup {
 		return false
 	}
-	s.m[h] = struct{}{}
+	s.m[k] = struct{}{}
 	return true
 }
