@@ -27,6 +27,10 @@ const DefaultAPIVersion = "v24.0"
 // larger is not a Graph answer and must not exhaust memory.
 const maxResponseBytes = 1 << 20
 
+// maxIdleConns is the connections kept open to the Graph host, more than
+// any sensible --concurrency.
+const maxIdleConns = 64
+
 // ClientOptions configures NewClient.
 type ClientOptions struct {
 	// BaseURL is the Graph host, https://graph.facebook.com or
@@ -100,7 +104,13 @@ func NewClient(opt ClientOptions) (*Client, error) {
 		c.timeout = 30 * time.Second
 	}
 	if c.hc == nil {
-		c.hc = &http.Client{}
+		// The default transport keeps 2 idle connections per host, so with
+		// more requests in flight every answer would close a connection and
+		// the next request would pay a new TLS handshake.
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = maxIdleConns
+		t.MaxIdleConns = maxIdleConns
+		c.hc = &http.Client{Transport: t}
 	}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
