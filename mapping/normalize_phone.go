@@ -44,6 +44,9 @@ func NormalizePhone(s, defaultCountry string) (string, error) {
 
 var errBadPhone = &ValueError{Key: "ph", Code: "bad_phone"}
 
+// maxE164Digits is the longest number ITU-T E.164 allows.
+const maxE164Digits = 15
+
 // phoneSlow is the reference path through the phone-number library.
 func phoneSlow(s, defaultCountry string) (string, error) {
 	s = strings.TrimSpace(s)
@@ -74,6 +77,12 @@ func phoneParse(s, region string, mustBeValid bool) (string, bool) {
 		return "", false
 	}
 	out := phonenumbers.Format(&n, phonenumbers.E164)
+	// E.164 caps a number at 15 digits, country code included; the
+	// library calls some longer strings "possible" (fuzzing found
+	// "00810010000000000000" read as an 18-digit Japanese number).
+	if len(out)-1 > maxE164Digits {
+		return "", false
+	}
 	// The library can read its own E.164 output differently: with a
 	// national number that starts like a trunk prefix ("+49 0…") it
 	// strips the prefix on the second reading. Such a number is not a

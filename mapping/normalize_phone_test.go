@@ -23,6 +23,9 @@ func phoneParseAlwaysReadBack(s, region string, mustBeValid bool) (string, bool)
 		return "", false
 	}
 	out := phonenumbers.Format(&n, phonenumbers.E164)
+	if len(out)-1 > maxE164Digits {
+		return "", false
+	}
 	var again phonenumbers.PhoneNumber
 	if err := phonenumbers.ParseToNumber(out, "", &again); err != nil || phonenumbers.Format(&again, phonenumbers.E164) != out {
 		return "", false
