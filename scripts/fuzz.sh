@@ -26,7 +26,8 @@ else
 fi
 
 run_one() {
-  local dir=$1 target=$2 log="$OUT/${dir//\//_}-$2.log"
+  local dir=$1 target=$2
+  local log="$OUT/$(echo "$dir" | tr -c "[:alnum:]\n" _)-$target.log"
   nice -n 19 go test "$dir" -run '^$' -fuzz "^$target\$" -fuzztime "$FUZZTIME" -parallel 1 >"$log" 2>&1
   local rc=$?
   local last; last=$(grep -E 'elapsed' "$log" | tail -n1)
