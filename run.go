@@ -171,6 +171,9 @@ func runPipeline(ctx context.Context, o *options, stdout, stderr io.Writer) exit
 	}
 	progress := report.NewProgress(report.ProgressOptions{Mode: report.ProgressMode(o.progress), W: stderr, Logger: logger})
 	rr := &recorder{rec: rec, progress: progress}
+	for _, in := range ins {
+		rec.FileOpened(in.name)
+	}
 
 	var sender upload.Sender
 	if o.command == "upload" {
@@ -278,7 +281,10 @@ func runPipeline(ctx context.Context, o *options, stdout, stderr io.Writer) exit
 // the ledger has it.
 func validateSink(o *options, ledger upload.Ledger, events <-chan mapping.Event, rr *recorder) error {
 	built := 0
-	for ev := range events {
+	// One variable for every event: the outcome points at it, and the
+	// report does not keep the pointer, so no event is copied to the heap.
+	var ev mapping.Event
+	for ev = range events {
 		oc := upload.Outcome{Event: &ev, Status: upload.StatusSent}
 		if !o.resend {
 			seen, err := ledger.Seen(ev.LedgerKey(o.cfg.PixelID))

@@ -380,7 +380,7 @@ func (m *Mapper) mapCustom(ev *Event, cells []string) error {
 			}
 			ev.CustomData[c.key] = v
 		case "currency":
-			cur, err := NormalizeCurrency(vals[0])
+			cur, err := currencyValue(vals[0])
 			if err != nil {
 				return &RowError{Reason: ReasonInvalidValue, Field: c.path, Detail: "not an ISO 4217 currency code"}
 			}
