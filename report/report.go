@@ -178,16 +178,25 @@ func (r *Recorder) name(n string) *EventNameCount {
 	return c
 }
 
+// FileOpened lists an input in the summary before its first row, so that
+// a header-only file shows as read, with 0 rows.
+func (r *Recorder) FileOpened(file string) { r.file(file) }
+
 // RowRead counts one row read from file (the input's base name).
 func (r *Recorder) RowRead(file string) {
 	r.s.RowsRead++
+	r.s.Files[r.file(file)].RowsRead++
+}
+
+// file returns the index of file's entry in s.Files, adding it if needed.
+func (r *Recorder) file(file string) int {
 	i, ok := r.files[file]
 	if !ok {
 		i = len(r.s.Files)
 		r.files[file] = i
 		r.s.Files = append(r.s.Files, FileCount{File: file})
 	}
-	r.s.Files[i].RowsRead++
+	return i
 }
 
 // Skipped counts a row that the config's map left out (mapping.ErrSkip).
