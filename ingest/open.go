@@ -69,10 +69,14 @@ func Open(path string, opt Options) (Reader, error) {
 		f.Close()
 		return nil, &ParseError{File: name, Err: fmt.Errorf("%w: is a directory", ErrUnsupported)}
 	}
-	r, err := newCSV(f, f, name, k == kindTSV, opt)
+	count := &countingReader{r: f}
+	r, err := newCSV(count, f, name, k == kindTSV, opt)
 	if err != nil {
 		f.Close()
 		return nil, err
+	}
+	if st, err := f.Stat(); err == nil && st.Size() > 0 {
+		return &progressReader{Reader: r, count: count, size: st.Size()}, nil
 	}
 	return r, nil
 }
