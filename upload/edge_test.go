@@ -244,10 +244,18 @@ type memLedger struct {
 func newMemLedger() *memLedger { return &memLedger{keys: map[string]time.Time{}} }
 
 func (l *memLedger) Seen(k string) (bool, error) {
+	var seen [1]bool
+	err := l.SeenAll([]string{k}, seen[:])
+	return seen[0], err
+}
+
+func (l *memLedger) SeenAll(keys []string, seen []bool) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	_, ok := l.keys[k]
-	return ok, nil
+	for i, k := range keys {
+		_, seen[i] = l.keys[k]
+	}
+	return nil
 }
 
 func (l *memLedger) MarkSent(keys []string, t time.Time) error {

@@ -178,21 +178,46 @@ func (l *BoltLedger) prune(cut time.Time) (err error) {
 	return nil
 }
 
-// Seen reports whether key was recorded as sent.
-func (l *BoltLedger) Seen(key string) (seen bool, err error) {
+// Seen reports whether key was recorded as sent: SeenAll for one key, for
+// callers that ask about a single event.
+func (l *BoltLedger) Seen(key string) (bool, error) {
+	var seen [1]bool
+	err := l.SeenAll([]string{key}, seen[:])
+	return seen[0], err
+}
+
+// SeenAll sets seen[i] to whether keys[i] was recorded as sent, all in one
+// read transaction: a transaction costs far more than a lookup, so Run and
+// validate ask once per batch rather than once per event. seen must be at
+// least as long as keys.
+func (l *BoltLedger) SeenAll(keys []string, seen []bool) (err error) {
+	if len(seen) < len(keys) {
+		return fmt.Errorf("ledger: %d results for %d keys", len(seen), len(keys))
+	}
 	if l.db == nil {
-		return false, nil
+		clear(seen[:len(keys)])
+		return nil
 	}
 	defer l.recoverCorrupt(&err)
 	err = l.db.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(ledgerBucket)
-		seen = b != nil && b.Get([]byte(key)) != nil
+		if b == nil {
+			clear(seen[:len(keys)])
+			return nil
+		}
+		// One buffer for every key: Get's []byte would otherwise copy
+		// each string to the heap.
+		var buf []byte
+		for i, k := range keys {
+			buf = append(buf[:0], k...)
+			seen[i] = b.Get(buf) != nil
+		}
 		return nil
 	})
 	if err != nil {
-		return false, fmt.Errorf("ledger %s: %w", l.path, err)
+		return fmt.Errorf("ledger %s: %w", l.path, err)
 	}
-	return seen, nil
+	return nil
 }
 
 // MarkSent records keys as sent at t, in one transaction.
@@ -246,6 +271,14 @@ func (l *BoltLedger) Close() error {
 // nothing is recorded.
 type NopLedger struct{}
 
-func (NopLedger) Seen(string) (bool, error)          { return false, nil }
+// SeenAll reports every key as new.
+func (NopLedger) SeenAll(keys []string, seen []bool) error {
+	clear(seen[:len(keys)])
+	return nil
+}
+
+// MarkSent records nothing.
 func (NopLedger) MarkSent([]string, time.Time) error { return nil }
-func (NopLedger) Close() error                       { return nil }
+
+// Close does nothing.
+func (NopLedger) Close() error { return nil }

@@ -99,9 +99,35 @@ func Run(ctx context.Context, s Sender, l Ledger, in <-chan mapping.Event, opt O
 		k.Retain(opt.MaxAge)
 	}
 	r := &runner{s: s, l: l, opt: opt, log: opt.Logger, ctx: ctx, stop: stop, reqCtx: reqCtx}
+	// Events are read into pending and looked up in the ledger a batch at
+	// a time (one read transaction); the new ones fill batch, which leaves
+	// when full. Both hold at most BatchSize events.
+	pending := make([]mapping.Event, 0, opt.BatchSize)
 	batch := make([]mapping.Event, 0, opt.BatchSize)
+	lk := lookup{keys: make([]string, 0, opt.BatchSize), seen: make([]bool, opt.BatchSize)}
 	var ledgerErr error
 	stoppedEarly := false
+	// sift moves the events of pending not yet sent into batch, launching
+	// each batch that fills up.
+	sift := func() error {
+		seen, err := lk.check(l, opt, pending)
+		if err != nil {
+			return err
+		}
+		for i := range pending {
+			if seen != nil && seen[i] {
+				r.emit(Outcome{Event: &pending[i], Status: StatusAlreadySent})
+				continue
+			}
+			batch = append(batch, pending[i])
+			if len(batch) == opt.BatchSize {
+				r.launch(g, batch)
+				batch = make([]mapping.Event, 0, opt.BatchSize)
+			}
+		}
+		pending = pending[:0]
+		return nil
+	}
 read:
 	for {
 		select {
@@ -115,32 +141,26 @@ read:
 			r.mu.Lock()
 			r.read++
 			r.mu.Unlock()
-			if !opt.Resend {
-				seen, err := l.Seen(ev.LedgerKey(opt.PixelID))
-				if err != nil {
-					ledgerErr = fmt.Errorf("ledger: %w", err)
-					batch = append(batch, ev)
+			pending = append(pending, ev)
+			if len(pending) == opt.BatchSize {
+				if err := sift(); err != nil {
+					ledgerErr = err
 					stoppedEarly = true
 					break read
 				}
-				if seen {
-					r.emit(Outcome{Event: &ev, Status: StatusAlreadySent})
-					continue
-				}
-			}
-			batch = append(batch, ev)
-			if len(batch) == opt.BatchSize {
-				r.launch(g, batch)
-				batch = make([]mapping.Event, 0, opt.BatchSize)
 			}
 		}
 	}
-	if len(batch) > 0 {
-		if stoppedEarly {
-			r.failAll(batch)
-		} else {
-			r.launch(g, batch)
+	if !stoppedEarly && len(pending) > 0 {
+		if err := sift(); err != nil {
+			ledgerErr = err
+			stoppedEarly = true
 		}
+	}
+	if stoppedEarly {
+		r.failAll(append(batch, pending...))
+	} else if len(batch) > 0 {
+		r.launch(g, batch)
 	}
 	err := g.Wait()
 	if err != nil || ledgerErr != nil {
@@ -159,6 +179,32 @@ read:
 		return ErrInterrupted
 	}
 	return nil
+}
+
+// lookup asks the ledger about a batch of events at once, reusing its
+// buffers from batch to batch.
+type lookup struct {
+	keys []string
+	seen []bool
+}
+
+// check returns which of evs the ledger holds, or nil when the ledger is
+// ignored (--resend).
+func (lk *lookup) check(l Ledger, opt Options, evs []mapping.Event) ([]bool, error) {
+	if opt.Resend || len(evs) == 0 {
+		return nil, nil
+	}
+	lk.keys = lk.keys[:0]
+	for i := range evs {
+		lk.keys = append(lk.keys, evs[i].LedgerKey(opt.PixelID))
+	}
+	if len(lk.seen) < len(evs) {
+		lk.seen = make([]bool, len(evs))
+	}
+	if err := l.SeenAll(lk.keys, lk.seen); err != nil {
+		return nil, fmt.Errorf("ledger: %w", err)
+	}
+	return lk.seen[:len(evs)], nil
 }
 
 // drain gives every event still coming on in upload_failed, until in is

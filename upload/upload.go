@@ -46,8 +46,11 @@ type RequestLog struct {
 
 // Ledger remembers which events were acknowledged, across runs.
 type Ledger interface {
-	// Seen reports whether the event with this key was sent before.
-	Seen(key string) (bool, error)
+	// SeenAll sets seen[i] to whether the event with keys[i] was sent
+	// before; len(seen) >= len(keys). Callers ask once per batch, because
+	// a lookup in one read transaction is far cheaper than a transaction
+	// per event.
+	SeenAll(keys []string, seen []bool) error
 	// MarkSent records keys as sent at t, in one transaction.
 	MarkSent(keys []string, t time.Time) error
 	Close() error
