@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -542,37 +541,4 @@ func readInput(ctx context.Context, in *input, work, ordered chan<- *chunk, free
 			return nil
 		}
 	}
-}
-
-// idSet remembers the events of this run to find duplicate event ids. It
-// keeps 8 bytes of a hash of the event's ledger key (pixel, event_name,
-// event_id) rather than the key itself, so a million-row file costs a few
-// megabytes; a false "duplicate" would need a 64-bit collision. The key is
-// hashed in parts, so a row costs no allocation.
-type idSet struct {
-	h maphash.Hash
-	m map[uint64]struct{}
-}
-
-func newIDSet() *idSet {
-	s := &idSet{m: make(map[uint64]struct{}, 1<<12)}
-	s.h.SetSeed(maphash.MakeSeed())
-	return s
-}
-
-// add records the event whose mapping.Event.LedgerKey is made of pixel,
-// name and id, and reports whether it was new.
-func (s *idSet) add(pixel, name, id string) bool {
-	s.h.Reset()
-	s.h.WriteString(pixel)
-	s.h.WriteByte(0)
-	s.h.WriteString(name)
-	s.h.WriteByte(0)
-	s.h.WriteString(id)
-	k := s.h.Sum64()
-	if _, dup := s.m[k]; dup {
-		return false
-	}
-	s.m[k] = struct{}{}
-	return true
 }
