@@ -55,3 +55,42 @@ func FuzzHandle(f *testing.F) {
 		}
 	})
 }
+
+// FuzzFastPath checks the hand-walked decoding (fastBody) against the
+// encoding/json path it stands in for: a server that records events takes
+// the encoding/json path, one that does not takes the fast one, and both
+// must give every body the same answer.
+func FuzzFastPath(f *testing.F) {
+	f.Add(jsonBody(f, DefaultToken, ev("1")))
+	f.Add(jsonBody(f, DefaultToken, ev("1"), ev("2", set("event_time", "x"))))
+	f.Add([]byte(`{"access_token":"` + DefaultToken + `","data":[{"event_name":"Lead","event_time":1700000000,"action_source":"website","user_data":{"em":"` + hashA + `","em":1}}]}`))
+	f.Add([]byte(`{"ACCESS_TOKEN":"` + DefaultToken + `","data":[{"Event_Name":"Lead","user_data":null,"custom_data":{"contents":[{"id":"a","quantity":1}],"contents":null}}]}`))
+	f.Add([]byte(`{"access_token":"` + DefaultToken + `","data":[{"event_name":"Purchase","user_data":{"ph":["` + hashB + `"],"client_user_agent":"x"},"user_data":{},"custom_data":{"value":1,"currency":"USD"},"custom_data":null}]}`))
+	clock := WithNow(func() time.Time { return now })
+	slowSrv, fastSrv := Start(f, clock, WithRecordEvents()), Start(f, clock, WithoutEventKeys())
+	f.Fuzz(func(t *testing.T, body []byte) {
+		answer := func(s *Server) (int, string) {
+			req := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			w := httptest.NewRecorder()
+			s.handle(w, req)
+			var b struct {
+				EventsReceived int         `json:"events_received"`
+				Error          *GraphError `json:"error"`
+			}
+			if err := json.Unmarshal(w.Body.Bytes(), &b); err != nil {
+				t.Fatalf("answer is not JSON: %v: %q", err, w.Body)
+			}
+			if b.Error != nil {
+				b.Error.FBTraceID = ""
+			}
+			out, _ := json.Marshal(b)
+			return w.Code, string(out)
+		}
+		slowCode, slow := answer(slowSrv)
+		fastCode, fast := answer(fastSrv)
+		if slowCode != fastCode || slow != fast {
+			t.Errorf("encoding/json path: %d %s\nfast path:         %d %s", slowCode, slow, fastCode, fast)
+		}
+	})
+}

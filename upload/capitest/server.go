@@ -528,7 +528,7 @@ func (s *Server) route(r *http.Request) (string, *GraphError) {
 // accepts, and which Request.TokenInURL records).
 //
 // With fast set, a JSON body whose data is an array of event objects is
-// decoded in one pass and its events returned; any other shape is left in
+// walked by hand (fastBody) and its events returned; any other shape is left in
 // p.Data for decodeData, which also explains what is wrong with it.
 func parseParams(r *http.Request, body []byte, fast bool) (p params, events []wireEvent, ge *GraphError) {
 	ct, mp, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
@@ -548,14 +548,11 @@ func parseParams(r *http.Request, body []byte, fast bool) (p params, events []wi
 		p = formParams(form.Value)
 	case len(bytes.TrimSpace(body)) > 0:
 		if fast {
-			var fp struct {
-				params
-				Data []wireEvent `json:"data"`
-			}
-			if json.Unmarshal(body, &fp) == nil && fp.Data != nil {
-				p, events = fp.params, fp.Data
+			var ok bool
+			if p, events, ok = fastBody(body); ok {
 				break
 			}
+			p, events = params{}, nil
 		}
 		if err := json.Unmarshal(body, &p); err != nil {
 			return p, nil, invalid("Invalid Parameter", "The request body is not valid JSON.")

@@ -59,6 +59,11 @@ type wireEvent struct {
 	DPO            json.RawMessage            `json:"data_processing_options"`
 	DPOCountry     json.RawMessage            `json:"data_processing_options_country"`
 	DPOState       json.RawMessage            `json:"data_processing_options_state"`
+
+	// user holds user_data's members, filled by the fast path or from
+	// UserData; hasUser says user_data was an object.
+	user    []member
+	hasUser bool
 }
 
 type wireCustom struct {
@@ -187,17 +192,30 @@ func (r *rules) checkEvent(e *wireEvent, now time.Time) (event, *GraphError) {
 	if !ok || !actionSources[src] {
 		return ev, invalid("Invalid Action Source", "The parameter action_source is required and must be one of email, website, app, phone_call, chat, physical_store, system_generated, business_messaging, other.")
 	}
-	if e.UserData == nil {
+	if e.UserData != nil {
+		e.hasUser = true
+		e.user = e.user[:0]
+		for k, v := range e.UserData {
+			e.user = append(e.user, member{k, v})
+		}
+	}
+	if !e.hasUser {
 		return ev, invalid("Missing User Data", "The parameter user_data is required and must be an object.")
 	}
-	if ge := r.checkUserData(e.UserData); ge != nil {
+	if ge := r.checkUserData(e.user); ge != nil {
 		return ev, ge
 	}
 	if src == "website" {
 		if u, ok := str(e.EventSourceURL); !ok || u == "" {
 			return ev, invalid("Missing Event Source URL", "Website events require the parameter event_source_url.")
 		}
-		if ua, ok := str(e.UserData["client_user_agent"]); !ok || ua == "" {
+		var ua json.RawMessage
+		for _, m := range e.user {
+			if m.key == "client_user_agent" {
+				ua = m.val
+			}
+		}
+		if ua, ok := str(ua); !ok || ua == "" {
 			return ev, invalid("Missing User Agent", "Website events require user_data.client_user_agent.")
 		}
 	}
@@ -232,9 +250,11 @@ func (r *rules) checkTime(rawTime, rawSource json.RawMessage, now time.Time) *Gr
 	return nil
 }
 
-func (r *rules) checkUserData(ud map[string]json.RawMessage) *GraphError {
-	present := make([]string, 0, len(ud))
-	for k, v := range ud {
+func (r *rules) checkUserData(ud []member) *GraphError {
+	var buf [16]string
+	present := buf[:0]
+	for _, m := range ud {
+		k, v := m.key, m.val
 		switch {
 		case hashedKeys[k]:
 			n, ok := r.hashedValues(v)
