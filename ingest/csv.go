@@ -290,33 +290,9 @@ func (r *csvReader) next() (Row, error) {
 	}
 }
 
-// readHeader skips the rows above opt.HeaderRow and any blank rows, and
-// reads the header. Errors are terminal: without a header no row means
-// anything.
-func (r *csvReader) readHeader() error {
-	for {
-		row, err := r.next()
-		if errors.Is(err, io.EOF) {
-			return &ParseError{File: r.name, Err: ErrNoHeader}
-		}
-		if IsRowError(err) && r.row < r.opt.HeaderRow {
-			continue // a title or note above the header; never used
-		}
-		if err != nil {
-			if pe, ok := errors.AsType[*ParseError](err); ok {
-				pe.rowOnly = false // a broken header breaks the file
-			}
-			return err
-		}
-		if row.Line < r.opt.HeaderRow {
-			continue
-		}
-		for i, c := range row.Cells {
-			row.Cells[i] = trimSpace(c)
-		}
-		r.header = row.Cells
-		return nil
-	}
+func (r *csvReader) readHeader() (err error) {
+	r.header, err = readHeader(r.name, r.opt.HeaderRow, r.next, func() int { return r.row })
+	return err
 }
 
 func (r *csvReader) Header() []string { return r.header }

@@ -3,6 +3,7 @@ package ingest
 import (
 	"errors"
 	"fmt"
+	"io"
 )
 
 // Row is one data row of an input file.
@@ -163,4 +164,33 @@ func (e *ParseError) Unwrap() error { return e.Err }
 func IsRowError(err error) bool {
 	pe, ok := errors.AsType[*ParseError](err)
 	return ok && pe.rowOnly
+}
+
+// readHeader skips the rows above headerRow and any blank rows, and
+// returns the header, trimmed, for every format alike: next reads a row and
+// cur says which row number it was at. Errors are terminal: without a
+// header no row means anything.
+func readHeader(name string, headerRow int, next func() (Row, error), cur func() int) ([]string, error) {
+	for {
+		row, err := next()
+		if errors.Is(err, io.EOF) {
+			return nil, &ParseError{File: name, Err: ErrNoHeader}
+		}
+		if IsRowError(err) && cur() < headerRow {
+			continue // a title or note above the header; never used
+		}
+		if err != nil {
+			if pe, ok := errors.AsType[*ParseError](err); ok {
+				pe.rowOnly = false // a broken header breaks the file
+			}
+			return nil, err
+		}
+		if row.Line < headerRow {
+			continue
+		}
+		for i, c := range row.Cells {
+			row.Cells[i] = trimSpace(c)
+		}
+		return row.Cells, nil
+	}
 }

@@ -171,30 +171,9 @@ func (r *xlsxReader) next() (Row, error) {
 	return Row{}, io.EOF
 }
 
-func (r *xlsxReader) readHeader() error {
-	for {
-		row, err := r.next()
-		if errors.Is(err, io.EOF) {
-			return &ParseError{File: r.name, Err: ErrNoHeader}
-		}
-		if IsRowError(err) && r.row < r.opt.HeaderRow {
-			continue
-		}
-		if err != nil {
-			if pe, ok := errors.AsType[*ParseError](err); ok {
-				pe.rowOnly = false
-			}
-			return err
-		}
-		if row.Line < r.opt.HeaderRow {
-			continue
-		}
-		for i, c := range row.Cells {
-			row.Cells[i] = trimSpace(c)
-		}
-		r.header = row.Cells
-		return nil
-	}
+func (r *xlsxReader) readHeader() (err error) {
+	r.header, err = readHeader(r.name, r.opt.HeaderRow, r.next, func() int { return r.row })
+	return err
 }
 
 func (r *xlsxReader) Header() []string { return r.header }
