@@ -132,3 +132,32 @@ func BenchmarkLedgerSeen(b *testing.B) {
 		i++
 	}
 }
+
+// BenchmarkLedgerSeenAll looks up 1,000 keys (one batch) in one read
+// transaction, the way Run and validate ask; compare ns/op / 1000 with
+// BenchmarkLedgerSeen.
+func BenchmarkLedgerSeenAll(b *testing.B) {
+	led, err := OpenLedger(filepath.Join(b.TempDir(), "state"), false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer led.Close()
+	keys := make([]string, 100_000)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("%s\x00Purchase\x00e%07d", testPixel, i)
+	}
+	if err := led.MarkSent(keys[:len(keys)/2], time.Now()); err != nil {
+		b.Fatal(err)
+	}
+	seen := make([]bool, MaxBatchSize)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		at := i % (len(keys) / MaxBatchSize) * MaxBatchSize
+		if err := led.SeenAll(keys[at:at+MaxBatchSize], seen); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*MaxBatchSize), "ns/key")
+}

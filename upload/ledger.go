@@ -1,6 +1,7 @@
 package upload
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -205,12 +206,14 @@ func (l *BoltLedger) SeenAll(keys []string, seen []bool) (err error) {
 			clear(seen[:len(keys)])
 			return nil
 		}
-		// One buffer for every key: Get's []byte would otherwise copy
-		// each string to the heap.
+		// One cursor and one key buffer for every key: Bucket.Get makes
+		// a cursor per call, and []byte(k) would copy each key to the heap.
+		c := b.Cursor()
 		var buf []byte
 		for i, k := range keys {
 			buf = append(buf[:0], k...)
-			seen[i] = b.Get(buf) != nil
+			got, v := c.Seek(buf)
+			seen[i] = v != nil && bytes.Equal(got, buf)
 		}
 		return nil
 	})

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestLedgerRoundTrip(t *testing.T) {
@@ -179,5 +181,55 @@ func TestLedgerCorrupt(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestLedgerSeenAll(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "capi-upload.state")
+	l, err := OpenLedger(path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Neighbours in key order ("b" < "b\x00" < "ba") check that a cursor
+	// landing on the next key is not taken for a match.
+	if err := l.MarkSent([]string{"b", "d", "ba"}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		keys []string
+		want []bool
+	}{
+		{name: "none", keys: nil, want: []bool{}},
+		{name: "mixed, unsorted", keys: []string{"d", "a", "b", "c", "ba", "e"}, want: []bool{true, false, true, false, true, false}},
+		{name: "prefix and successor are not the key", keys: []string{"b\x00", "", "bb", "dd"}, want: []bool{false, false, false, false}},
+		{name: "repeated", keys: []string{"b", "b", "z", "b"}, want: []bool{true, true, false, true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			seen := make([]bool, len(tt.keys)+1)
+			seen[len(tt.keys)] = true // beyond keys: must stay untouched
+			if err := l.SeenAll(tt.keys, seen); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(append(tt.want, true), seen); diff != "" {
+				t.Errorf("SeenAll(%q) (-want +got):\n%s", tt.keys, diff)
+			}
+		})
+	}
+	if err := l.SeenAll([]string{"a", "b"}, make([]bool, 1)); err == nil {
+		t.Error("SeenAll with a short result slice succeeded")
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	missing, err := OpenLedger(filepath.Join(t.TempDir(), "none"), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := []bool{true, true}
+	if err := missing.SeenAll([]string{"b", "d"}, seen); err != nil || seen[0] || seen[1] {
+		t.Errorf("SeenAll on a missing read-only ledger = %v, %v; want all false", seen, err)
 	}
 }
