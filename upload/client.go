@@ -397,7 +397,9 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 		if s < 0 {
 			return 0
 		}
-		return time.Duration(s) * time.Second
+		// Beyond a day the multiplication could overflow into a negative
+		// wait; the backoff caps any Retry-After far below this anyway.
+		return time.Duration(min(s, 24*60*60)) * time.Second
 	}
 	if t, err := http.ParseTime(v); err == nil && t.After(now) {
 		return t.Sub(now)
