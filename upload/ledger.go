@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -56,6 +57,10 @@ type BoltLedger struct {
 	keep   time.Duration
 	now    func() time.Time
 	closed bool
+
+	gmu        sync.Mutex // guards queue and committing
+	queue      []*markReq // MarkSent calls waiting for the next commit
+	committing bool       // a MarkSent call is committing groups
 }
 
 var (
@@ -223,22 +228,65 @@ func (l *BoltLedger) SeenAll(keys []string, seen []bool) (err error) {
 	return nil
 }
 
-// MarkSent records keys as sent at t, in one transaction.
-func (l *BoltLedger) MarkSent(keys []string, t time.Time) (err error) {
+// MarkSent records keys as sent at t and returns once they are on disk.
+// Calls that arrive while a commit is under way are committed together in
+// the next transaction (group commit): with 8 requests answered at about
+// the same time, one fsync after another would hold each request's slot
+// for the others' disk writes.
+func (l *BoltLedger) MarkSent(keys []string, t time.Time) error {
 	if l.db == nil || l.db.IsReadOnly() {
 		return fmt.Errorf("ledger %s is open read-only", l.path)
 	}
+	req := &markReq{keys: keys, t: t, done: make(chan error, 1)}
+	l.gmu.Lock()
+	l.queue = append(l.queue, req)
+	if l.committing {
+		l.gmu.Unlock()
+		return <-req.done
+	}
+	// This call leads: it commits what is queued until the queue stays
+	// empty, its own keys in the first group.
+	l.committing = true
+	for len(l.queue) > 0 {
+		group := l.queue
+		l.queue = nil
+		l.gmu.Unlock()
+		err := l.commit(group)
+		for _, r := range group {
+			r.done <- err
+		}
+		l.gmu.Lock()
+	}
+	l.committing = false
+	l.gmu.Unlock()
+	return <-req.done
+}
+
+// markReq is one MarkSent call waiting for its group's commit.
+type markReq struct {
+	keys []string
+	t    time.Time
+	done chan error
+}
+
+// commit writes the keys of a group of MarkSent calls in one transaction.
+func (l *BoltLedger) commit(group []*markReq) (err error) {
 	defer l.recoverCorrupt(&err)
-	var v [8]byte
-	binary.BigEndian.PutUint64(v[:], uint64(t.Unix()))
 	err = l.db.Update(func(tx *bolt.Tx) error {
 		b, err := tx.CreateBucketIfNotExists(ledgerBucket)
 		if err != nil {
 			return err
 		}
-		for _, k := range keys {
-			if err := b.Put([]byte(k), v[:]); err != nil {
-				return err
+		// Put copies the key, so one buffer serves every key.
+		var buf []byte
+		for _, r := range group {
+			// Put keeps the value until the commit: one array per call.
+			v := binary.BigEndian.AppendUint64(nil, uint64(r.t.Unix()))
+			for _, k := range r.keys {
+				buf = append(buf[:0], k...)
+				if err := b.Put(buf, v); err != nil {
+					return err
+				}
 			}
 		}
 		return nil

@@ -1,15 +1,18 @@
 package upload
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	bolt "go.etcd.io/bbolt"
 )
 
 func TestLedgerRoundTrip(t *testing.T) {
@@ -231,5 +234,54 @@ func TestLedgerSeenAll(t *testing.T) {
 	seen := []bool{true, true}
 	if err := missing.SeenAll([]string{"b", "d"}, seen); err != nil || seen[0] || seen[1] {
 		t.Errorf("SeenAll on a missing read-only ledger = %v, %v; want all false", seen, err)
+	}
+}
+
+// TestLedgerMarkSentConcurrent: calls that overlap are committed in
+// groups; each returns only once its own keys are recorded, and keeps its
+// own sent-at time.
+func TestLedgerMarkSentConcurrent(t *testing.T) {
+	t.Parallel()
+	l, err := OpenLedger(filepath.Join(t.TempDir(), "capi-upload.state"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	const callers, perCall = 8, 50
+	var wg sync.WaitGroup
+	for c := range callers {
+		wg.Go(func() {
+			keys := make([]string, perCall)
+			for i := range keys {
+				keys[i] = fmt.Sprintf("c%d-%03d", c, i)
+			}
+			if err := l.MarkSent(keys, time.Unix(int64(1_000_000+c), 0)); err != nil {
+				t.Error(err)
+				return
+			}
+			seen := make([]bool, len(keys))
+			if err := l.SeenAll(keys, seen); err != nil {
+				t.Error(err)
+			}
+			for i, ok := range seen {
+				if !ok {
+					t.Errorf("caller %d: %s not recorded when MarkSent returned", c, keys[i])
+				}
+			}
+		})
+	}
+	wg.Wait()
+	err = l.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(ledgerBucket).ForEach(func(k, v []byte) error {
+			var c int
+			fmt.Sscanf(string(k), "c%d-", &c)
+			if got, want := int64(binary.BigEndian.Uint64(v)), int64(1_000_000+c); got != want {
+				t.Errorf("%s sent at %d, want %d", k, got, want)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
