@@ -27,8 +27,11 @@ var ErrBadTime = errors.New("cannot read time")
 
 // Bounds of the times ParseTime returns: every such time formats as
 // RFC 3339 (four-digit year), and an Excel serial of 2958465 is 9999-12-31.
+// No conversion happened before 1900, and zones then kept local mean time
+// with offsets in seconds, which RFC 3339 cannot write (fuzzing found
+// "1.1.0001" in America/Chicago, offset -05:50:36).
 var (
-	minTime = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
+	minTime = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
 	maxTime = time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC)
 )
 

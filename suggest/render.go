@@ -347,6 +347,8 @@ func (p *proposal) renderUnmapped(w *yamlWriter) {
 			continue
 		case c.vetoed != roleNone:
 			why = "named like " + string(c.vetoed) + ", but its values do not look like it"
+		case c.header == "":
+			why = "no name in the header row, so it cannot be mapped"
 		case len(c.values) == 0:
 			why = "blank in the sample"
 		}

@@ -121,7 +121,9 @@ func analyze(ctx context.Context, r ingest.Reader, opt Options) (*proposal, erro
 			if i >= len(p.cols) {
 				break
 			}
-			if v := strings.TrimSpace(cell); v != "" {
+			// A column without a name cannot be mapped (a field spec
+			// names its column), so its values are not studied.
+			if v := strings.TrimSpace(cell); v != "" && p.cols[i].header != "" {
 				cells[i] = v
 				p.cols[i].values = append(p.cols[i].values, v)
 			}
