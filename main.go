@@ -7,6 +7,7 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 )
 
@@ -14,6 +15,13 @@ import (
 var stopProfile = func() {}
 
 func main() {
+	// Every row leaves a little short-lived garbage and the live heap is
+	// small (tens of MiB), so a GC target of 200% trades about 35 MiB of
+	// peak memory for about a tenth less CPU (bench/bench.sh, 1M rows:
+	// 8.3 to 7.4 CPU seconds). GOGC in the environment still wins.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(200)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	// After the first signal, restore the default handlers so that a second
 	// one ends the process at once, as users expect of Ctrl-C pressed twice.

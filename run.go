@@ -383,9 +383,12 @@ func readAll(ctx context.Context, o *options, ins []*input, rr *recorder, events
 		if stopped {
 			continue // drain so the reader and workers can finish
 		}
+		// One reading of the clock per chunk: ages are judged to the
+		// minute, and a chunk takes milliseconds.
+		at := now()
 		for i := range c.items {
 			it := &c.items[i]
-			stopped = !collect(ctx, it, pixel, maxAge, seen, rr, events)
+			stopped = !collect(ctx, it, at, pixel, maxAge, seen, rr, events)
 			if stopped {
 				break
 			}
@@ -407,7 +410,7 @@ func readAll(ctx context.Context, o *options, ins []*input, rr *recorder, events
 // collect accounts for one row: a reject, a skip, or an event handed on.
 // It returns false when ctx was cancelled before the event could be handed
 // on; the row then has not been counted.
-func collect(ctx context.Context, it *item, pixel string, maxAge time.Duration, seen *idSet, rr *recorder, events chan<- mapping.Event) bool {
+func collect(ctx context.Context, it *item, at time.Time, pixel string, maxAge time.Duration, seen *idSet, rr *recorder, events chan<- mapping.Event) bool {
 	reject := func(eventID string, reason mapping.Reason, field, detail string) {
 		rr.do(func(r *report.Recorder) error {
 			r.RowRead(it.row.File)
@@ -434,7 +437,7 @@ func collect(ctx context.Context, it *item, pixel string, maxAge time.Duration, 
 		return true
 	}
 	ev := &it.ev
-	if reason := mapping.CheckTime(time.Unix(ev.EventTime, 0), now(), maxAge); reason != "" {
+	if reason := mapping.CheckTime(time.Unix(ev.EventTime, 0), at, maxAge); reason != "" {
 		detail := "event_time " + time.Unix(ev.EventTime, 0).UTC().Format(time.RFC3339)
 		reject(ev.EventID, reason, "event_time", detail)
 		return true
