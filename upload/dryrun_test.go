@@ -129,9 +129,9 @@ func ExampleRun() {
 	files, _ := filepath.Glob(filepath.Join(dir, "requests", "*.json"))
 	fmt.Println(len(files), "request files")
 	// Output:
-	// R-2 stale stale
 	// request 1 events 1
 	// R-1 sent
+	// R-2 stale stale
 	// request 2 events 1
 	// R-3 sent
 	// 2 request files

@@ -284,15 +284,25 @@ func (r *runner) deliver(seq int, batch []mapping.Event) error {
 // run stops, or Meta finds the batch invalid, which it returns for the
 // caller to split. Every event of evs has an outcome on return, except
 // when the *APIError is returned. The error is one that stops the run.
-func (r *runner) attempts(seq int, evs []mapping.Event) (*APIError, error) {
+func (r *runner) attempts(seq int, evs []mapping.Event) (invalid *APIError, err error) {
 	var body []byte
 	bodyFor := -1
+	var stale []mapping.Event
+	defer func() {
+		// On a split the halves are cut from the events as given, stale
+		// ones included, and judge them again: no outcome here then.
+		if invalid == nil && len(stale) > 0 {
+			r.finish(stale, StatusStale, mapping.ReasonStale, "older than "+formatAge(r.opt.MaxAge)+" when its request was about to leave")
+		}
+	}()
 	for attempt := 1; ; attempt++ {
 		if r.stop.Err() != nil {
 			r.failAll(evs)
 			return nil, nil
 		}
-		evs = r.dropStale(evs)
+		var dropped []mapping.Event
+		evs, dropped = r.dropStale(evs)
+		stale = append(stale, dropped...)
 		if len(evs) == 0 {
 			return nil, nil
 		}
@@ -365,11 +375,13 @@ func (r *runner) slowest(usage int) time.Duration {
 	return r.opt.Backoff(1, true, 0)
 }
 
-// dropStale takes out the events that aged past MaxAge, giving them their
-// outcome; it copies only when something is dropped.
-func (r *runner) dropStale(evs []mapping.Event) []mapping.Event {
+// dropStale takes out the events that aged past MaxAge; it copies only
+// when something is dropped. The dropped events get their outcome from the
+// caller, once the events they were sent with have theirs: if Meta then
+// finds the batch invalid, the halves are cut from the events as they were,
+// and each half drops its stale events again.
+func (r *runner) dropStale(evs []mapping.Event) (keep, stale []mapping.Event) {
 	now := r.opt.Now()
-	var keep []mapping.Event
 	for i := range evs {
 		if mapping.CheckTime(time.Unix(evs[i].EventTime, 0), now, r.opt.MaxAge) != mapping.ReasonStale {
 			if keep != nil {
@@ -381,12 +393,12 @@ func (r *runner) dropStale(evs []mapping.Event) []mapping.Event {
 			keep = make([]mapping.Event, i, len(evs)-1)
 			copy(keep, evs[:i])
 		}
-		r.finish(evs[i:i+1], StatusStale, mapping.ReasonStale, "older than "+formatAge(r.opt.MaxAge)+" when its request was about to leave")
+		stale = append(stale, evs[i])
 	}
 	if keep == nil {
-		return evs
+		return evs, stale
 	}
-	return keep
+	return keep, stale
 }
 
 func formatAge(d time.Duration) string {

@@ -711,3 +711,42 @@ func TestRunSlowsDownOnHighUsage(t *testing.T) {
 		})
 	}
 }
+
+// Events that turn stale between attempts and then sit in a batch Meta
+// finds invalid still get exactly one outcome: the halves cut from the
+// batch judge them again, and only then are they reported stale.
+func TestRunStaleThenSplit(t *testing.T) {
+	t.Parallel()
+	e := newEdge(t)
+	e.script = func(n int, w http.ResponseWriter, _ *http.Request, _ []string) bool {
+		switch n {
+		case 1:
+			graphErr(w, 503, 2, 0, true, "down")
+		case 2:
+			graphErr(w, 400, 100, 2804050, false, "Invalid parameter")
+		default:
+			return false
+		}
+		return true
+	}
+	var clock atomic.Int64
+	clock.Store(testNow.Unix())
+	evs := makeEvents(10)
+	for i := range 4 {
+		evs[i].EventTime = testNow.Add(-7*24*time.Hour + 30*time.Minute).Unix()
+	}
+	var col collector
+	opt := col.options(Options{BatchSize: 10})
+	opt.Now = func() time.Time { return time.Unix(clock.Load(), 0) }
+	opt.Backoff = func(int, bool, time.Duration) time.Duration {
+		clock.Add(3600)
+		return time.Millisecond
+	}
+	if err := Run(t.Context(), e.client(t, nil), newMemLedger(), feed(t.Context(), evs), opt); err != nil {
+		t.Fatal(err)
+	}
+	col.checkOneOutcome(t, evs)
+	if diff := cmp.Diff(map[Status]int{StatusSent: 6, StatusStale: 4}, col.statuses); diff != "" {
+		t.Errorf("statuses (-want +got):\n%s", diff)
+	}
+}
