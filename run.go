@@ -197,6 +197,10 @@ func runPipeline(ctx context.Context, o *options, stdout, stderr io.Writer) exit
 	}
 
 	events := make(chan mapping.Event, 2*chunkSize)
+	// An error that stops the uploader (a bad token, say) also stops the
+	// reading: rows read after it could only fail.
+	readCtx, stopReading := context.WithCancelCause(ctx)
+	defer stopReading(nil)
 	var runErr error
 	var wg sync.WaitGroup
 	wg.Go(func() {
@@ -218,6 +222,7 @@ func runPipeline(ctx context.Context, o *options, stdout, stderr io.Writer) exit
 			Now:           now,
 			Logger:        logger,
 			OnProgress:    func(sent, _ int) { progress.SetSent(sent, 0) },
+			OnStop:        func(error) { stopReading(errRunStopped) },
 			OnOutcome: func(oc upload.Outcome) {
 				rr.do(func(r *report.Recorder) error { return r.Outcome(oc) })
 			},
@@ -227,7 +232,7 @@ func runPipeline(ctx context.Context, o *options, stdout, stderr io.Writer) exit
 		})
 	})
 
-	readErr := readAll(ctx, o, ins, rr, events, logger)
+	readErr := readAll(readCtx, o, ins, rr, events, logger)
 	close(events)
 	wg.Wait()
 	// An uploader stopped by a signal or an auth error leaves the events
@@ -455,15 +460,28 @@ func collect(ctx context.Context, it *item, at time.Time, pixel string, maxAge t
 	case events <- *ev:
 		return true
 	case <-ctx.Done():
-		rr.do(func(r *report.Recorder) error { return r.Outcome(interrupted(ev)) })
+		rr.do(func(r *report.Recorder) error { return r.Outcome(notSent(ctx, ev)) })
 		return false
 	}
 }
 
-// interrupted is the outcome of an event the run stopped before sending.
+// interrupted is the outcome of an event a signal stopped before sending.
 func interrupted(ev *mapping.Event) upload.Outcome {
 	return upload.Outcome{Event: ev, Status: upload.StatusFailed, Reason: mapping.ReasonUploadFailed, Detail: "interrupted before it was sent"}
 }
+
+// notSent is the outcome of an event the run stopped before sending: by
+// a signal, or by an error that stopped the uploader.
+func notSent(readCtx context.Context, ev *mapping.Event) upload.Outcome {
+	oc := interrupted(ev)
+	if errors.Is(context.Cause(readCtx), errRunStopped) {
+		oc.Detail = "not sent: the run stopped"
+	}
+	return oc
+}
+
+// errRunStopped cancels the reading when an error stops the uploader.
+var errRunStopped = errors.New("the run stopped")
 
 // estimateRows guesses how many rows the inputs hold from the share of
 // their bytes read so far, for the progress bar's time left. It returns 0

@@ -1,6 +1,7 @@
 package upload
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -163,6 +164,9 @@ read:
 		r.launch(g, batch)
 	}
 	err := g.Wait()
+	if stopErr := cmp.Or(err, ledgerErr); stopErr != nil && opt.OnStop != nil {
+		opt.OnStop(stopErr)
+	}
 	if err != nil || ledgerErr != nil {
 		// The caller keeps feeding until in is closed or ctx is done; each
 		// event it hands in still gets its outcome, and it never blocks.

@@ -88,6 +88,11 @@ type Options struct {
 	// request; Run serializes the calls, so they need no locking.
 	// Outcome.Event is valid only during the call.
 	OnOutcome func(Outcome)
+	// OnStop, when set, is called once as soon as an error stops the run
+	// (auth, permission, ledger), before Run drains in, so the caller can
+	// stop reading its inputs at once instead of feeding rows that can
+	// only fail.
+	OnStop    func(error)
 	OnRequest func(RequestLog)
 	// OnProgress, when set, is called after each acknowledged request with
 	// the events sent so far and the events read so far; serialized too.
