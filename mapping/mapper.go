@@ -3,6 +3,7 @@ package mapping
 import (
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"strconv"
 	"strings"
 	"time"
@@ -13,7 +14,7 @@ import (
 // Mapper turns the rows of one input into events. Every mapped column is
 // resolved to its index once, in NewMapper, so Map does no lookups by
 // name. A Mapper is safe for concurrent use by several goroutines: Map
-// only reads it.
+// only reads it, but for a memo of repeated values swapped in atomically.
 type Mapper struct {
 	// Now is the clock used to judge birth years (db must not lie in the
 	// future); time.Now unless set before the first Map.
@@ -27,6 +28,7 @@ type Mapper struct {
 	custom                                      []customPlan
 	dpo, dpoCountry, dpoState                   *plan
 	userMapped                                  int
+	memo                                        *memo
 }
 
 // userKeyList fixes the number of customer keys for the array in Mapper.
@@ -93,7 +95,7 @@ var (
 // than once. A column matches a header cell exactly after trimming
 // spaces, or else ignoring case.
 func NewMapper(cfg *Config, file string, header []string) (*Mapper, error) {
-	m := &Mapper{cfg: cfg, file: file, Now: time.Now}
+	m := &Mapper{cfg: cfg, file: file, Now: time.Now, memo: &memo{seed: maphash.MakeSeed()}}
 	r := resolver{file: file, exact: map[string][]int{}, fold: map[string][]int{}, header: header}
 	for i, h := range header {
 		h = strings.TrimSpace(h)
@@ -489,6 +491,30 @@ func (m *Mapper) mapUser(ev *Event, cells []string) error {
 			var n string
 			var final bool
 			var err error
+			memoCountry := ""
+			if i != keyCountry {
+				memoCountry = opt.Country
+			}
+			cacheable := memoizable(i)
+			if cacheable {
+				if e := m.memo.get(i, memoCountry, v); e != nil {
+					if e.code != "" {
+						ev.Invalid = append(ev.Invalid, InvalidKey{Key: key, Reason: e.code})
+						continue
+					}
+					if i == keyCountry && first == len(spans) && e.norm != "" {
+						opt.Country = e.norm
+					}
+					at := len(buf)
+					buf = append(buf, e.out...)
+					if spanSeen(buf, spans[first:], at) {
+						buf = buf[:at]
+						continue
+					}
+					spans = append(spans, valueSpan{i, at, len(buf)})
+					continue
+				}
+			}
 			if i == keyCountry {
 				var cc string
 				if cc, err = NormalizeCountry(v); err == nil {
@@ -503,7 +529,11 @@ func (m *Mapper) mapUser(ev *Event, cells []string) error {
 				n, final, err = normalizeUserValue(key, v, opt)
 			}
 			if err != nil {
-				ev.Invalid = append(ev.Invalid, InvalidKey{Key: key, Reason: valueCode(err)})
+				code := valueCode(err)
+				if cacheable {
+					m.memo.put(&memoEntry{key: i, country: memoCountry, value: strings.Clone(v), code: code})
+				}
+				ev.Invalid = append(ev.Invalid, InvalidKey{Key: key, Reason: code})
 				continue
 			}
 			at := len(buf)
@@ -511,6 +541,13 @@ func (m *Mapper) mapUser(ev *Event, cells []string) error {
 				buf = append(buf, n...)
 			} else {
 				buf = appendHash(buf, n)
+			}
+			if cacheable {
+				e := &memoEntry{key: i, country: memoCountry, value: strings.Clone(v), out: string(buf[at:])}
+				if i == keyCountry && !final {
+					e.norm = strings.ToUpper(n)
+				}
+				m.memo.put(e)
 			}
 			if spanSeen(buf, spans[first:], at) {
 				buf = buf[:at]
