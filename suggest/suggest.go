@@ -319,8 +319,9 @@ func (p *proposal) chooseCountry() {
 			}
 			// The country code alone decides: a number need not be valid
 			// (fictional ranges are not) to say which country it is in.
+			// Non-geographic codes (+800, +870: region "001") say nothing.
 			if n, err := phonenumbers.Parse(v, "ZZ"); err == nil {
-				if region := phonenumbers.GetRegionCodeForCountryCode(int(n.GetCountryCode())); region != "" && region != "ZZ" {
+				if region := phonenumbers.GetRegionCodeForCountryCode(int(n.GetCountryCode())); mapping.IsCountryCode(region) {
 					counts[region]++
 				}
 			}
