@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -251,6 +252,10 @@ func (r *rules) checkTime(rawTime, rawSource json.RawMessage, now time.Time) *Gr
 }
 
 func (r *rules) checkUserData(ud []member) *GraphError {
+	// Keys are checked in sorted order, so that when several are invalid
+	// the one named does not depend on the decoder (the encoding/json path
+	// ranges over a map; FuzzFastPath found the two naming different keys).
+	slices.SortStableFunc(ud, func(a, b member) int { return strings.Compare(a.key, b.key) })
 	var buf [16]string
 	present := buf[:0]
 	for _, m := range ud {
