@@ -411,19 +411,8 @@ func TestRunStaleRecheckedBeforeEachAttempt(t *testing.T) {
 	t.Parallel()
 	e := newEdge(t)
 	e.script = failFirst(1, graph(503, 2, 0, true, "down"))
-	var clock atomic.Int64
-	clock.Store(testNow.Unix())
-	evs := makeEvents(10)
-	for i := range 4 { // these are 6d23h30m old at first, and stale an hour later
-		evs[i].EventTime = testNow.Add(-7*24*time.Hour + 30*time.Minute).Unix()
-	}
 	var col collector
-	opt := col.options(Options{BatchSize: 10})
-	opt.Now = func() time.Time { return time.Unix(clock.Load(), 0) }
-	opt.Backoff = func(int, bool, time.Duration) time.Duration {
-		clock.Add(3600) // the wait between attempts ages the events
-		return time.Millisecond
-	}
+	evs, opt := agingRun(&col)
 	if err := Run(t.Context(), e.client(t, nil), newMemLedger(), feed(t.Context(), evs), opt); err != nil {
 		t.Fatal(err)
 	}
@@ -729,19 +718,8 @@ func TestRunStaleThenSplit(t *testing.T) {
 		}
 		return true
 	}
-	var clock atomic.Int64
-	clock.Store(testNow.Unix())
-	evs := makeEvents(10)
-	for i := range 4 {
-		evs[i].EventTime = testNow.Add(-7*24*time.Hour + 30*time.Minute).Unix()
-	}
 	var col collector
-	opt := col.options(Options{BatchSize: 10})
-	opt.Now = func() time.Time { return time.Unix(clock.Load(), 0) }
-	opt.Backoff = func(int, bool, time.Duration) time.Duration {
-		clock.Add(3600)
-		return time.Millisecond
-	}
+	evs, opt := agingRun(&col)
 	if err := Run(t.Context(), e.client(t, nil), newMemLedger(), feed(t.Context(), evs), opt); err != nil {
 		t.Fatal(err)
 	}
@@ -749,4 +727,23 @@ func TestRunStaleThenSplit(t *testing.T) {
 	if diff := cmp.Diff(map[Status]int{StatusSent: 6, StatusStale: 4}, col.statuses); diff != "" {
 		t.Errorf("statuses (-want +got):\n%s", diff)
 	}
+}
+
+// agingRun returns ten events in one batch, four of them 6d23h30m old, and
+// options whose clock moves an hour with every wait between attempts, so
+// those four turn stale after the first failed attempt.
+func agingRun(col *collector) ([]mapping.Event, Options) {
+	var clock atomic.Int64
+	clock.Store(testNow.Unix())
+	evs := makeEvents(10)
+	for i := range 4 {
+		evs[i].EventTime = testNow.Add(-7*24*time.Hour + 30*time.Minute).Unix()
+	}
+	opt := col.options(Options{BatchSize: 10})
+	opt.Now = func() time.Time { return time.Unix(clock.Load(), 0) }
+	opt.Backoff = func(int, bool, time.Duration) time.Duration {
+		clock.Add(3600)
+		return time.Millisecond
+	}
+	return evs, opt
 }
