@@ -238,7 +238,7 @@ func runPipeline(ctx context.Context, o *options, stdout, stderr io.Writer) exit
 	// An uploader stopped by a signal or an auth error leaves the events
 	// it never took; each still needs its one outcome.
 	for ev := range events {
-		rr.do(func(r *report.Recorder) error { return r.Outcome(interrupted(&ev)) })
+		rr.do(func(r *report.Recorder) error { return r.Outcome(notSent(readCtx, &ev)) })
 	}
 
 	progress.Finish()
@@ -465,19 +465,14 @@ func collect(ctx context.Context, it *item, at time.Time, pixel string, maxAge t
 	}
 }
 
-// interrupted is the outcome of an event a signal stopped before sending.
-func interrupted(ev *mapping.Event) upload.Outcome {
-	return upload.Outcome{Event: ev, Status: upload.StatusFailed, Reason: mapping.ReasonUploadFailed, Detail: "interrupted before it was sent"}
-}
-
 // notSent is the outcome of an event the run stopped before sending: by
-// a signal, or by an error that stopped the uploader.
+// a signal, or by an error that stopped the uploader (readCtx's cause).
 func notSent(readCtx context.Context, ev *mapping.Event) upload.Outcome {
-	oc := interrupted(ev)
+	detail := "interrupted before it was sent"
 	if errors.Is(context.Cause(readCtx), errRunStopped) {
-		oc.Detail = "not sent: the run stopped"
+		detail = "not sent: the run stopped"
 	}
-	return oc
+	return upload.Outcome{Event: ev, Status: upload.StatusFailed, Reason: mapping.ReasonUploadFailed, Detail: detail}
 }
 
 // errRunStopped cancels the reading when an error stops the uploader.
