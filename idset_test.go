@@ -23,6 +23,7 @@ func TestIDSet(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r := rand.New(rand.NewPCG(1, 2))
 			s := newIDSet()
+			defer s.close()
 			want := map[uint64]bool{}
 			for i := range 60_000 {
 				k := tt.key(r)
@@ -30,7 +31,10 @@ func TestIDSet(t *testing.T) {
 				if norm == 0 {
 					norm = 1
 				}
-				got := s.addHash(k)
+				got, err := s.addHash(k)
+				if err != nil {
+					t.Fatal(err)
+				}
 				if got == want[norm] {
 					t.Fatalf("add #%d of %#x = %v; a map says new=%v", i, k, got, !want[norm])
 				}
@@ -46,11 +50,20 @@ func TestIDSet(t *testing.T) {
 func TestIDSetAddByParts(t *testing.T) {
 	t.Parallel()
 	s := newIDSet()
-	if !s.add("1", "Purchase", "r1") || s.add("1", "Purchase", "r1") {
+	defer s.close()
+	add := func(pixel, name, id string) bool {
+		t.Helper()
+		ok, err := s.add(pixel, name, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	if !add("1", "Purchase", "r1") || add("1", "Purchase", "r1") {
 		t.Fatal("the same ledger key is not found a second time")
 	}
 	// The parts are separated, so moving a byte between them is another key.
-	if !s.add("1", "Purchaser", "1") || !s.add("1", "Purchase", "1") || !s.add("2", "Purchase", "r1") {
+	if !add("1", "Purchaser", "1") || !add("1", "Purchase", "1") || !add("2", "Purchase", "r1") {
 		t.Fatal("a different ledger key was taken for a duplicate")
 	}
 }

@@ -340,6 +340,9 @@ func validateSink(o *options, ledger upload.Ledger, events <-chan mapping.Event,
 // checks in file order and hands the events on. It returns the errors that
 // made an input unreadable part-way; the other inputs are still read.
 func readAll(ctx context.Context, o *options, ins []*input, rr *recorder, events chan<- mapping.Event, logger *slog.Logger) error {
+	// A duplicate-id set that fails stops the reading too.
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
 	work := make(chan *chunk, runtime.GOMAXPROCS(0))
 	ordered := make(chan *chunk, 2*runtime.GOMAXPROCS(0))
 	// Chunks the collector is done with go back to the reader: a chunk of
@@ -379,6 +382,7 @@ func readAll(ctx context.Context, o *options, ins []*input, rr *recorder, events
 	}
 
 	seen := newIDSet()
+	var seenErr error
 	maxAge := o.maxAge
 	pixel := o.cfg.PixelID
 	stopped := false
@@ -393,8 +397,12 @@ func readAll(ctx context.Context, o *options, ins []*input, rr *recorder, events
 		at := now()
 		for i := range c.items {
 			it := &c.items[i]
-			stopped = !collect(ctx, it, at, pixel, maxAge, seen, rr, events)
-			if stopped {
+			var ok bool
+			ok, seenErr = collect(ctx, it, at, pixel, maxAge, seen, rr, events)
+			if stopped = !ok; stopped {
+				if seenErr != nil {
+					stop()
+				}
 				break
 			}
 		}
@@ -409,13 +417,14 @@ func readAll(ctx context.Context, o *options, ins []*input, rr *recorder, events
 		}
 	}
 	wg.Wait()
-	return errors.Join(readErrs...)
+	return errors.Join(append(readErrs, seenErr, seen.close())...)
 }
 
 // collect accounts for one row: a reject, a skip, or an event handed on.
 // It returns false when ctx was cancelled before the event could be handed
-// on; the row then has not been counted.
-func collect(ctx context.Context, it *item, at time.Time, pixel string, maxAge time.Duration, seen *idSet, rr *recorder, events chan<- mapping.Event) bool {
+// on, or with the error of a failing duplicate-id set; the row then has
+// not been counted.
+func collect(ctx context.Context, it *item, at time.Time, pixel string, maxAge time.Duration, seen *idSet, rr *recorder, events chan<- mapping.Event) (bool, error) {
 	reject := func(eventID string, reason mapping.Reason, field, detail string) {
 		rr.do(func(r *report.Recorder) error {
 			r.RowRead(it.row.File)
@@ -425,31 +434,35 @@ func collect(ctx context.Context, it *item, at time.Time, pixel string, maxAge t
 	switch {
 	case it.readErr != nil:
 		reject("", mapping.ReasonInvalidValue, "", it.readErr.Error())
-		return true
+		return true, nil
 	case errors.Is(it.err, mapping.ErrSkip):
 		rr.do(func(r *report.Recorder) error {
 			r.RowRead(it.row.File)
 			r.Skipped(it.row.File, it.row.Line)
 			return nil
 		})
-		return true
+		return true, nil
 	case it.err != nil:
 		if re, ok := errors.AsType[*mapping.RowError](it.err); ok {
 			reject("", re.Reason, re.Field, re.Detail)
 		} else {
 			reject("", mapping.ReasonInvalidValue, "", it.err.Error())
 		}
-		return true
+		return true, nil
 	}
 	ev := &it.ev
 	if reason := mapping.CheckTime(time.Unix(ev.EventTime, 0), at, maxAge); reason != "" {
 		detail := "event_time " + time.Unix(ev.EventTime, 0).UTC().Format(time.RFC3339)
 		reject(ev.EventID, reason, "event_time", detail)
-		return true
+		return true, nil
 	}
-	if !seen.add(pixel, ev.EventName, ev.EventID) {
+	isNew, err := seen.add(pixel, ev.EventName, ev.EventID)
+	if err != nil {
+		return false, err
+	}
+	if !isNew {
 		reject(ev.EventID, mapping.ReasonDuplicateEventID, "event_id", "an earlier row of this run has the same event_name and event_id")
-		return true
+		return true, nil
 	}
 	rr.do(func(r *report.Recorder) error {
 		r.RowRead(it.row.File)
@@ -458,10 +471,10 @@ func collect(ctx context.Context, it *item, at time.Time, pixel string, maxAge t
 	})
 	select {
 	case events <- *ev:
-		return true
+		return true, nil
 	case <-ctx.Done():
 		rr.do(func(r *report.Recorder) error { return r.Outcome(notSent(ctx, ev)) })
-		return false
+		return false, nil
 	}
 }
 
