@@ -78,8 +78,15 @@ const (
 // errIDSetClosed answers an add after close, which would be a bug.
 var errIDSetClosed = errors.New("duplicate-id set used after close")
 
+// idSetSize holds the sizes of newIDSet's sets; tests shrink them so that
+// a run spills after a few rows.
+var idSetSize = struct {
+	maxSlots, bloomBlocks int
+	dir                   string
+}{idMaxSlots, idBloomBytes / 32, ""}
+
 func newIDSet() *idSet {
-	return newIDSetSize(idMaxSlots, idBloomBytes/32, "")
+	return newIDSetSize(idSetSize.maxSlots, idSetSize.bloomBlocks, idSetSize.dir)
 }
 
 // newIDSetSize is newIDSet with a table of at most maxSlots slots (a power
@@ -189,45 +196,29 @@ func (s *idSet) alloc(size int) error {
 // makeRoom grows a full table while it may, and otherwise spills it.
 func (s *idSet) makeRoom() error {
 	if s.n >= s.limit && s.size < s.maxSlots {
-		old, oldSize := s.slots, s.size
-		if err := s.alloc(2 * oldSize); err != nil {
+		old := s.slots
+		if err := s.alloc(2 * s.size); err != nil {
 			return err
 		}
-		if s.reinsert(old) {
-			return freeWords(old)
-		}
-		// A cluster ran past the end of the bigger table: keep the old
-		// one and spill it instead.
-		if err := freeWords(s.slots); err != nil {
-			return err
-		}
-		s.slots, s.size, s.limit = old, oldSize, oldSize/4*3
-		s.shift++
-		s.n = 0
-		for _, m := range old {
-			if m != 0 {
-				s.n++
-			}
-		}
+		s.reinsert(old)
+		return freeWords(old)
 	}
 	return s.spill()
 }
 
-// reinsert puts old's hashes into the (empty) table, and reports false
-// if one found no free slot.
-func (s *idSet) reinsert(old []uint64) bool {
+// reinsert puts the hashes of old, a table of half the size, into the
+// empty table. Each finds a free slot: a hash's home at most doubles,
+// and the overflow slots at the end are never fewer than before, so the
+// hashes homed at or after any slot fit in the slots from there on
+// whenever they fitted in the old table.
+func (s *idSet) reinsert(old []uint64) {
 	for _, m := range old {
-		if m == 0 {
-			continue
+		if m != 0 {
+			i, _ := s.probe(m)
+			s.slots[i] = m
+			s.n++
 		}
-		i, _ := s.probe(m)
-		if i < 0 {
-			return false
-		}
-		s.slots[i] = m
-		s.n++
 	}
-	return true
 }
 
 // spill writes the table's hashes to a new run, adds them to the Bloom
