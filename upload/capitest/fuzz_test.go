@@ -24,7 +24,7 @@ func FuzzHandle(f *testing.F) {
 			closed: make(chan struct{}), token: DefaultToken,
 			pixels: map[string]bool{DefaultPixelID: true}, minVersion: DefaultMinVersion, maxVersion: DefaultMaxVersion,
 			rules:  rules{now: func() time.Time { return now }, maxAge: DefaultMaxAge},
-			poison: map[string]bool{}, accepted: map[EventKey]int{},
+			poison: map[string]bool{},
 		}
 		req := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(body))
 		if form {

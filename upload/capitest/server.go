@@ -6,8 +6,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"io"
-	"maps"
 	"math/rand/v2"
 	"mime"
 	"mime/multipart"
@@ -165,7 +165,7 @@ type Server struct {
 	standing *Fault
 	poison   map[string]bool
 	requests []Request
-	accepted map[EventKey]int
+	accepted keyIndex
 	events   []json.RawMessage
 }
 
@@ -179,7 +179,6 @@ func NewServer(opts ...Option) *Server {
 		maxVersion: DefaultMaxVersion,
 		rules:      rules{now: time.Now, maxAge: DefaultMaxAge},
 		poison:     map[string]bool{},
-		accepted:   map[EventKey]int{},
 	}
 	for _, o := range opts {
 		o(s)
@@ -289,14 +288,16 @@ func (s *Server) Requests() []Request {
 func (s *Server) Accepted() map[EventKey]int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return maps.Clone(s.accepted)
+	m := make(map[EventKey]int, s.accepted.n)
+	s.accepted.each(1, func(k EventKey, n int) { m[k] = n })
+	return m
 }
 
 // AcceptedCount is how many times the event was accepted.
 func (s *Server) AcceptedCount(name, id string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.accepted[EventKey{name, id}]
+	return s.accepted.count(name, id)
 }
 
 // Duplicates lists the events accepted more than once, sorted.
@@ -304,11 +305,7 @@ func (s *Server) Duplicates() []EventKey {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var d []EventKey
-	for k, n := range s.accepted {
-		if n > 1 {
-			d = append(d, k)
-		}
-	}
+	s.accepted.each(2, func(k EventKey, _ int) { d = append(d, k) })
 	slices.SortFunc(d, func(a, b EventKey) int {
 		return strings.Compare(a.Name+"\x00"+a.ID, b.Name+"\x00"+b.ID)
 	})
@@ -387,7 +384,9 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	rec.Header.Del("Cookie")
 	rec.ContentType = r.Header.Get("Content-Type")
 
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	st := statePool.Get().(*reqState)
+	defer st.release()
+	body, err := st.readBody(w, r)
 	rec.BodySize = len(body)
 	trace := newTraceID()
 	if err != nil {
@@ -411,7 +410,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	events, ge := s.process(r, body, &rec, f)
+	events, ge := s.process(r, body, &rec, f, st)
 	if ge != nil {
 		s.answer(w, &rec, record, f, ge, trace)
 		return
@@ -430,7 +429,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 
 // process checks route, faults, token and events, in the order Graph
 // would meet them.
-func (s *Server) process(r *http.Request, body []byte, rec *Request, f Fault) ([]event, *GraphError) {
+func (s *Server) process(r *http.Request, body []byte, rec *Request, f Fault, st *reqState) ([]event, *GraphError) {
 	pixel, ge := s.route(r)
 	if ge != nil {
 		return nil, ge
@@ -444,7 +443,11 @@ func (s *Server) process(r *http.Request, body []byte, rec *Request, f Fault) ([
 		e.Message = http.StatusText(f.Status)
 		return nil, e
 	}
-	p, wires, ge := parseParams(r, body, !s.keepEvents)
+	var fast *decoder
+	if !s.keepEvents {
+		fast = &st.decoder
+	}
+	p, wires, ge := parseParams(r, body, fast)
 	rec.TestEventCode, rec.PartnerAgent, rec.UploadTag, rec.NamespaceID = p.TestEventCode, p.PartnerAgent, p.UploadTag, p.NamespaceID
 	if ge != nil {
 		return nil, ge
@@ -475,22 +478,26 @@ func (s *Server) process(r *http.Request, body []byte, rec *Request, f Fault) ([
 			}
 		}
 	}
-	now := s.rules.now()
-	events := make([]event, len(wires))
+	c := checker{rules: &s.rules, at: s.rules.now()}
+	events := st.events[:0]
 	for i := range wires {
-		ev, ge := s.rules.checkEvent(&wires[i], now)
+		ev, ge := c.checkEvent(&wires[i])
 		if ge != nil {
 			return nil, ge
 		}
 		if raws != nil {
 			ev.raw = raws[i]
 		}
-		events[i] = ev
+		events = append(events, ev)
 	}
+	st.events = events
 	s.mu.Lock()
 	poisoned := false
 	for _, ev := range events {
-		if ev.id != "" && s.poison[ev.id] {
+		if len(s.poison) == 0 {
+			break
+		}
+		if len(ev.id) > 0 && s.poison[string(ev.id)] {
 			poisoned = true
 			break
 		}
@@ -528,9 +535,9 @@ func (s *Server) route(r *http.Request) (string, *GraphError) {
 // accepts, and which Request.TokenInURL records).
 //
 // With fast set, a JSON body whose data is an array of event objects is
-// walked by hand (fastBody) and its events returned; any other shape is left in
-// p.Data for decodeData, which also explains what is wrong with it.
-func parseParams(r *http.Request, body []byte, fast bool) (p params, events []wireEvent, ge *GraphError) {
+// walked by hand (fastBody) and its events returned; any other shape is
+// left in p.Data for decodeData, which also explains what is wrong with it.
+func parseParams(r *http.Request, body []byte, fast *decoder) (p params, events []wireEvent, ge *GraphError) {
 	ct, mp, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch {
 	case ct == "application/x-www-form-urlencoded":
@@ -547,9 +554,9 @@ func parseParams(r *http.Request, body []byte, fast bool) (p params, events []wi
 		defer form.RemoveAll()
 		p = formParams(form.Value)
 	case len(bytes.TrimSpace(body)) > 0:
-		if fast {
+		if fast != nil {
 			var ok bool
-			if p, events, ok = fastBody(body); ok {
+			if p, events, ok = fast.fastBody(body); ok {
 				break
 			}
 			p, events = params{}, nil
@@ -628,7 +635,7 @@ func (s *Server) accept(events []event, rec *Request) {
 	defer s.mu.Unlock()
 	for _, ev := range events {
 		if !s.noKeys {
-			s.accepted[EventKey{ev.name, ev.id}]++
+			s.accepted.add(ev.name, ev.id)
 		}
 		if s.keepEvents {
 			s.events = append(s.events, slices.Clone(ev.raw))
@@ -718,4 +725,52 @@ func newTraceID() string {
 		b[i] = traceAlphabet[rand.IntN(len(traceAlphabet))]
 	}
 	return string(b[:])
+}
+
+// reqState is the scratch memory of one request: the body, the fast
+// path's decoded events and the checked events. It is pooled, so that a
+// steady stream of 1,000-event requests allocates almost nothing; nothing
+// in it may outlive the request (accept copies what it keeps).
+type reqState struct {
+	body   []byte
+	events []event
+	decoder
+}
+
+var statePool = sync.Pool{New: func() any { return new(reqState) }}
+
+// maxPooledBody is the largest body buffer kept for reuse; a rare huge
+// request should not pin its buffer forever.
+const maxPooledBody = 8 << 20
+
+func (st *reqState) release() {
+	if cap(st.body) > maxPooledBody {
+		// The decoded events point into the body: let them all go.
+		*st = reqState{}
+	}
+	statePool.Put(st)
+}
+
+// readBody reads the body into st's buffer, sized from Content-Length
+// when the client sent one, up to maxBody.
+func (st *reqState) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	b := st.body[:0]
+	if n := r.ContentLength; n > 0 && n < maxBody && int(n) >= cap(b) {
+		b = make([]byte, 0, n+1) // +1: room to see EOF without growing
+	}
+	rd := http.MaxBytesReader(w, r.Body, maxBody)
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := rd.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err != nil {
+			st.body = b
+			if errors.Is(err, io.EOF) {
+				return b, nil
+			}
+			return b, err
+		}
+	}
 }

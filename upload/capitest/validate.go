@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/netip"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -23,28 +22,88 @@ const MaxEvents = 1000
 // request and process no events" (same page).
 const DefaultMaxAge = 7 * 24 * time.Hour
 
-// actionSources are the documented action_source values
-// (https://developers.facebook.com/docs/marketing-api/conversions-api/parameters/server-event).
-var actionSources = map[string]bool{
-	"email": true, "website": true, "app": true, "phone_call": true, "chat": true,
-	"physical_store": true, "system_generated": true, "business_messaging": true, "other": true,
+// keyClass is what the double knows of a user_data key: each hashed key
+// and each key with a rule of its own has a class, every other key is
+// keyOther (a plain string).
+type keyClass uint8
+
+const (
+	keyOther keyClass = iota
+	// The hashed keys must be SHA-256 hex: "Hashing required"
+	// (https://developers.facebook.com/docs/marketing-api/conversions-api/parameters/customer-information-parameters).
+	keyEm
+	keyPh
+	keyFn
+	keyLn
+	keyDb
+	keyGe
+	keyCt
+	keySt
+	keyZp
+	keyCountry
+	keyExternalID
+	keyClientIP
+	keyFBC
+	keyFBP
+	keyFBLoginID
+	keyLeadID
+	keyClientUserAgent
+)
+
+func classify(k []byte) keyClass {
+	switch string(k) {
+	case "em":
+		return keyEm
+	case "ph":
+		return keyPh
+	case "fn":
+		return keyFn
+	case "ln":
+		return keyLn
+	case "db":
+		return keyDb
+	case "ge":
+		return keyGe
+	case "ct":
+		return keyCt
+	case "st":
+		return keySt
+	case "zp":
+		return keyZp
+	case "country":
+		return keyCountry
+	case "external_id":
+		return keyExternalID
+	case "client_ip_address":
+		return keyClientIP
+	case "fbc":
+		return keyFBC
+	case "fbp":
+		return keyFBP
+	case "fb_login_id":
+		return keyFBLoginID
+	case "lead_id":
+		return keyLeadID
+	case "client_user_agent":
+		return keyClientUserAgent
+	}
+	return keyOther
 }
 
-// hashedKeys must be SHA-256 hex: "Hashing required"
-// (https://developers.facebook.com/docs/marketing-api/conversions-api/parameters/customer-information-parameters).
-var hashedKeys = map[string]bool{
-	"em": true, "ph": true, "fn": true, "ln": true, "db": true, "ge": true,
-	"ct": true, "st": true, "zp": true, "country": true,
-}
+func (c keyClass) hashed() bool { return c >= keyEm && c <= keyCountry }
+
+// bit is c's bit in a set of classes.
+func (c keyClass) bit() uint64 { return 1 << c }
 
 // weakSets are Meta's matching floor: an event whose customer information
 // is only one of these combinations "(or a subset thereof)" is invalid
 // (https://developers.facebook.com/docs/marketing-api/conversions-api/best-practices).
-var weakSets = []map[string]bool{
-	{"ct": true, "country": true, "st": true, "zp": true, "ge": true, "client_user_agent": true},
-	{"db": true, "client_user_agent": true},
-	{"fn": true, "ge": true},
-	{"ln": true, "ge": true},
+// A key of class keyOther is in none of them.
+var weakSets = [...]uint64{
+	keyCt.bit() | keyCountry.bit() | keySt.bit() | keyZp.bit() | keyGe.bit() | keyClientUserAgent.bit(),
+	keyDb.bit() | keyClientUserAgent.bit(),
+	keyFn.bit() | keyGe.bit(),
+	keyLn.bit() | keyGe.bit(),
 }
 
 // wireEvent holds the fields the double checks, each still raw so that a
@@ -65,6 +124,19 @@ type wireEvent struct {
 	// UserData; hasUser says user_data was an object.
 	user    []member
 	hasUser bool
+	// custom is custom_data as the fast path reads it, in place rather
+	// than behind a pointer so that it costs no allocation; hasCustom says
+	// it was an object.
+	custom    wireCustom
+	hasCustom bool
+}
+
+// customData is custom_data as either path decoded it, nil when absent.
+func (e *wireEvent) customData() *wireCustom {
+	if e.hasCustom {
+		return &e.custom
+	}
+	return e.CustomData
 }
 
 type wireCustom struct {
@@ -86,9 +158,10 @@ type wireContent struct {
 	DeliveryCategory json.RawMessage `json:"delivery_category"`
 }
 
-// event is what the double remembers of an accepted event.
+// event is what the double remembers of an accepted event. name and id
+// may alias the request body: accept copies what it keeps.
 type event struct {
-	name, id string
+	name, id []byte
 	raw      json.RawMessage
 }
 
@@ -99,6 +172,16 @@ type rules struct {
 	physicalStoreAge time.Duration // 0: same as maxAge
 	maxFuture        time.Duration // 0: not checked
 	lenientHashes    bool
+}
+
+// checker validates the events of one request against rules. It
+// remembers the last currency code that passed, since a batch rarely
+// holds more than one and currency.ParseISO is not free.
+type checker struct {
+	*rules
+	at           time.Time // the server's clock when the request arrived
+	currency     [3]byte
+	haveCurrency bool
 }
 
 func invalid(title, msg string) *GraphError { return ErrInvalid(0, title, msg) }
@@ -154,6 +237,12 @@ func decodeEvent(raw json.RawMessage) (json.RawMessage, wireEvent, *GraphError) 
 	if err := json.Unmarshal(raw, &e); err != nil {
 		return raw, e, typeError(err)
 	}
+	if e.UserData != nil {
+		e.hasUser = true
+		for k, v := range e.UserData {
+			e.user = append(e.user, member{key: []byte(k), val: v, class: classify([]byte(k))})
+		}
+	}
 	return raw, e, nil
 }
 
@@ -169,13 +258,13 @@ func typeError(err error) *GraphError {
 // checkEvent validates one event as Meta documents the server event
 // parameters. Messages name the field, never its value and never the
 // event's index: Meta is not known to say which event was at fault.
-func (r *rules) checkEvent(e *wireEvent, now time.Time) (event, *GraphError) {
-	for _, f := range []*json.RawMessage{&e.EventName, &e.EventTime, &e.ActionSource, &e.EventID, &e.EventSourceURL, &e.DPO, &e.DPOCountry, &e.DPOState} {
+func (r *checker) checkEvent(e *wireEvent) (event, *GraphError) {
+	for _, f := range [...]*json.RawMessage{&e.EventName, &e.EventTime, &e.ActionSource, &e.EventID, &e.EventSourceURL, &e.DPO, &e.DPOCountry, &e.DPOState} {
 		dropNull(f)
 	}
 	var ev event
 	name, ok := str(e.EventName)
-	if !ok || name == "" {
+	if !ok || len(name) == 0 {
 		return ev, invalid("Missing Event Name", "The parameter event_name is required and must be a non-empty string.")
 	}
 	ev.name = name
@@ -186,19 +275,12 @@ func (r *rules) checkEvent(e *wireEvent, now time.Time) (event, *GraphError) {
 		}
 		ev.id = id
 	}
-	if ge := r.checkTime(e.EventTime, e.ActionSource, now); ge != nil {
+	src, srcOK := str(e.ActionSource)
+	if ge := r.checkTime(e.EventTime, string(src) == "physical_store"); ge != nil {
 		return ev, ge
 	}
-	src, ok := str(e.ActionSource)
-	if !ok || !actionSources[src] {
+	if !srcOK || !actionSource(src) {
 		return ev, invalid("Invalid Action Source", "The parameter action_source is required and must be one of email, website, app, phone_call, chat, physical_store, system_generated, business_messaging, other.")
-	}
-	if e.UserData != nil {
-		e.hasUser = true
-		e.user = e.user[:0]
-		for k, v := range e.UserData {
-			e.user = append(e.user, member{k, v})
-		}
 	}
 	if !e.hasUser {
 		return ev, invalid("Missing User Data", "The parameter user_data is required and must be an object.")
@@ -206,21 +288,21 @@ func (r *rules) checkEvent(e *wireEvent, now time.Time) (event, *GraphError) {
 	if ge := r.checkUserData(e.user); ge != nil {
 		return ev, ge
 	}
-	if src == "website" {
-		if u, ok := str(e.EventSourceURL); !ok || u == "" {
+	if string(src) == "website" {
+		if u, ok := str(e.EventSourceURL); !ok || len(u) == 0 {
 			return ev, invalid("Missing Event Source URL", "Website events require the parameter event_source_url.")
 		}
 		var ua json.RawMessage
 		for _, m := range e.user {
-			if m.key == "client_user_agent" {
+			if m.class == keyClientUserAgent {
 				ua = m.val
 			}
 		}
-		if ua, ok := str(ua); !ok || ua == "" {
+		if ua, ok := str(ua); !ok || len(ua) == 0 {
 			return ev, invalid("Missing User Agent", "Website events require user_data.client_user_agent.")
 		}
 	}
-	if ge := checkCustomData(name, e.CustomData); ge != nil {
+	if ge := r.checkCustomData(name, e.customData()); ge != nil {
 		return ev, ge
 	}
 	if ge := checkLDU(e); ge != nil {
@@ -229,7 +311,18 @@ func (r *rules) checkEvent(e *wireEvent, now time.Time) (event, *GraphError) {
 	return ev, nil
 }
 
-func (r *rules) checkTime(rawTime, rawSource json.RawMessage, now time.Time) *GraphError {
+// actionSource reports whether src is a documented action_source value
+// (https://developers.facebook.com/docs/marketing-api/conversions-api/parameters/server-event).
+func actionSource(src []byte) bool {
+	switch string(src) {
+	case "email", "website", "app", "phone_call", "chat", "physical_store", "system_generated", "business_messaging", "other":
+		return true
+	}
+	return false
+}
+
+func (r *checker) checkTime(rawTime json.RawMessage, physicalStore bool) *GraphError {
+	now := r.at
 	t, ok := integer(rawTime)
 	if !ok || t <= 0 {
 		return invalid("Invalid Event Time", "The parameter event_time is required and must be an integer Unix timestamp in seconds.")
@@ -238,7 +331,7 @@ func (r *rules) checkTime(rawTime, rawSource json.RawMessage, now time.Time) *Gr
 		return invalid("Invalid Event Time", "The parameter event_time must be a Unix timestamp in seconds, not milliseconds.")
 	}
 	maxAge := r.maxAge
-	if src, _ := str(rawSource); src == "physical_store" && r.physicalStoreAge > 0 {
+	if physicalStore && r.physicalStoreAge > 0 {
 		maxAge = r.physicalStoreAge
 	}
 	if now.Unix()-t > int64(maxAge/time.Second) {
@@ -251,72 +344,39 @@ func (r *rules) checkTime(rawTime, rawSource json.RawMessage, now time.Time) *Gr
 	return nil
 }
 
-func (r *rules) checkUserData(ud []member) *GraphError {
-	// Keys are checked in sorted order, so that when several are invalid
-	// the one named does not depend on the decoder (the encoding/json path
-	// ranges over a map; FuzzFastPath found the two naming different keys).
-	slices.SortStableFunc(ud, func(a, b member) int { return strings.Compare(a.key, b.key) })
-	var buf [16]string
-	present := buf[:0]
+// checkUserData checks every customer key and the matching floor. When
+// several keys are invalid, the one named is the least in byte order, so
+// that it does not depend on the order the decoder met them in (the
+// encoding/json path ranges over a map; FuzzFastPath found the two naming
+// different keys).
+func (r *checker) checkUserData(ud []member) *GraphError {
+	var (
+		present uint64 // classes of the keys with a value; keyOther for any other
+		badKey  []byte
+		badWhy  string // the message after "user_data.<key>"; "" while all are valid
+	)
 	for _, m := range ud {
-		k, v := m.key, m.val
-		switch {
-		case hashedKeys[k]:
-			n, ok := r.hashedValues(v)
-			if !ok {
-				return invalid("Invalid Customer Information", "user_data."+k+" must be a SHA-256 hash (64 lower-case hexadecimal characters) or an array of them.")
-			}
-			if n == 0 {
-				continue
-			}
-		case k == "external_id":
-			n, ok := strings1(v)
-			if !ok {
-				return invalid("Invalid Customer Information", "user_data.external_id must be a string or an array of strings.")
-			}
-			if n == 0 {
-				continue
-			}
-		case k == "client_ip_address":
-			s, ok := str(v)
-			if !ok || !validIP(s) {
-				return invalid("Invalid Customer Information", "user_data.client_ip_address must be an IPv4 or IPv6 address.")
-			}
-		case k == "fbc" || k == "fbp":
-			s, ok := str(v)
-			if !ok || !validFBCookie(s) {
-				return invalid("Invalid Customer Information", "user_data."+k+" must have the form fb.<subdomain index>.<creation time>.<value>.")
-			}
-		case k == "fb_login_id" || k == "lead_id":
-			if _, ok := integer(v); !ok {
-				if s, isStr := str(v); !isStr || !allDigits(s) {
-					return invalid("Invalid Customer Information", "user_data."+k+" must be numeric.")
-				}
-			}
-		default:
-			// client_user_agent, subscription_id, madid, anon_id, page ids…:
-			// plain strings.
-			if s, ok := str(v); !ok {
-				return invalid("Invalid Customer Information", "user_data."+k+" must be a string.")
-			} else if s == "" {
-				continue
-			}
+		if badWhy != "" && bytes.Compare(m.key, badKey) > 0 {
+			continue // cannot change the answer
 		}
-		present = append(present, k)
+		ok, empty, why := r.checkCustomerKey(m)
+		if !ok {
+			badKey, badWhy = m.key, why
+			continue
+		}
+		if !empty {
+			present |= m.class.bit()
+		}
 	}
-	if len(present) == 0 {
+	if badWhy != "" {
+		return invalid("Invalid Customer Information", "user_data."+string(badKey)+badWhy)
+	}
+	if present == 0 {
 		return ErrInvalid(SubcodeInsufficientCustomerInfo, "Insufficient Customer Information",
 			"The user_data parameter must contain at least one customer information parameter.")
 	}
 	for _, weak := range weakSets {
-		subset := true
-		for _, k := range present {
-			if !weak[k] {
-				subset = false
-				break
-			}
-		}
-		if subset {
+		if present&^weak == 0 {
 			return ErrInvalid(SubcodeInsufficientCustomerInfo, "Insufficient Customer Information",
 				"The customer information parameters sent are too broad to match people. Add more parameters, such as em, ph or external_id.")
 		}
@@ -324,21 +384,65 @@ func (r *rules) checkUserData(ud []member) *GraphError {
 	return nil
 }
 
+// checkCustomerKey checks one user_data member. It reports whether the
+// value is valid, whether it holds no value (an empty string or array),
+// and if it is invalid, the rest of the message after "user_data.<key>".
+func (r *checker) checkCustomerKey(m member) (ok, empty bool, why string) {
+	switch v := m.val; {
+	case m.class.hashed():
+		n, ok := r.hashedValues(v)
+		if !ok {
+			return false, false, " must be a SHA-256 hash (64 lower-case hexadecimal characters) or an array of them."
+		}
+		return true, n == 0, ""
+	case m.class == keyExternalID:
+		n, ok := strings1(v)
+		if !ok {
+			return false, false, " must be a string or an array of strings."
+		}
+		return true, n == 0, ""
+	case m.class == keyClientIP:
+		s, ok := str(v)
+		if !ok || !validIP(string(s)) {
+			return false, false, " must be an IPv4 or IPv6 address."
+		}
+	case m.class == keyFBC || m.class == keyFBP:
+		s, ok := str(v)
+		if !ok || !validFBCookie(s) {
+			return false, false, " must have the form fb.<subdomain index>.<creation time>.<value>."
+		}
+	case m.class == keyFBLoginID || m.class == keyLeadID:
+		if _, ok := integer(v); !ok {
+			if s, isStr := str(v); !isStr || !allDigits(s) {
+				return false, false, " must be numeric."
+			}
+		}
+	default:
+		// client_user_agent, subscription_id, madid, anon_id, page ids…:
+		// plain strings.
+		s, ok := str(v)
+		if !ok {
+			return false, false, " must be a string."
+		}
+		return true, len(s) == 0, ""
+	}
+	return true, false, ""
+}
+
 // hashedValues checks a string or array of strings of SHA-256 hex and
 // reports how many non-empty values it holds.
-func (r *rules) hashedValues(v json.RawMessage) (int, bool) {
+func (r *checker) hashedValues(v json.RawMessage) (int, bool) {
 	v = bytes.TrimSpace(v)
 	if len(v) > 0 && v[0] == '[' {
-		ss, ok := stringArray(v)
+		n := 0
+		ok := eachString(v, func(s []byte) bool {
+			n++
+			return r.validHash(s)
+		})
 		if !ok {
 			return 0, false
 		}
-		for _, s := range ss {
-			if !r.validHash(s) {
-				return 0, false
-			}
-		}
-		return len(ss), true
+		return n, true
 	}
 	s, ok := str(v)
 	if !ok || !r.validHash(s) {
@@ -347,13 +451,21 @@ func (r *rules) hashedValues(v json.RawMessage) (int, bool) {
 	return 1, true
 }
 
+// hexDigit marks the bytes of lower-case hex (1) and the upper-case hex
+// letters (2), which lenient hashes also take.
+var hexDigit = [256]uint8{
+	'0': 1, '1': 1, '2': 1, '3': 1, '4': 1, '5': 1, '6': 1, '7': 1, '8': 1, '9': 1,
+	'a': 1, 'b': 1, 'c': 1, 'd': 1, 'e': 1, 'f': 1,
+	'A': 2, 'B': 2, 'C': 2, 'D': 2, 'E': 2, 'F': 2,
+}
+
 // validHash accepts ^[a-f0-9]{64}(\.[A-Za-z0-9_-]+)?$: SHA-256 hex,
 // optionally with the appendix Meta's parameter builder adds
 // (https://developers.facebook.com/docs/marketing-api/conversions-api/parameter-builder-library).
 // With lenient hashes it also takes upper-case hex and 32-hex (MD5), whose
 // acceptance by Meta is unconfirmed.
-func (r *rules) validHash(s string) bool {
-	if i := strings.IndexByte(s, '.'); i >= 0 {
+func (r *rules) validHash(s []byte) bool {
+	if i := bytes.IndexByte(s, '.'); i >= 0 {
 		if !validAppendix(s[i+1:]) {
 			return false
 		}
@@ -362,24 +474,20 @@ func (r *rules) validHash(s string) bool {
 	if len(s) != 64 && !(r.lenientHashes && len(s) == 32) {
 		return false
 	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= '0' && c <= '9', c >= 'a' && c <= 'f':
-		case r.lenientHashes && c >= 'A' && c <= 'F':
-		default:
-			return false
-		}
+	var all, upper uint8 = 1, 0
+	for _, c := range s {
+		d := hexDigit[c]
+		all &= d | d>>1
+		upper |= d & 2
 	}
-	return true
+	return all == 1 && (upper == 0 || r.lenientHashes)
 }
 
-func validAppendix(s string) bool {
-	if s == "" {
+func validAppendix(s []byte) bool {
+	if len(s) == 0 {
 		return false
 	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
+	for _, c := range s {
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
 			return false
 		}
@@ -392,7 +500,7 @@ func validIP(s string) bool {
 		return true
 	}
 	// An address may carry a parameter-builder appendix after a last dot.
-	if i := strings.LastIndexByte(s, '.'); i > 0 && validAppendix(s[i+1:]) {
+	if i := strings.LastIndexByte(s, '.'); i > 0 && validAppendix([]byte(s[i+1:])) {
 		_, err := netip.ParseAddr(s[:i])
 		return err == nil
 	}
@@ -400,9 +508,9 @@ func validIP(s string) bool {
 }
 
 // validFBCookie checks fb.<digits>.<digits>.<non-empty>.
-func validFBCookie(s string) bool {
-	parts := strings.SplitN(s, ".", 4)
-	return len(parts) == 4 && parts[0] == "fb" && allDigits(parts[1]) && allDigits(parts[2]) && parts[3] != ""
+func validFBCookie(s []byte) bool {
+	parts := bytes.SplitN(s, []byte("."), 4)
+	return len(parts) == 4 && string(parts[0]) == "fb" && allDigits(parts[1]) && allDigits(parts[2]) && len(parts[3]) != 0
 }
 
 // checkCustomData applies the standard parameters' types
@@ -410,12 +518,12 @@ func validFBCookie(s string) bool {
 // and "Purchase requires currency and value"
 // (https://developers.facebook.com/docs/meta-pixel/reference). Unknown keys
 // are custom properties and pass.
-func checkCustomData(name string, cd *wireCustom) *GraphError {
+func (r *checker) checkCustomData(name []byte, cd *wireCustom) *GraphError {
 	var c wireCustom
 	if cd != nil {
 		c = *cd
 	}
-	for _, f := range []*json.RawMessage{&c.Value, &c.Currency, &c.ContentType, &c.ContentIDs, &c.DeliveryCategory, &c.NumItems, &c.OrderID, &c.ItemNumber} {
+	for _, f := range [...]*json.RawMessage{&c.Value, &c.Currency, &c.ContentType, &c.ContentIDs, &c.DeliveryCategory, &c.NumItems, &c.OrderID, &c.ItemNumber} {
 		dropNull(f)
 	}
 	if c.Value != nil {
@@ -425,18 +533,15 @@ func checkCustomData(name string, cd *wireCustom) *GraphError {
 	}
 	if c.Currency != nil {
 		s, ok := str(c.Currency)
-		if !ok || len(s) != 3 {
-			return invalid("Invalid Currency Code", "custom_data.currency must be a three-letter ISO 4217 code.")
-		}
-		if _, err := currency.ParseISO(s); err != nil {
+		if !ok || len(s) != 3 || !r.validCurrency(s) {
 			return invalid("Invalid Currency Code", "custom_data.currency must be a three-letter ISO 4217 code.")
 		}
 	}
-	if name == "Purchase" && (c.Value == nil || c.Currency == nil) {
+	if string(name) == "Purchase" && (c.Value == nil || c.Currency == nil) {
 		return invalid("Missing Value or Currency", "Purchase events require custom_data.value and custom_data.currency.")
 	}
 	for _, it := range c.Contents {
-		if id, ok := str(it.ID); !ok || id == "" {
+		if id, ok := str(it.ID); !ok || len(id) == 0 {
 			return invalid("Invalid Contents", "Each custom_data.contents item requires an id.")
 		}
 		if _, ok := integer(it.Quantity); !ok {
@@ -452,7 +557,7 @@ func checkCustomData(name string, cd *wireCustom) *GraphError {
 		}
 	}
 	if c.ContentType != nil {
-		if s, _ := str(c.ContentType); s != "product" && s != "product_group" {
+		if s, _ := str(c.ContentType); string(s) != "product" && string(s) != "product_group" {
 			return invalid("Invalid Custom Data", "custom_data.content_type must be product or product_group.")
 		}
 	}
@@ -470,7 +575,7 @@ func checkCustomData(name string, cd *wireCustom) *GraphError {
 			return invalid("Invalid Custom Data", "custom_data.num_items must be an integer.")
 		}
 	}
-	for _, f := range []struct {
+	for _, f := range [...]struct {
 		name string
 		raw  json.RawMessage
 	}{{"order_id", c.OrderID}, {"item_number", c.ItemNumber}} {
@@ -483,11 +588,24 @@ func checkCustomData(name string, cd *wireCustom) *GraphError {
 	return nil
 }
 
+// validCurrency reports whether s (3 bytes) is an ISO 4217 code.
+func (r *checker) validCurrency(s []byte) bool {
+	if r.haveCurrency && string(s) == string(r.currency[:]) {
+		return true
+	}
+	if _, err := currency.ParseISO(string(s)); err != nil {
+		return false
+	}
+	copy(r.currency[:], s)
+	r.haveCurrency = true
+	return true
+}
+
 func checkDelivery(raw json.RawMessage) *GraphError {
 	if raw == nil {
 		return nil
 	}
-	switch s, _ := str(raw); s {
+	switch s, _ := str(raw); string(s) {
 	case "in_store", "curbside", "home_delivery":
 		return nil
 	}
@@ -532,51 +650,60 @@ func dropNull(v *json.RawMessage) {
 	}
 }
 
-// str decodes a JSON string; ok is false for any other JSON type.
-func str(v json.RawMessage) (string, bool) {
+// str decodes a JSON string; ok is false for any other JSON type. Without
+// escapes the result aliases v.
+func str(v []byte) ([]byte, bool) {
 	if len(v) < 2 || v[0] != '"' {
-		return "", false
+		return nil, false
 	}
 	// Fast path: no escapes.
 	if bytes.IndexByte(v[1:len(v)-1], '\\') < 0 && v[len(v)-1] == '"' {
-		return string(v[1 : len(v)-1]), true
+		return v[1 : len(v)-1 : len(v)-1], true
 	}
 	var s string
 	if json.Unmarshal(v, &s) != nil {
-		return "", false
+		return nil, false
 	}
-	return s, true
+	return []byte(s), true
 }
 
-// stringArray decodes a JSON array of strings, by hand when no string
-// holds an escape: arrays of hashes are most of a request's bytes.
-func stringArray(v json.RawMessage) ([]string, bool) {
+// eachString calls f with each string of the JSON array v (without
+// allocating when no string holds an escape, as arrays of hashes are most
+// of a request's bytes) and reports whether v is an array of strings and f
+// returned true for each.
+func eachString(v []byte, f func([]byte) bool) bool {
 	if bytes.IndexByte(v, '\\') >= 0 {
 		var ss []string
-		return ss, json.Unmarshal(v, &ss) == nil
+		if json.Unmarshal(v, &ss) != nil {
+			return false
+		}
+		for _, s := range ss {
+			if !f([]byte(s)) {
+				return false
+			}
+		}
+		return true
 	}
-	var ss []string
 	rest := bytes.TrimSpace(v[1:])
 	if len(rest) > 0 && rest[0] == ']' {
-		return ss, len(bytes.TrimSpace(rest[1:])) == 0
+		return len(bytes.TrimSpace(rest[1:])) == 0
 	}
 	for {
 		if len(rest) == 0 || rest[0] != '"' {
-			return nil, false
+			return false
 		}
 		end := bytes.IndexByte(rest[1:], '"')
-		if end < 0 {
-			return nil, false
+		if end < 0 || !f(rest[1:1+end:1+end]) {
+			return false
 		}
-		ss = append(ss, string(rest[1:1+end]))
 		rest = bytes.TrimSpace(rest[2+end:])
 		switch {
 		case len(rest) > 0 && rest[0] == ',':
 			rest = bytes.TrimSpace(rest[1:])
 		case len(rest) > 0 && rest[0] == ']':
-			return ss, len(bytes.TrimSpace(rest[1:])) == 0
+			return len(bytes.TrimSpace(rest[1:])) == 0
 		default:
-			return nil, false
+			return false
 		}
 	}
 }
@@ -585,15 +712,15 @@ func stringArray(v json.RawMessage) ([]string, bool) {
 // values.
 func strings1(v json.RawMessage) (int, bool) {
 	if len(v) > 0 && v[0] == '[' {
-		ss, ok := stringArray(v)
-		if !ok {
-			return 0, false
-		}
 		n := 0
-		for _, s := range ss {
-			if s != "" {
+		ok := eachString(v, func(s []byte) bool {
+			if len(s) > 0 {
 				n++
 			}
+			return true
+		})
+		if !ok {
+			return 0, false
 		}
 		return n, true
 	}
@@ -601,24 +728,27 @@ func strings1(v json.RawMessage) (int, bool) {
 	if !ok {
 		return 0, false
 	}
-	if s == "" {
+	if len(s) == 0 {
 		return 0, true
 	}
 	return 1, true
 }
 
 // integer decodes a JSON integer (no fraction, no exponent).
-func integer(v json.RawMessage) (int64, bool) {
-	s := string(v)
-	if s == "" || !allDigits(strings.TrimPrefix(s, "-")) {
+func integer(v []byte) (int64, bool) {
+	digits := v
+	if len(digits) > 0 && digits[0] == '-' {
+		digits = digits[1:]
+	}
+	if !allDigits(digits) {
 		return 0, false
 	}
-	n, err := strconv.ParseInt(s, 10, 64)
+	n, err := strconv.ParseInt(string(v), 10, 64)
 	return n, err == nil
 }
 
 // number decodes any JSON number.
-func number(v json.RawMessage) (float64, bool) {
+func number(v []byte) (float64, bool) {
 	if len(v) == 0 || !(v[0] == '-' || v[0] >= '0' && v[0] <= '9') {
 		return 0, false
 	}
@@ -626,8 +756,8 @@ func number(v json.RawMessage) (float64, bool) {
 	return f, err == nil
 }
 
-func allDigits(s string) bool {
-	if s == "" {
+func allDigits[T string | []byte](s T) bool {
+	if len(s) == 0 {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
