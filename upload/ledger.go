@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -282,7 +283,12 @@ func (l *BoltLedger) commit(group []*markReq) (err error) {
 		for _, r := range group {
 			// Put keeps the value until the commit: one array per call.
 			v := binary.BigEndian.AppendUint64(nil, uint64(r.t.Unix()))
-			for _, k := range r.keys {
+			// In key order each Put lands beside the last one, in pages
+			// already in memory: derived event ids are hashes, and in
+			// file order they would touch a page of the tree each.
+			keys := slices.Clone(r.keys)
+			slices.Sort(keys)
+			for _, k := range keys {
 				buf = append(buf[:0], k...)
 				if err := b.Put(buf, v); err != nil {
 					return err

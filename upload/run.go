@@ -78,7 +78,10 @@ func Run(ctx context.Context, s Sender, l Ledger, in <-chan mapping.Event, opt O
 	// error that stops the run cancels it at once through the group.
 	base, abandon := context.WithCancel(context.WithoutCancel(ctx))
 	defer abandon()
-	g, reqCtx := errgroup.WithContext(base)
+	// A ledger write that fails stops the run as a request's error does.
+	runCtx, stopRun := context.WithCancelCause(base)
+	defer stopRun(nil)
+	g, reqCtx := errgroup.WithContext(runCtx)
 	g.SetLimit(opt.Concurrency)
 	var graceTimer atomic.Pointer[time.Timer]
 	stopGrace := context.AfterFunc(ctx, func() {
@@ -100,6 +103,7 @@ func Run(ctx context.Context, s Sender, l Ledger, in <-chan mapping.Event, opt O
 		k.Retain(opt.MaxAge)
 	}
 	r := &runner{s: s, l: l, opt: opt, log: opt.Logger, ctx: ctx, stop: stop, reqCtx: reqCtx}
+	r.lw = newLedgerWriter(l, opt.Now, stopRun)
 	// Events are read into pending and looked up in the ledger a batch at
 	// a time (one read transaction); the new ones fill batch, which leaves
 	// when full. Both hold at most BatchSize events.
@@ -164,6 +168,11 @@ read:
 		r.launch(g, batch)
 	}
 	err := g.Wait()
+	// Every acknowledgement is in: the ledger writer commits the last of
+	// them before Run returns, so the ledger holds exactly what Meta has.
+	if werr := r.lw.close(); werr != nil {
+		ledgerErr = cmp.Or(ledgerErr, werr)
+	}
 	if stopErr := cmp.Or(err, ledgerErr); stopErr != nil && opt.OnStop != nil {
 		opt.OnStop(stopErr)
 	}
@@ -241,6 +250,7 @@ type runner struct {
 	reqCtx context.Context // done when requests in flight are abandoned
 	pace   pacer
 	seq    atomic.Int64
+	lw     *ledgerWriter
 
 	eventBytes, eventCount atomic.Int64 // for avgEventSize
 
@@ -452,19 +462,16 @@ func (r *runner) avgEventSize() int {
 	return int(r.eventBytes.Load()/n) + 16
 }
 
-// acknowledge records evs in the ledger, in one transaction, and gives
-// them StatusSent. A ledger error stops the run; the events were
-// acknowledged by Meta all the same, so they count as sent.
+// acknowledge queues evs for the ledger and gives them StatusSent. The
+// ledger writer commits them off this request's slot; a failed write
+// stops the run from there.
 func (r *runner) acknowledge(evs []mapping.Event) error {
 	keys := make([]string, len(evs))
 	for i := range evs {
 		keys[i] = evs[i].LedgerKey(r.opt.PixelID)
 	}
-	err := r.l.MarkSent(keys, r.opt.Now())
+	r.lw.add(keys)
 	r.finish(evs, StatusSent, "", "")
-	if err != nil {
-		return fmt.Errorf("ledger: record %d sent events: %w", len(evs), err)
-	}
 	return nil
 }
 

@@ -448,9 +448,65 @@ func TestRunLedgerFailureStops(t *testing.T) {
 			t.Errorf("%s: %d outcomes", id, len(outs))
 		}
 	}
-	// Meta acknowledged the first batch: it counts as sent.
-	if col.statuses[StatusSent] != 10 {
-		t.Errorf("sent = %d, want 10", col.statuses[StatusSent])
+	// Meta acknowledged the first batch, and maybe those sent while its
+	// commit failed: they count as sent. The rest were never sent.
+	if sent := col.statuses[StatusSent]; sent < 10 || sent%10 != 0 || sent >= 50 {
+		t.Errorf("sent = %d, want whole batches, at least the first, not all", sent)
+	}
+	if col.statuses[StatusSent]+col.statuses[StatusFailed] != 50 {
+		t.Errorf("statuses = %v, want sent + failed = 50", col.statuses)
+	}
+}
+
+// blockingLedger's MarkSent waits until release is closed.
+type blockingLedger struct {
+	*memLedger
+	entered chan struct{} // closed by the first MarkSent
+	once    sync.Once
+	release chan struct{}
+}
+
+func (l *blockingLedger) MarkSent(keys []string, t time.Time) error {
+	l.once.Do(func() { close(l.entered) })
+	<-l.release
+	return l.memLedger.MarkSent(keys, t)
+}
+
+// A commit that waits for the disk holds no request slot: with one slot,
+// every batch goes out while the first commit is still waiting, and Run
+// returns only once all of them are in the ledger.
+func TestRunLedgerCommitFreesSlot(t *testing.T) {
+	t.Parallel()
+	e := newEdge(t)
+	led := &blockingLedger{memLedger: newMemLedger(), entered: make(chan struct{}), release: make(chan struct{})}
+	evs := makeEvents(50)
+	var col collector
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(t.Context(), e.client(t, nil), led, feed(t.Context(), evs), col.options(Options{BatchSize: 10, Concurrency: 1}))
+	}()
+	<-led.entered
+	deadline := time.After(10 * time.Second)
+	for e.requests() < 5 {
+		select {
+		case err := <-done:
+			t.Fatalf("Run returned %v before the ledger commit finished", err)
+		case <-deadline:
+			t.Fatalf("%d of 5 requests sent while the first commit waited", e.requests())
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("Run returned %v with commits outstanding", err)
+	default:
+	}
+	close(led.release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if n := led.len(); n != 50 {
+		t.Errorf("ledger holds %d events, want 50", n)
 	}
 }
 
