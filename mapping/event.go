@@ -81,13 +81,17 @@ func (e *Event) AppendJSON(dst []byte) []byte {
 	}
 	dst = append(dst, `,"user_data":{`...)
 	first := true
+	known := 0
 	for _, k := range UserKeys {
-		if vs, ok := e.UserData[k]; ok && len(vs) > 0 {
-			dst = appendUserKey(dst, k, vs, first)
-			first = false
+		if vs, ok := e.UserData[k]; ok {
+			known++
+			if len(vs) > 0 {
+				dst = appendUserKey(dst, k, vs, first)
+				first = false
+			}
 		}
 	}
-	if len(e.UserData) > 0 {
+	if len(e.UserData) > known {
 		// Keys outside UserKeys come only from code, not from configs;
 		// sort them so output stays deterministic.
 		var extra []string

@@ -83,3 +83,27 @@ func BenchmarkAppendString(b *testing.B) {
 		})
 	}
 }
+
+// Keys outside UserKeys (set by code, never by a config) are sent after
+// the known ones, sorted; a key with no values is left out.
+func TestAppendJSONUserKeyOrder(t *testing.T) {
+	tests := []struct {
+		name string
+		ud   UserData
+		want string
+	}{
+		{"known only", UserData{"ph": {"p"}, "em": {"e"}}, `{"em":"e","ph":"p"}`},
+		{"extra keys sorted last", UserData{"zz": {"z"}, "em": {"e"}, "client_ip_address": {"ip"}}, `{"em":"e","client_ip_address":"ip","zz":"z"}`},
+		{"empty known key", UserData{"em": {}, "zz": {"z"}}, `{"zz":"z"}`},
+		{"several values", UserData{"em": {"a", "b"}}, `{"em":["a","b"]}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ev := Event{EventName: "Lead", EventTime: 1, ActionSource: "other", UserData: tt.ud}
+			want := `{"event_name":"Lead","event_time":1,"action_source":"other","user_data":` + tt.want + `}`
+			if got := string(ev.AppendJSON(nil)); got != want {
+				t.Errorf("AppendJSON\n got %s\nwant %s", got, want)
+			}
+		})
+	}
+}
