@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -24,7 +25,26 @@ func main() {
 	latency := flag.Duration("latency", 0, "delay before each answer")
 	pixels := flag.String("pixels", capitest.DefaultPixelID, "comma-separated pixel ids the token may post to")
 	watchStdin := flag.Bool("stdin", false, "also stop when stdin closes")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the double to `file` (for its own benchmarks)")
 	flag.Parse()
+
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "fakeedge: %v\n", err)
+			os.Exit(1)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintf(os.Stderr, "fakeedge: start CPU profile: %v\n", err)
+			os.Exit(1)
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			if err := f.Close(); err != nil {
+				fmt.Fprintf(os.Stderr, "fakeedge: write CPU profile: %v\n", err)
+			}
+		}()
+	}
 
 	opts := []capitest.Option{capitest.WithPixels(strings.Split(*pixels, ",")...)}
 	if *latency > 0 {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 )
@@ -66,6 +67,23 @@ func FuzzFastPath(f *testing.F) {
 	f.Add([]byte(`{"access_token":"` + DefaultToken + `","data":[{"event_name":"Lead","event_time":1700000000,"action_source":"website","user_data":{"em":"` + hashA + `","em":1}}]}`))
 	f.Add([]byte(`{"ACCESS_TOKEN":"` + DefaultToken + `","data":[{"Event_Name":"Lead","user_data":null,"custom_data":{"contents":[{"id":"a","quantity":1}],"contents":null}}]}`))
 	f.Add([]byte(`{"access_token":"` + DefaultToken + `","data":[{"event_name":"Purchase","user_data":{"ph":["` + hashB + `"],"client_user_agent":"x"},"user_data":{},"custom_data":{"value":1,"currency":"USD"},"custom_data":null}]}`))
+	// The shortcuts of the fast path: plain SHA-256 strings and arrays of
+	// them, next to every near miss.
+	upper := strings.ToUpper(hashA)
+	for _, v := range []any{
+		hashA, []string{hashA, hashB}, []string{hashA, upper}, []string{}, []string{""}, hashA + "0", hashA[:63],
+		hashA + ".AQQCAQIB", json.RawMessage(`"\u0036` + hashA[1:] + `"`), json.RawMessage(`[ "` + hashA + `" ]`),
+		json.RawMessage(`["` + hashA + `" ,"` + hashB + `"]`), []any{hashA, nil}, []any{hashA, 1}, upper,
+	} {
+		f.Add(jsonBody(f, DefaultToken, ev("1", ud("em", v)), ev("2", ud("ph", v), ud("fn", v))))
+	}
+	pretty, err := json.MarshalIndent(map[string]any{"access_token": DefaultToken, "data": []any{ev("1"), ev("2", ud("zp", []string{hashA}))}}, "", "\t")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(pretty)
+	f.Add([]byte(`{"access_token":"` + DefaultToken + `","data":[{"event_name":"Lead","event_time":1764154800,"action_source":"chat","user_data":{"em":"` + hashA + `"x}}]}`))
+	f.Add([]byte(`{"access_token":"` + DefaultToken + `","data":[{"event_name":"Lead","event_time":1764154800,"action_source":"chat","user_data":{"em":["` + hashA + `",]}}]}`))
 	clock := WithNow(func() time.Time { return now })
 	slowSrv, fastSrv := Start(f, clock, WithRecordEvents()), Start(f, clock, WithoutEventKeys())
 	f.Fuzz(func(t *testing.T, body []byte) {

@@ -3,6 +3,7 @@ package capitest
 import (
 	"bytes"
 	"encoding/binary"
+	"math/bits"
 )
 
 // The fast path: a JSON request body is walked by hand in one pass that
@@ -22,6 +23,9 @@ type member struct {
 	key   []byte
 	val   []byte
 	class keyClass
+	// sha256 says val is a JSON string of 64 lower-case hex digits, or a
+	// non-empty array of them, which the fast path checked on its way.
+	sha256 bool
 }
 
 // maxSkipDepth bounds the nesting the fast path walks inside values it
@@ -45,6 +49,13 @@ func (s *scanner) fail() bool {
 
 // peek skips whitespace and returns the next byte, or 0 at the end.
 func (s *scanner) peek() byte {
+	if s.i < len(s.b) && s.b[s.i] > ' ' {
+		return s.b[s.i] // compact JSON: no whitespace to skip
+	}
+	return s.skipSpace()
+}
+
+func (s *scanner) skipSpace() byte {
 	for s.i < len(s.b) {
 		switch c := s.b[s.i]; c {
 		case ' ', '\t', '\n', '\r':
@@ -115,14 +126,67 @@ const (
 	msb = 0x8080808080808080
 )
 
-// plain reports that none of the 8 bytes in x ends or escapes a string or
-// is a control character, which JSON strings may not hold raw.
-func plain(x uint64) bool {
+// hex8 reports that the 8 bytes in x are lower-case hex digits. Each byte
+// is below 0x80, so adding at most 0x50 to it carries into no other byte,
+// and the sum's top bit says whether the byte reached the bound.
+func hex8(x uint64) bool {
+	if x&msb != 0 {
+		return false
+	}
+	digit := (x + lsb*(0x80-'0')) &^ (x + lsb*(0x80-'9'-1))
+	letter := (x + lsb*(0x80-'a')) &^ (x + lsb*(0x80-'f'-1))
+	return (digit|letter)&msb == msb
+}
+
+// hex64 reports that b starts with 64 lower-case hex digits.
+func hex64(b []byte) bool {
+	if len(b) < 64 {
+		return false
+	}
+	for i := 0; i < 64; i += 8 {
+		if !hex8(binary.LittleEndian.Uint64(b[i:])) {
+			return false
+		}
+	}
+	return true
+}
+
+// sha256Value returns the length of the JSON value at the start of b when
+// it is a string of 64 lower-case hex digits, or a non-empty array of them
+// written without spaces; otherwise 0.
+func sha256Value(b []byte) int {
+	isHash := func(b []byte) bool { return len(b) >= 66 && b[0] == '"' && b[65] == '"' && hex64(b[1:]) }
+	if isHash(b) {
+		return 66
+	}
+	if len(b) == 0 || b[0] != '[' {
+		return 0
+	}
+	for i := 1; isHash(b[i:]); {
+		i += 66
+		switch {
+		case i < len(b) && b[i] == ',':
+			i++
+		case i < len(b) && b[i] == ']':
+			return i + 1
+		default:
+			return 0
+		}
+	}
+	return 0
+}
+
+// special marks, in the top bit of each byte, the bytes of x that end or
+// escape a string or are control characters, which JSON strings may not
+// hold raw. A mark can be wrong only above a right one (a borrow runs
+// upwards), so the lowest mark, the first such byte in little-endian
+// order, is always right.
+func special(x uint64) uint64 {
 	quote, backslash := x^(lsb*'"'), x^(lsb*'\\')
-	special := (x - lsb*0x20) & ^x // a byte below 0x20
-	special |= (quote - lsb) & ^quote
-	special |= (backslash - lsb) & ^backslash
-	return special&msb == 0
+	m := (x - lsb*0x20) & ^x // a byte below 0x20
+	m |= (quote - lsb) & ^quote
+	m |= (backslash - lsb) & ^backslash
+	return m & msb
 }
 
 // scanString moves the cursor, which is on an opening quote, past the
@@ -131,10 +195,14 @@ func plain(x uint64) bool {
 func (s *scanner) scanString() (escaped bool) {
 	b, i := s.b, s.i+1
 	for {
-		for i+8 <= len(b) && plain(binary.LittleEndian.Uint64(b[i:])) {
-			i += 8
-		}
-		if i >= len(b) {
+		if i+8 <= len(b) {
+			m := special(binary.LittleEndian.Uint64(b[i:]))
+			if m == 0 {
+				i += 8
+				continue
+			}
+			i += bits.TrailingZeros64(m) / 8
+		} else if i >= len(b) {
 			s.fail()
 			s.i = len(b)
 			return escaped
@@ -170,7 +238,7 @@ func (s *scanner) scanString() (escaped bool) {
 			s.i = len(b)
 			return escaped
 		default:
-			i++
+			i++ // within the last 8 bytes of the body
 		}
 	}
 }
@@ -465,8 +533,21 @@ func (d *decoder) fastUser(s *scanner, e *wireEvent) bool {
 				}
 			}
 		}
-		v := s.value(4)
-		d.members = append(d.members, member{key: k, val: v, class: c})
+		var v []byte
+		hex := false
+		if c.hashed() {
+			// The common case, plain SHA-256 hex: its digits need no
+			// further syntax check, and checkUserData no other.
+			s.peek()
+			if n := sha256Value(s.b[s.i:]); n > 0 {
+				v, hex = s.b[s.i:s.i+n:s.i+n], true
+				s.i += n
+			}
+		}
+		if !hex {
+			v = s.value(4)
+		}
+		d.members = append(d.members, member{key: k, val: v, class: c, sha256: hex})
 	}
 	e.user = d.members[start:len(d.members):len(d.members)]
 	return !s.bad

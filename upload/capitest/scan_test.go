@@ -1,7 +1,9 @@
 package capitest
 
 import (
+	"encoding/binary"
 	"encoding/json"
+	"math/bits"
 	"strings"
 	"testing"
 )
@@ -82,4 +84,55 @@ func tooDeep(b []byte) bool {
 		}
 	}
 	return false
+}
+
+// TestHex8 puts every byte value at every position of an otherwise valid
+// word: the bit trick must agree with the plain comparison.
+func TestHex8(t *testing.T) {
+	t.Parallel()
+	for c := range 256 {
+		want := c >= '0' && c <= '9' || c >= 'a' && c <= 'f'
+		for p := range 8 {
+			w := []byte("0a9f5b3e")
+			w[p] = byte(c)
+			if got := hex8(binary.LittleEndian.Uint64(w)); got != want {
+				t.Errorf("hex8(%q) = %v, want %v", w, got, want)
+			}
+			if got := hex64([]byte(strings.Repeat("0", 56) + string(w))); got != want {
+				t.Errorf("hex64(...%q) = %v, want %v", w, got, want)
+			}
+		}
+	}
+	if hex64([]byte(hashA[:63])) {
+		t.Errorf("hex64 accepted 63 digits")
+	}
+}
+
+// TestSpecial does the same for the bytes that end or escape a string:
+// the lowest mark must be at the first such byte, whatever follows it.
+func TestSpecial(t *testing.T) {
+	t.Parallel()
+	isSpecial := func(c byte) bool { return c < 0x20 || c == '"' || c == '\\' }
+	for c := range 256 {
+		for p := range 8 {
+			for _, fill := range []string{"abcdefgh", "\x00\x00\x00\x00\x00\x00\x00\x00", "\"\\\x1f\xff\"\\\x1f\xff"} {
+				w := []byte(fill)
+				w[p] = byte(c)
+				want := 8 // no special byte
+				for i, c := range w {
+					if isSpecial(c) {
+						want = i
+						break
+					}
+				}
+				got := 8
+				if m := special(binary.LittleEndian.Uint64(w)); m != 0 {
+					got = bits.TrailingZeros64(m) / 8
+				}
+				if got != want {
+					t.Errorf("first special byte of %q at %d, want %d", w, got, want)
+				}
+			}
+		}
+	}
 }

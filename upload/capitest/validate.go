@@ -389,6 +389,8 @@ func (r *checker) checkUserData(ud []member) *GraphError {
 // and if it is invalid, the rest of the message after "user_data.<key>".
 func (r *checker) checkCustomerKey(m member) (ok, empty bool, why string) {
 	switch v := m.val; {
+	case m.sha256:
+		return true, false, ""
 	case m.class.hashed():
 		n, ok := r.hashedValues(v)
 		if !ok {
@@ -470,6 +472,9 @@ func (r *rules) validHash(s []byte) bool {
 			return false
 		}
 		s = s[:i]
+	}
+	if len(s) == 64 && hex64(s) {
+		return true
 	}
 	if len(s) != 64 && !(r.lenientHashes && len(s) == 32) {
 		return false
@@ -742,6 +747,16 @@ func integer(v []byte) (int64, bool) {
 	}
 	if !allDigits(digits) {
 		return 0, false
+	}
+	if len(digits) <= 18 { // cannot overflow: add them up here
+		var n int64
+		for _, c := range digits {
+			n = n*10 + int64(c-'0')
+		}
+		if len(digits) < len(v) {
+			n = -n
+		}
+		return n, true
 	}
 	n, err := strconv.ParseInt(string(v), 10, 64)
 	return n, err == nil
