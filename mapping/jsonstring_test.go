@@ -107,3 +107,20 @@ func TestAppendJSONUserKeyOrder(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkAppendJSON encodes an event shaped like bench/gen's rows: eight
+// hashed customer keys, value, currency and order_id.
+func BenchmarkAppendJSON(b *testing.B) {
+	ud := UserData{}
+	for _, k := range []string{"em", "ph", "fn", "ln", "ct", "st", "zp", "country"} {
+		ud[k] = []string{Hash(k)}
+	}
+	ev := Event{EventName: "Purchase", EventTime: 1795000000, ActionSource: "physical_store", EventID: "R10000001",
+		UserData: ud, CustomData: map[string]any{"value": 92.86, "currency": "USD", "order_id": "R10000001"}}
+	buf := make([]byte, 0, 2048)
+	b.ReportAllocs()
+	for b.Loop() {
+		buf = ev.AppendJSON(buf[:0])
+	}
+	b.SetBytes(int64(len(buf)))
+}
