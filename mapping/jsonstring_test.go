@@ -124,3 +124,16 @@ func BenchmarkAppendJSON(b *testing.B) {
 	}
 	b.SetBytes(int64(len(buf)))
 }
+
+func TestUserKeyIndex(t *testing.T) {
+	for i, k := range userKeyList {
+		if got := userKeyIndex(k); got != i {
+			t.Errorf("userKeyIndex(%q) = %d, want %d", k, got, i)
+		}
+	}
+	for _, k := range []string{"", "EM", "client_ip_address", "e"} {
+		if got := userKeyIndex(k); got != -1 {
+			t.Errorf("userKeyIndex(%q) = %d, want -1", k, got)
+		}
+	}
+}
