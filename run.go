@@ -308,10 +308,7 @@ func validateSink(o *options, ledger upload.Ledger, events <-chan mapping.Event,
 	keys := make([]string, 0, chunk)
 	seen := make([]bool, chunk)
 	flush := func() error {
-		keys = keys[:0]
-		for i := range buf {
-			keys = append(keys, buf[i].LedgerKey(o.cfg.PixelID))
-		}
+		keys = mapping.AppendLedgerKeys(keys[:0], o.cfg.PixelID, buf)
 		if err := ledger.SeenAll(keys, seen); err != nil {
 			return err
 		}

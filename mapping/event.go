@@ -56,6 +56,31 @@ func (e *Event) LedgerKey(pixelID string) string {
 	return pixelID + "\x00" + e.EventName + "\x00" + e.EventID
 }
 
+// AppendLedgerKeys appends the LedgerKey of each event to dst. The keys
+// share one string, so a batch of a thousand costs one allocation.
+func AppendLedgerKeys(dst []string, pixelID string, evs []Event) []string {
+	n := 0
+	for i := range evs {
+		n += len(pixelID) + len(evs[i].EventName) + len(evs[i].EventID) + 2
+	}
+	buf := make([]byte, 0, n)
+	for i := range evs {
+		buf = append(buf, pixelID...)
+		buf = append(buf, 0)
+		buf = append(buf, evs[i].EventName...)
+		buf = append(buf, 0)
+		buf = append(buf, evs[i].EventID...)
+	}
+	all := string(buf)
+	at := 0
+	for i := range evs {
+		n := len(pixelID) + len(evs[i].EventName) + len(evs[i].EventID) + 2
+		dst = append(dst, all[at:at+n])
+		at += n
+	}
+	return dst
+}
+
 // MarshalJSON encodes the event as Meta's server event object; it is
 // AppendJSON for encoding/json's sake.
 func (e Event) MarshalJSON() ([]byte, error) {

@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"encoding/json"
+	"github.com/google/go-cmp/cmp"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -135,5 +136,17 @@ func TestUserKeyIndex(t *testing.T) {
 		if got := userKeyIndex(k); got != -1 {
 			t.Errorf("userKeyIndex(%q) = %d, want -1", k, got)
 		}
+	}
+}
+
+func TestAppendLedgerKeys(t *testing.T) {
+	evs := []Event{{EventName: "Purchase", EventID: "R1"}, {EventName: "Lead", EventID: ""}, {EventName: "Purchase", EventID: "R-2"}}
+	got := AppendLedgerKeys([]string{"keep"}, "123", evs)
+	want := []string{"keep"}
+	for i := range evs {
+		want = append(want, evs[i].LedgerKey("123"))
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("AppendLedgerKeys (-want +got):\n%s", diff)
 	}
 }

@@ -207,10 +207,7 @@ func (lk *lookup) check(l Ledger, opt Options, evs []mapping.Event) ([]bool, err
 	if opt.Resend || len(evs) == 0 {
 		return nil, nil
 	}
-	lk.keys = lk.keys[:0]
-	for i := range evs {
-		lk.keys = append(lk.keys, evs[i].LedgerKey(opt.PixelID))
-	}
+	lk.keys = mapping.AppendLedgerKeys(lk.keys[:0], opt.PixelID, evs)
 	if len(lk.seen) < len(evs) {
 		lk.seen = make([]bool, len(evs))
 	}
@@ -466,11 +463,7 @@ func (r *runner) avgEventSize() int {
 // ledger writer commits them off this request's slot; a failed write
 // stops the run from there.
 func (r *runner) acknowledge(evs []mapping.Event) error {
-	keys := make([]string, len(evs))
-	for i := range evs {
-		keys[i] = evs[i].LedgerKey(r.opt.PixelID)
-	}
-	r.lw.add(keys)
+	r.lw.add(mapping.AppendLedgerKeys(nil, r.opt.PixelID, evs))
 	r.finish(evs, StatusSent, "", "")
 	return nil
 }
