@@ -26,11 +26,24 @@ func TestKeyIndex(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			var x keyIndex
+			var x, all keyIndex
 			want := map[EventKey]int{}
+			var events []event
 			for _, k := range tt.keys {
-				x.add([]byte(k.Name), []byte(k.ID))
+				ev := event{name: []byte(k.Name), id: []byte(k.ID)}
+				x.addAll([]event{ev}) // one at a time
+				events = append(events, ev)
 				want[k]++
+			}
+			for len(events) > 0 { // in batches, as accept adds them
+				n := min(len(events), 1000)
+				all.addAll(events[:n])
+				events = events[n:]
+			}
+			gotAll := map[EventKey]int{}
+			all.each(1, func(k EventKey, n int) { gotAll[k] = n })
+			if diff := cmp.Diff(want, gotAll); diff != "" {
+				t.Errorf("each after addAll (-want +got):\n%s", diff)
 			}
 			got := map[EventKey]int{}
 			x.each(1, func(k EventKey, n int) { got[k] = n })
@@ -69,16 +82,22 @@ func manyKeys(n, names int) []EventKey {
 	return keys
 }
 
-// BenchmarkKeyIndexAdd is the cost of recording one accepted event with a
-// new id (growth of the table included).
-func BenchmarkKeyIndexAdd(b *testing.B) {
+// BenchmarkKeyIndexAddAll is the cost of recording a batch of 1,000
+// accepted events with new ids in a table that grows to a million keys
+// and more.
+func BenchmarkKeyIndexAddAll(b *testing.B) {
 	var x keyIndex
-	id := make([]byte, 0, 16)
-	i := 0
+	events := make([]event, 1000)
+	for i := range events {
+		events[i] = event{name: []byte("Purchase"), id: make([]byte, 0, 16)}
+	}
+	n := 0
 	b.ReportAllocs()
 	for b.Loop() {
-		id = strconv.AppendInt(append(id[:0], "R"...), int64(i), 10)
-		x.add([]byte("Purchase"), id)
-		i++
+		for i := range events {
+			events[i].id = strconv.AppendInt(append(events[i].id[:0], 'R'), int64(n), 10)
+			n++
+		}
+		x.addAll(events)
 	}
 }

@@ -633,11 +633,11 @@ func (s *Server) accept(events []event, rec *Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, ev := range events {
-		if !s.noKeys {
-			s.accepted.add(ev.name, ev.id)
-		}
-		if s.keepEvents {
+	if !s.noKeys {
+		s.accepted.addAll(events)
+	}
+	if s.keepEvents {
+		for _, ev := range events {
 			s.events = append(s.events, slices.Clone(ev.raw))
 		}
 	}
