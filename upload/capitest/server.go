@@ -493,14 +493,8 @@ func (s *Server) process(r *http.Request, body []byte, rec *Request, f Fault, st
 	st.events = events
 	s.mu.Lock()
 	poisoned := false
-	for _, ev := range events {
-		if len(s.poison) == 0 {
-			break
-		}
-		if len(ev.id) > 0 && s.poison[string(ev.id)] {
-			poisoned = true
-			break
-		}
+	for i := 0; i < len(events) && len(s.poison) > 0 && !poisoned; i++ {
+		poisoned = len(events[i].id) > 0 && s.poison[string(events[i].id)]
 	}
 	s.mu.Unlock()
 	if poisoned {
