@@ -61,8 +61,15 @@ func TestRunAgainstDouble(t *testing.T) {
 			}
 			var logs bytes.Buffer
 			lg := slog.New(slog.NewTextHandler(&logs, nil))
+			// A timeout short enough for the hang case to retry soon, long
+			// enough that a request on a loaded machine never times out
+			// (a timed-out request is retried: one request too many).
+			timeout := 15 * time.Second
+			if strings.HasPrefix(tt.name, "hang") {
+				timeout = 2 * time.Second
+			}
 			c, err := NewClient(ClientOptions{BaseURL: s.URL, Token: s.Token(), AppSecret: tt.secret, PixelID: capitest.DefaultPixelID,
-				RequestTimeout: 2 * time.Second, Logger: lg})
+				RequestTimeout: timeout, Logger: lg})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,11 +1,15 @@
 package upload
 
 import (
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -271,17 +275,211 @@ func TestLedgerMarkSentConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	err = l.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(ledgerBucket).ForEach(func(k, v []byte) error {
-			var c int
-			fmt.Sscanf(string(k), "c%d-", &c)
-			if got, want := int64(binary.BigEndian.Uint64(v)), int64(1_000_000+c); got != want {
-				t.Errorf("%s sent at %d, want %d", k, got, want)
+	if err := l.merge(false); err != nil {
+		t.Fatal(err)
+	}
+	for c := range callers {
+		for i := range perCall {
+			key := fmt.Sprintf("c%d-%03d", c, i)
+			if got, want := sentAt(t, l, key), int64(1_000_000+c); got != want {
+				t.Errorf("%s sent at %d, want %d", key, got, want)
 			}
-			return nil
-		})
+		}
+	}
+}
+
+// sentAt reads key's record from the events bucket: -1 when it has none.
+func sentAt(t *testing.T, l *BoltLedger, key string) int64 {
+	t.Helper()
+	at := int64(-1)
+	err := l.db.View(func(tx *bolt.Tx) error {
+		d := keyDigest(key)
+		if b := tx.Bucket(eventsBucket); b != nil {
+			if v := b.Get(d[:]); v != nil {
+				at = int64(binary.BigEndian.Uint64(v))
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return at
+}
+
+// journalLen is how many digests wait in the journal file.
+func journalLen(t *testing.T, l *BoltLedger) int {
+	t.Helper()
+	n := 0
+	err := l.db.View(func(tx *bolt.Tx) error {
+		if j := tx.Bucket(journalBucket); j != nil {
+			return j.ForEach(func(_, v []byte) error {
+				n += (len(v) - 8) / digestSize
+				return nil
+			})
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// Records go to the journal, are seen at once, reach the events bucket
+// when the journal fills and when the ledger closes, and survive a run
+// that never closed its ledger (killed): the next open, read-only or not,
+// sees them.
+func TestLedgerJournal(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "capi-upload.state")
+	l, err := OpenLedger(path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.mergeAt = 25
+	at := time.Unix(1_800_000_000, 0)
+	keys := func(from, to int) []string {
+		var ks []string
+		for i := from; i < to; i++ {
+			ks = append(ks, fmt.Sprintf("p\x00Purchase\x00%064x", i*7919))
+		}
+		return ks
+	}
+	if err := l.MarkSent(keys(0, 10), at); err != nil {
+		t.Fatal(err)
+	}
+	if n := journalLen(t, l); n != 10 {
+		t.Errorf("journal holds %d digests, want 10", n)
+	}
+	seenAll := func(l *BoltLedger, ks []string) bool {
+		seen := make([]bool, len(ks))
+		if err := l.SeenAll(ks, seen); err != nil {
+			t.Fatal(err)
+		}
+		return !slices.Contains(seen, false)
+	}
+	if !seenAll(l, keys(0, 10)) {
+		t.Error("keys in the journal not seen")
+	}
+	if err := l.MarkSent(keys(10, 30), at); err != nil {
+		t.Fatal(err)
+	}
+	if n := journalLen(t, l); n != 0 {
+		t.Errorf("journal holds %d digests after passing mergeAt, want 0", n)
+	}
+	if got := sentAt(t, l, keys(0, 1)[0]); got != at.Unix() {
+		t.Errorf("merged record sent at %d, want %d", got, at.Unix())
+	}
+	if err := l.MarkSent(keys(30, 35), at); err != nil {
+		t.Fatal(err)
+	}
+	// Killed: the file is released without Close's merge.
+	if err := l.db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ro, err := OpenLedger(path, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !seenAll(ro, keys(0, 35)) {
+		t.Error("read-only open does not see the killed run's journal")
+	}
+	if seenAll(ro, keys(35, 36)) {
+		t.Error("a key never sent is seen")
+	}
+	ro.Close()
+	rw, err := OpenLedger(path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rw.Close()
+	if n := journalLen(t, rw); n != 0 {
+		t.Errorf("journal holds %d digests after a read-write open, want 0", n)
+	}
+	if got := sentAt(t, rw, keys(34, 35)[0]); got != at.Unix() {
+		t.Errorf("recovered record sent at %d, want %d", got, at.Unix())
+	}
+}
+
+// A ledger written in the first format (full keys in bucket "sent") is
+// read as it is by a read-only open and moved to the events bucket by a
+// read-write one, keeping its times.
+func TestLedgerLegacyFormat(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "capi-upload.state")
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Now().Add(-time.Hour).Unix()
+	err = db.Update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucket(legacyBucket)
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte("p\x00Purchase\x00R-1"), binary.BigEndian.AppendUint64(nil, uint64(at)))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	for _, readOnly := range []bool{true, false, true} {
+		l, err := OpenLedger(path, readOnly)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := make([]bool, 2)
+		if err := l.SeenAll([]string{"p\x00Purchase\x00R-1", "p\x00Purchase\x00R-2"}, seen); err != nil {
+			t.Fatal(err)
+		}
+		if !seen[0] || seen[1] {
+			t.Errorf("readOnly=%v: seen = %v, want [true false]", readOnly, seen)
+		}
+		if !readOnly {
+			if got := sentAt(t, l, "p\x00Purchase\x00R-1"); got != at {
+				t.Errorf("migrated record sent at %d, want %d", got, at)
+			}
+		}
+		if err := l.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db, err = bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.View(func(tx *bolt.Tx) error {
+		if tx.Bucket(legacyBucket) != nil {
+			t.Error("the first format's bucket is still there after a read-write open")
+		}
+		return nil
+	})
+}
+
+// BenchmarkLedgerMarkSentRandom records 100,000 events with ids that are
+// hashes (derived event ids), a thousand per commit, as an upload does.
+func BenchmarkLedgerMarkSentRandom(b *testing.B) {
+	keys := make([]string, 100_000)
+	for i := range keys {
+		sum := sha256.Sum256([]byte(strconv.Itoa(i)))
+		keys[i] = "123456789012345\x00Purchase\x00" + hex.EncodeToString(sum[:])
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		l, err := OpenLedger(filepath.Join(b.TempDir(), "state"), false)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for i := 0; i < len(keys); i += 1000 {
+			if err := l.MarkSent(keys[i:i+1000], time.Now()); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := l.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*len(keys))/b.Elapsed().Seconds(), "events/s")
 }
