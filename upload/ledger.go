@@ -2,10 +2,10 @@ package upload
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io/fs"
 	"os"
 	"slices"
@@ -16,42 +16,43 @@ import (
 	bolterrors "go.etcd.io/bbolt/errors"
 )
 
-// The ledger file holds two buckets. eventsBucket maps the digest of an
-// event's ledger key (pixel, event name, event id) to when it was sent,
-// Unix seconds, 8 bytes big endian. journalBucket is where a run appends
-// what Meta acknowledged, one record per commit: a sequence number → the
-// sent-at time followed by the 16-byte digests of the commit's keys.
+// The ledger file holds two buckets. sentBucket maps an event's ledger
+// key (pixel, event name, event id) to when it was sent, Unix seconds, 8
+// bytes big endian. journalBucket is where a run appends what Meta
+// acknowledged, one record per commit: a sequence number → the sent-at
+// time, then each key as a uvarint length and its bytes.
 //
 // A B-tree takes keys in random order badly: event ids derived from
 // customer data are hashes, and a commit of a thousand of them dirtied a
-// thousand pages of the tree, each written again at every later commit
-// (a 1M-event upload wrote gigabytes and took 50 s). Appending to the
-// journal touches the last page only. The journal is merged into the
-// events bucket in key order when it grows past journalMerge digests, and
-// when the ledger is opened or closed; between merges its digests are also
-// kept in memory, so that SeenAll sees them.
+// thousand pages of the tree, each written again at every later commit (a
+// 1M-event upload took 50 s and 900 MiB). Appending to the journal touches
+// its last page only. The journal is merged into sentBucket in key order
+// when it holds journalMerge keys, and when the ledger is opened or closed,
+// so each page is written once per merge; receipt numbers, which come in
+// order, land at the end of the tree. Between merges the journal's keys
+// are also remembered in memory (as 128-bit hashes), so SeenAll sees them.
 var (
-	eventsBucket  = []byte("events")
+	sentBucket    = []byte("sent")
 	journalBucket = []byte("journal")
-	// legacyBucket is the first format: the full ledger key → sent-at.
-	// OpenLedger moves its records into eventsBucket.
-	legacyBucket = []byte("sent")
 )
 
-// journalMerge is how many digests the journal takes before they are
-// merged into the events bucket: the memory for the set of unmerged
-// digests is bounded by it (about 40 bytes each).
+// journalMerge is how many keys the journal takes before they are merged:
+// it bounds the memory for remembering them (about 50 bytes each) and the
+// size of a merge's transaction.
 const journalMerge = 200_000
 
-// digestSize is the length of a key's digest: 128 bits of SHA-256, so that
-// two keys sharing one is out of the question for any ledger.
-const digestSize = 16
+// mergeChunk is how many journal records one merge transaction puts.
+const mergeChunk = 10_000
 
-type digest [digestSize]byte
+// keyHash identifies a ledger key in memory: two 64-bit hashes with
+// independent seeds, so that two keys of a run sharing one is out of the
+// question, at a fraction of SHA-256's cost.
+type keyHash [2]uint64
 
-func keyDigest(key string) digest {
-	sum := sha256.Sum256([]byte(key))
-	return digest(sum[:digestSize])
+var keySeeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
+
+func hashKey[S string | []byte](k S) keyHash {
+	return keyHash{maphash.String(keySeeds[0], string(k)), maphash.String(keySeeds[1], string(k))}
 }
 
 // LedgerRetention is how long records are kept at least: Meta refuses
@@ -98,14 +99,12 @@ type BoltLedger struct {
 	queue      []*markReq // MarkSent calls waiting for the next commit
 	committing bool       // a MarkSent call is committing groups
 
-	// unmerged holds the digests in the journal: recorded, not yet in
-	// the events bucket. Commits add to it while SeenAll reads it.
+	// unmerged holds the keys in the journal: recorded, not yet in
+	// sentBucket. Commits add to it while SeenAll reads it.
 	umu      sync.RWMutex
-	unmerged map[digest]struct{}
+	unmerged map[keyHash]struct{}
 	mergeAt  int // journalMerge; smaller in tests
-	// legacy: the file still has the first format's bucket (read-only
-	// opens cannot move it), which SeenAll then asks too.
-	legacy bool
+	chunk    int // mergeChunk; smaller in tests
 }
 
 var (
@@ -147,7 +146,7 @@ func openLedger(path string, readOnly bool, now func() time.Time) (*BoltLedger, 
 	case err != nil:
 		return nil, fmt.Errorf("open ledger %s: %w", path, err)
 	}
-	l := &BoltLedger{db: db, path: path, keep: LedgerRetention, now: now, unmerged: map[digest]struct{}{}, mergeAt: journalMerge}
+	l := &BoltLedger{db: db, path: path, keep: LedgerRetention, now: now, unmerged: map[keyHash]struct{}{}, mergeAt: journalMerge, chunk: mergeChunk}
 	if err := l.check(); err != nil {
 		db.Close()
 		return nil, err
@@ -155,7 +154,7 @@ func openLedger(path string, readOnly bool, now func() time.Time) (*BoltLedger, 
 	if readOnly {
 		err = l.loadJournal()
 	} else {
-		err = l.merge(true)
+		err = l.merge()
 	}
 	if err != nil {
 		db.Close()
@@ -191,31 +190,21 @@ func openBolt(path string, readOnly bool) (db *bolt.DB, err error) {
 func (l *BoltLedger) check() (err error) {
 	defer l.recoverCorrupt(&err)
 	err = l.db.View(func(tx *bolt.Tx) error {
-		checks := []struct {
-			name  []byte
-			valid func(k, v []byte) bool
-		}{
-			{eventsBucket, func(k, v []byte) bool { return len(k) == digestSize && len(v) == 8 }},
-			{legacyBucket, func(_, v []byte) bool { return len(v) == 8 }},
-			{journalBucket, func(k, v []byte) bool { return len(k) == 8 && len(v) >= 8 && (len(v)-8)%digestSize == 0 }},
-		}
-		for _, c := range checks {
-			b := tx.Bucket(c.name)
-			if b == nil {
-				continue
-			}
-			if bytes.Equal(c.name, legacyBucket) {
-				l.legacy = true
-			}
-			err := b.ForEach(func(k, v []byte) error {
-				if !c.valid(k, v) {
-					return fmt.Errorf("bucket %s: record of %d+%d bytes", c.name, len(k), len(v))
+		if b := tx.Bucket(sentBucket); b != nil {
+			err := b.ForEach(func(_, v []byte) error {
+				if len(v) != 8 {
+					return fmt.Errorf("record of %d bytes, want 8", len(v))
 				}
 				return nil
 			})
 			if err != nil {
 				return err
 			}
+		}
+		if j := tx.Bucket(journalBucket); j != nil {
+			return j.ForEach(func(_, v []byte) error {
+				return journalKeys(v, func([]byte) {})
+			})
 		}
 		return nil
 	})
@@ -225,8 +214,25 @@ func (l *BoltLedger) check() (err error) {
 	return nil
 }
 
-// loadJournal reads the digests of a journal that a run left unmerged (it
-// was killed) into memory, for a read-only ledger, which cannot merge it.
+// journalKeys calls f with each key of a journal record (sent-at time,
+// then uvarint-prefixed keys), or says how it is damaged.
+func journalKeys(v []byte, f func(key []byte)) error {
+	if len(v) < 8 {
+		return fmt.Errorf("journal record of %d bytes", len(v))
+	}
+	for v = v[8:]; len(v) > 0; {
+		n, w := binary.Uvarint(v)
+		if w <= 0 || n > uint64(len(v)-w) {
+			return errors.New("journal record cut short")
+		}
+		f(v[w : w+int(n)])
+		v = v[w+int(n):]
+	}
+	return nil
+}
+
+// loadJournal remembers the keys of a journal that a run left unmerged (it
+// was killed), for a read-only ledger, which cannot merge it.
 func (l *BoltLedger) loadJournal() (err error) {
 	defer l.recoverCorrupt(&err)
 	return l.db.View(func(tx *bolt.Tx) error {
@@ -235,81 +241,71 @@ func (l *BoltLedger) loadJournal() (err error) {
 			return nil
 		}
 		return j.ForEach(func(_, v []byte) error {
-			for d := v[8:]; len(d) >= digestSize; d = d[digestSize:] {
-				l.unmerged[digest(d[:digestSize])] = struct{}{}
-			}
-			return nil
+			return journalKeys(v, func(k []byte) { l.unmerged[hashKey(k)] = struct{}{} })
 		})
 	})
 }
 
-// merge moves the journal's records, and the first format's if migrate,
-// into the events bucket in key order, in one transaction.
-func (l *BoltLedger) merge(migrate bool) (err error) {
+// merge moves the journal's records into sentBucket in key order, then
+// deletes the journal. Sorted records are put mergeChunk at a time, each
+// chunk in its own transaction: a chunk's keys are neighbours, so its
+// transaction holds only its part of the tree in memory, and each page
+// is still written about once. A merge cut short by a crash is done again
+// from the journal at the next open; putting a record twice is harmless.
+func (l *BoltLedger) merge() (err error) {
 	defer l.recoverCorrupt(&err)
-	type record struct {
-		d digest
-		t [8]byte
-	}
+	type record struct{ k, t []byte }
 	var recs []record
-	err = l.db.Update(func(tx *bolt.Tx) error {
-		// The first format's records are older than any journal's: they
-		// go first, so that a key in both keeps the journal's time.
-		if old := tx.Bucket(legacyBucket); migrate && old != nil {
-			err := old.ForEach(func(k, v []byte) error {
-				var t [8]byte
-				copy(t[:], v)
-				recs = append(recs, record{keyDigest(string(k)), t})
-				return nil
-			})
-			if err != nil {
-				return err
-			}
-			if err := tx.DeleteBucket(legacyBucket); err != nil {
-				return err
-			}
-		}
-		if j := tx.Bucket(journalBucket); j != nil {
-			err := j.ForEach(func(_, v []byte) error {
-				var t [8]byte
-				copy(t[:], v[:8])
-				for d := v[8:]; len(d) >= digestSize; d = d[digestSize:] {
-					recs = append(recs, record{digest(d[:digestSize]), t})
-				}
-				return nil
-			})
-			if err != nil {
-				return err
-			}
-			if err := tx.DeleteBucket(journalBucket); err != nil {
-				return err
-			}
-		}
-		if len(recs) == 0 {
+	err = l.db.View(func(tx *bolt.Tx) error {
+		j := tx.Bucket(journalBucket)
+		if j == nil {
 			return nil
 		}
-		b, err := tx.CreateBucketIfNotExists(eventsBucket)
-		if err != nil {
-			return err
-		}
-		// A record sent again (--resend) keeps its latest time.
-		slices.SortStableFunc(recs, func(a, b record) int { return bytes.Compare(a.d[:], b.d[:]) })
-		for i := range recs {
-			if i+1 < len(recs) && recs[i+1].d == recs[i].d {
-				continue
-			}
-			// Put keeps key and value until the commit; recs outlives it.
-			if err := b.Put(recs[i].d[:], recs[i].t[:]); err != nil {
+		// Keys and times are copied out of the file's pages, which are
+		// valid only for this transaction.
+		return j.ForEach(func(_, v []byte) error {
+			arena := make([]byte, 0, len(v))
+			arena = append(arena, v[:8]...)
+			t := arena[:8:8]
+			return journalKeys(v, func(k []byte) {
+				at := len(arena)
+				arena = append(arena, k...)
+				recs = append(recs, record{arena[at:len(arena):len(arena)], t})
+			})
+		})
+	})
+	if err != nil || recs == nil {
+		return err
+	}
+	// A key sent again (--resend) keeps its latest time: the journal is in
+	// commit order, the sort is stable, and the last of equal keys wins.
+	slices.SortStableFunc(recs, func(a, b record) int { return bytes.Compare(a.k, b.k) })
+	for len(recs) > 0 {
+		chunk := recs[:min(len(recs), l.chunk)]
+		recs = recs[len(chunk):]
+		err := l.db.Update(func(tx *bolt.Tx) error {
+			b, err := tx.CreateBucketIfNotExists(sentBucket)
+			if err != nil {
 				return err
 			}
+			for i := range chunk {
+				if i+1 < len(chunk) && bytes.Equal(chunk[i+1].k, chunk[i].k) ||
+					i+1 == len(chunk) && len(recs) > 0 && bytes.Equal(recs[0].k, chunk[i].k) {
+					continue
+				}
+				if err := b.Put(chunk[i].k, chunk[i].t); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("ledger %s: merge the journal: %w", l.path, err)
 		}
-		return nil
-	})
+	}
+	err = l.db.Update(func(tx *bolt.Tx) error { return tx.DeleteBucket(journalBucket) })
 	if err != nil {
 		return fmt.Errorf("ledger %s: merge the journal: %w", l.path, err)
-	}
-	if migrate {
-		l.legacy = false
 	}
 	l.umu.Lock()
 	clear(l.unmerged)
@@ -321,7 +317,7 @@ func (l *BoltLedger) merge(migrate bool) (err error) {
 func (l *BoltLedger) prune(cut time.Time) (err error) {
 	defer l.recoverCorrupt(&err)
 	err = l.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(eventsBucket)
+		b := tx.Bucket(sentBucket)
 		if b == nil {
 			return nil
 		}
@@ -371,26 +367,23 @@ func (l *BoltLedger) SeenAll(keys []string, seen []bool) (err error) {
 	l.umu.RLock()
 	defer l.umu.RUnlock()
 	err = l.db.View(func(tx *bolt.Tx) error {
-		var c, legacy *bolt.Cursor
-		if b := tx.Bucket(eventsBucket); b != nil {
+		var c *bolt.Cursor
+		if b := tx.Bucket(sentBucket); b != nil {
 			c = b.Cursor()
 		}
-		if b := tx.Bucket(legacyBucket); l.legacy && b != nil {
-			legacy = b.Cursor()
-		}
 		// One cursor and one key buffer for every key: Bucket.Get makes
-		// a cursor per call.
+		// a cursor per call, and []byte(k) would copy each key to the heap.
 		var buf []byte
 		for i, k := range keys {
-			d := keyDigest(k)
-			_, seen[i] = l.unmerged[d]
-			if !seen[i] && c != nil {
-				got, v := c.Seek(d[:])
-				seen[i] = v != nil && bytes.Equal(got, d[:])
+			if len(l.unmerged) > 0 {
+				if _, seen[i] = l.unmerged[hashKey(k)]; seen[i] {
+					continue
+				}
 			}
-			if !seen[i] && legacy != nil {
+			seen[i] = false
+			if c != nil {
 				buf = append(buf[:0], k...)
-				got, v := legacy.Seek(buf)
+				got, v := c.Seek(buf)
 				seen[i] = v != nil && bytes.Equal(got, buf)
 			}
 		}
@@ -447,7 +440,6 @@ type markReq struct {
 // one transaction, and merges the journal when it has grown large.
 func (l *BoltLedger) commit(group []*markReq) (err error) {
 	defer l.recoverCorrupt(&err)
-	var added []digest
 	err = l.db.Update(func(tx *bolt.Tx) error {
 		j, err := tx.CreateBucketIfNotExists(journalBucket)
 		if err != nil {
@@ -458,12 +450,15 @@ func (l *BoltLedger) commit(group []*markReq) (err error) {
 			if err != nil {
 				return err
 			}
-			v := make([]byte, 8, 8+digestSize*len(r.keys))
+			n := 8
+			for _, k := range r.keys {
+				n += binary.MaxVarintLen32 + len(k)
+			}
+			v := make([]byte, 8, n)
 			binary.BigEndian.PutUint64(v, uint64(r.t.Unix()))
 			for _, k := range r.keys {
-				d := keyDigest(k)
-				v = append(v, d[:]...)
-				added = append(added, d)
+				v = binary.AppendUvarint(v, uint64(len(k)))
+				v = append(v, k...)
 			}
 			if err := j.Put(binary.BigEndian.AppendUint64(nil, seq), v); err != nil {
 				return err
@@ -475,13 +470,15 @@ func (l *BoltLedger) commit(group []*markReq) (err error) {
 		return fmt.Errorf("ledger %s: %w", l.path, err)
 	}
 	l.umu.Lock()
-	for _, d := range added {
-		l.unmerged[d] = struct{}{}
+	for _, r := range group {
+		for _, k := range r.keys {
+			l.unmerged[hashKey(k)] = struct{}{}
+		}
 	}
 	full := len(l.unmerged) >= l.mergeAt
 	l.umu.Unlock()
 	if full {
-		return l.merge(false)
+		return l.merge()
 	}
 	return nil
 }
@@ -502,7 +499,7 @@ func (l *BoltLedger) Close() error {
 	l.closed = true
 	var err error
 	if !l.db.IsReadOnly() {
-		err = l.merge(false)
+		err = l.merge()
 		if err == nil {
 			err = l.prune(l.now().Add(-l.keep))
 		}

@@ -275,7 +275,7 @@ func TestLedgerMarkSentConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if err := l.merge(false); err != nil {
+	if err := l.merge(); err != nil {
 		t.Fatal(err)
 	}
 	for c := range callers {
@@ -293,9 +293,8 @@ func sentAt(t *testing.T, l *BoltLedger, key string) int64 {
 	t.Helper()
 	at := int64(-1)
 	err := l.db.View(func(tx *bolt.Tx) error {
-		d := keyDigest(key)
-		if b := tx.Bucket(eventsBucket); b != nil {
-			if v := b.Get(d[:]); v != nil {
+		if b := tx.Bucket(sentBucket); b != nil {
+			if v := b.Get([]byte(key)); v != nil {
 				at = int64(binary.BigEndian.Uint64(v))
 			}
 		}
@@ -307,15 +306,14 @@ func sentAt(t *testing.T, l *BoltLedger, key string) int64 {
 	return at
 }
 
-// journalLen is how many digests wait in the journal file.
+// journalLen is how many keys wait in the journal file.
 func journalLen(t *testing.T, l *BoltLedger) int {
 	t.Helper()
 	n := 0
 	err := l.db.View(func(tx *bolt.Tx) error {
 		if j := tx.Bucket(journalBucket); j != nil {
 			return j.ForEach(func(_, v []byte) error {
-				n += (len(v) - 8) / digestSize
-				return nil
+				return journalKeys(v, func([]byte) { n++ })
 			})
 		}
 		return nil
@@ -350,7 +348,7 @@ func TestLedgerJournal(t *testing.T) {
 		t.Fatal(err)
 	}
 	if n := journalLen(t, l); n != 10 {
-		t.Errorf("journal holds %d digests, want 10", n)
+		t.Errorf("journal holds %d keys, want 10", n)
 	}
 	seenAll := func(l *BoltLedger, ks []string) bool {
 		seen := make([]bool, len(ks))
@@ -366,7 +364,7 @@ func TestLedgerJournal(t *testing.T) {
 		t.Fatal(err)
 	}
 	if n := journalLen(t, l); n != 0 {
-		t.Errorf("journal holds %d digests after passing mergeAt, want 0", n)
+		t.Errorf("journal holds %d keys after passing mergeAt, want 0", n)
 	}
 	if got := sentAt(t, l, keys(0, 1)[0]); got != at.Unix() {
 		t.Errorf("merged record sent at %d, want %d", got, at.Unix())
@@ -395,67 +393,11 @@ func TestLedgerJournal(t *testing.T) {
 	}
 	defer rw.Close()
 	if n := journalLen(t, rw); n != 0 {
-		t.Errorf("journal holds %d digests after a read-write open, want 0", n)
+		t.Errorf("journal holds %d keys after a read-write open, want 0", n)
 	}
 	if got := sentAt(t, rw, keys(34, 35)[0]); got != at.Unix() {
 		t.Errorf("recovered record sent at %d, want %d", got, at.Unix())
 	}
-}
-
-// A ledger written in the first format (full keys in bucket "sent") is
-// read as it is by a read-only open and moved to the events bucket by a
-// read-write one, keeping its times.
-func TestLedgerLegacyFormat(t *testing.T) {
-	t.Parallel()
-	path := filepath.Join(t.TempDir(), "capi-upload.state")
-	db, err := bolt.Open(path, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	at := time.Now().Add(-time.Hour).Unix()
-	err = db.Update(func(tx *bolt.Tx) error {
-		b, err := tx.CreateBucket(legacyBucket)
-		if err != nil {
-			return err
-		}
-		return b.Put([]byte("p\x00Purchase\x00R-1"), binary.BigEndian.AppendUint64(nil, uint64(at)))
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
-	for _, readOnly := range []bool{true, false, true} {
-		l, err := OpenLedger(path, readOnly)
-		if err != nil {
-			t.Fatal(err)
-		}
-		seen := make([]bool, 2)
-		if err := l.SeenAll([]string{"p\x00Purchase\x00R-1", "p\x00Purchase\x00R-2"}, seen); err != nil {
-			t.Fatal(err)
-		}
-		if !seen[0] || seen[1] {
-			t.Errorf("readOnly=%v: seen = %v, want [true false]", readOnly, seen)
-		}
-		if !readOnly {
-			if got := sentAt(t, l, "p\x00Purchase\x00R-1"); got != at {
-				t.Errorf("migrated record sent at %d, want %d", got, at)
-			}
-		}
-		if err := l.Close(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	db, err = bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	db.View(func(tx *bolt.Tx) error {
-		if tx.Bucket(legacyBucket) != nil {
-			t.Error("the first format's bucket is still there after a read-write open")
-		}
-		return nil
-	})
 }
 
 // BenchmarkLedgerMarkSentRandom records 100,000 events with ids that are
@@ -482,4 +424,45 @@ func BenchmarkLedgerMarkSentRandom(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N*len(keys))/b.Elapsed().Seconds(), "events/s")
+}
+
+// A key sent again (--resend) keeps its later time when merged, and a
+// journal record that is cut short makes the ledger damaged, not empty.
+func TestLedgerJournalMerge(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "capi-upload.state")
+	l, err := OpenLedger(path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.chunk = 1 // equal keys straddle chunks
+	first, second := time.Unix(1_800_000_000, 0), time.Unix(1_800_000_600, 0)
+	for _, at := range []time.Time{first, second} {
+		if err := l.MarkSent([]string{"k1", "k2", "k0"}, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.merge(); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"k0", "k1", "k2"} {
+		if got := sentAt(t, l, k); got != second.Unix() {
+			t.Errorf("%s sent at %d, want the later %d", k, got, second.Unix())
+		}
+	}
+	err = l.db.Update(func(tx *bolt.Tx) error {
+		j, err := tx.CreateBucketIfNotExists(journalBucket)
+		if err != nil {
+			return err
+		}
+		v := binary.AppendUvarint(make([]byte, 8), 40) // a 40-byte key, then nothing
+		return j.Put([]byte("\x00\x00\x00\x00\x00\x00\x00\x09"), append(v, "short"...))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.db.Close()
+	if _, err := OpenLedger(path, true); !errors.As(err, new(*CorruptError)) {
+		t.Errorf("OpenLedger with a cut journal record = %v, want a *CorruptError", err)
+	}
 }
