@@ -2,6 +2,7 @@ package upload
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -254,7 +255,10 @@ func (l *BoltLedger) loadJournal() (err error) {
 // from the journal at the next open; putting a record twice is harmless.
 func (l *BoltLedger) merge() (err error) {
 	defer l.recoverCorrupt(&err)
-	type record struct{ k, t []byte }
+	type record struct {
+		k, t []byte
+		n    int // order in the journal
+	}
 	var recs []record
 	err = l.db.View(func(tx *bolt.Tx) error {
 		j := tx.Bucket(journalBucket)
@@ -270,7 +274,7 @@ func (l *BoltLedger) merge() (err error) {
 			return journalKeys(v, func(k []byte) {
 				at := len(arena)
 				arena = append(arena, k...)
-				recs = append(recs, record{arena[at:len(arena):len(arena)], t})
+				recs = append(recs, record{arena[at:len(arena):len(arena)], t, len(recs)})
 			})
 		})
 	})
@@ -278,8 +282,8 @@ func (l *BoltLedger) merge() (err error) {
 		return err
 	}
 	// A key sent again (--resend) keeps its latest time: the journal is in
-	// commit order, the sort is stable, and the last of equal keys wins.
-	slices.SortStableFunc(recs, func(a, b record) int { return bytes.Compare(a.k, b.k) })
+	// commit order, equal keys stay in it, and the last of them wins.
+	slices.SortFunc(recs, func(a, b record) int { return cmp.Or(bytes.Compare(a.k, b.k), cmp.Compare(a.n, b.n)) })
 	for len(recs) > 0 {
 		chunk := recs[:min(len(recs), l.chunk)]
 		recs = recs[len(chunk):]
