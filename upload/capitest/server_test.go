@@ -559,3 +559,82 @@ func TestLatencyAndInFlight(t *testing.T) {
 }
 
 func multipartWriter(w io.Writer) *multipart.Writer { return multipart.NewWriter(w) }
+
+// TestBodyReading covers how the body arrives: with a Content-Length,
+// chunked, and too large.
+func TestBodyReading(t *testing.T) {
+	t.Parallel()
+	s := Start(t, WithNow(func() time.Time { return now }))
+	body := jsonBody(t, DefaultToken, ev("1"), ev("2"))
+	huge := io.MultiReader(strings.NewReader(`{"access_token":"`+DefaultToken+`","test_event_code":"`),
+		io.LimitReader(repeatByte('a'), maxBody), strings.NewReader(`"}`))
+	tests := []struct {
+		name string
+		body io.Reader
+		want reply
+	}{
+		{"content-length", bytes.NewReader(body), reply{Status: 200, EventsReceived: 2}},
+		{"chunked", io.MultiReader(bytes.NewReader(body[:10]), bytes.NewReader(body[10:])), reply{Status: 200, EventsReceived: 2}},
+		{"too large", huge, reply{Status: 400, Code: 100, Type: "OAuthException", Title: "Request Too Large"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, s.URL+path, tt.body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Content-Type", "application/json")
+			if got := do(t, s, req); got != tt.want {
+				t.Errorf("POST %s body: %+v, want %+v", tt.name, got, tt.want)
+			}
+		})
+	}
+}
+
+type repeatByte byte
+
+func (r repeatByte) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = byte(r)
+	}
+	return len(p), nil
+}
+
+// TestReusedScratch posts bodies of different sizes and shapes in turn to
+// one server, so that each request reuses the scratch memory of the one
+// before: nothing of an earlier body may show in a later answer.
+func TestReusedScratch(t *testing.T) {
+	t.Parallel()
+	s := Start(t, WithNow(func() time.Time { return now }))
+	many := make([]any, 300)
+	for i := range many {
+		many[i] = ev(fmt.Sprint("m", i), ud("external_id", fmt.Sprint("x", i)))
+	}
+	steps := []struct {
+		body []byte
+		want reply
+	}{
+		{jsonBody(t, DefaultToken, many...), reply{Status: 200, EventsReceived: 300}},
+		{jsonBody(t, DefaultToken, ev("a", set("custom_data", map[string]any{"value": 1, "currency": "EUR", "contents": []any{map[string]any{"id": "sku", "quantity": 1}}}))), reply{Status: 200, EventsReceived: 1}},
+		{jsonBody(t, DefaultToken, ev("b", set("custom_data", map[string]any{"value": 1, "currency": "ABC"}))), reply{Status: 400, Code: 100, Type: "OAuthException", Title: "Invalid Currency Code"}},
+		{jsonBody(t, DefaultToken, ev("c", set("user_data", map[string]any{"fn": hashA, "ge": hashB}))), reply{Status: 400, Code: 100, Subcode: SubcodeInsufficientCustomerInfo, Type: "OAuthException", Title: "Insufficient Customer Information"}},
+		{jsonBody(t, DefaultToken, ev("d"), ev("e", set("event_name", "Lead"))), reply{Status: 200, EventsReceived: 2}},
+		{jsonBody(t, DefaultToken, many[:2]...), reply{Status: 200, EventsReceived: 2}},
+	}
+	for i, st := range steps {
+		if got := post(t, s, path, "application/json", st.body); got != st.want {
+			t.Errorf("step %d: %+v, want %+v", i, got, st.want)
+		}
+	}
+	want := map[EventKey]int{{"Purchase", "a"}: 1, {"Purchase", "d"}: 1, {"Lead", "e"}: 1}
+	for i := range many {
+		want[EventKey{"Purchase", fmt.Sprint("m", i)}] = 1
+	}
+	want[EventKey{"Purchase", "m0"}], want[EventKey{"Purchase", "m1"}] = 2, 2
+	if diff := cmp.Diff(want, s.Accepted()); diff != "" {
+		t.Errorf("Accepted (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]EventKey{{"Purchase", "m0"}, {"Purchase", "m1"}}, s.Duplicates()); diff != "" {
+		t.Errorf("Duplicates (-want +got):\n%s", diff)
+	}
+}
