@@ -259,26 +259,24 @@ func (l *BoltLedger) merge() (err error) {
 		k, t []byte
 		n    int // order in the journal
 	}
-	var recs []record
+	l.umu.RLock()
+	recs := make([]record, 0, len(l.unmerged))
+	l.umu.RUnlock()
 	err = l.db.View(func(tx *bolt.Tx) error {
 		j := tx.Bucket(journalBucket)
 		if j == nil {
 			return nil
 		}
-		// Keys and times are copied out of the file's pages, which are
-		// valid only for this transaction.
+		// Each record is copied out of the file's pages, which are valid
+		// only for this transaction, and its keys are read in the copy.
 		return j.ForEach(func(_, v []byte) error {
-			arena := make([]byte, 0, len(v))
-			arena = append(arena, v[:8]...)
-			t := arena[:8:8]
+			v = bytes.Clone(v)
 			return journalKeys(v, func(k []byte) {
-				at := len(arena)
-				arena = append(arena, k...)
-				recs = append(recs, record{arena[at:len(arena):len(arena)], t, len(recs)})
+				recs = append(recs, record{k[:len(k):len(k)], v[:8:8], len(recs)})
 			})
 		})
 	})
-	if err != nil || recs == nil {
+	if err != nil || len(recs) == 0 {
 		return err
 	}
 	// A key sent again (--resend) keeps its latest time: the journal is in
