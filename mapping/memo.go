@@ -30,23 +30,31 @@ type memoEntry struct {
 	code    string // when the value is invalid, its ValueError code
 }
 
-// memoizable reports whether key i repeats enough to be worth remembering.
-func memoizable(i int) bool {
-	switch userKeyList[i] {
-	case "country", "st", "ct", "ge":
-		return true
+// memoizable reports whether key i (of userKeyList) repeats enough to be
+// worth remembering.
+func memoizable(i int) bool { return memoKeys[i] }
+
+var memoKeys = func() (keys [len(userKeyList)]bool) {
+	for i, k := range userKeyList {
+		switch k {
+		case "country", "st", "ct", "ge":
+			keys[i] = true
+		}
 	}
-	return false
-}
+	return keys
+}()
 
 func (m *memo) slot(key int, country, value string) *atomic.Pointer[memoEntry] {
-	var h maphash.Hash
-	h.SetSeed(m.seed)
-	h.WriteByte(byte(key))
-	h.WriteString(country)
-	h.WriteByte(0)
-	h.WriteString(value)
-	return &m.slots[h.Sum64()%memoSlots]
+	// maphash.String is the runtime's string hash without a Hash's
+	// setup; key and country are folded in by arithmetic. A collision
+	// only costs a recomputation: get compares the whole entry.
+	h := maphash.String(m.seed, value)
+	h ^= uint64(key+1) * 0x9E3779B97F4A7C15
+	for i := 0; i < len(country); i++ {
+		h = (h ^ uint64(country[i])) * 0x100000001B3
+	}
+	h ^= h >> 29
+	return &m.slots[h%memoSlots]
 }
 
 // get returns the entry for the value, or nil.
