@@ -21,12 +21,11 @@ func DeriveEventID(e *Event) string {
 	b = append(b, 0)
 	b = strconv.AppendInt(b, e.EventTime, 10)
 	b = append(b, 0)
-	for _, k := range UserKeys {
-		vs := e.UserData[k]
+	for i, vs := range e.UserData {
 		if len(vs) == 0 {
 			continue
 		}
-		b = append(b, k...)
+		b = append(b, userKeyList[i]...)
 		b = append(b, '=')
 		for _, v := range vs {
 			b = append(b, v...)

@@ -85,18 +85,18 @@ func BenchmarkAppendString(b *testing.B) {
 	}
 }
 
-// Keys outside UserKeys (set by code, never by a config) are sent after
-// the known ones, sorted; a key with no values is left out.
+// user_data keys go out in UserKeys order; a key with no values is left
+// out.
 func TestAppendJSONUserKeyOrder(t *testing.T) {
 	tests := []struct {
 		name string
 		ud   UserData
 		want string
 	}{
-		{"known only", UserData{"ph": {"p"}, "em": {"e"}}, `{"em":"e","ph":"p"}`},
-		{"extra keys sorted last", UserData{"zz": {"z"}, "em": {"e"}, "client_ip_address": {"ip"}}, `{"em":"e","client_ip_address":"ip","zz":"z"}`},
-		{"empty known key", UserData{"em": {}, "zz": {"z"}}, `{"zz":"z"}`},
-		{"several values", UserData{"em": {"a", "b"}}, `{"em":["a","b"]}`},
+		{"in UserKeys order", UserData{KeyPh: {"p"}, KeyEm: {"e"}, KeyExternalID: {"x"}}, `{"em":"e","ph":"p","external_id":"x"}`},
+		{"empty key left out", UserData{KeyEm: {}, KeyGe: {"g"}}, `{"ge":"g"}`},
+		{"none", UserData{}, `{}`},
+		{"several values", UserData{KeyEm: {"a", "b"}}, `{"em":["a","b"]}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -112,9 +112,9 @@ func TestAppendJSONUserKeyOrder(t *testing.T) {
 // BenchmarkAppendJSON encodes an event shaped like bench/gen's rows: eight
 // hashed customer keys, value, currency and order_id.
 func BenchmarkAppendJSON(b *testing.B) {
-	ud := UserData{}
-	for _, k := range []string{"em", "ph", "fn", "ln", "ct", "st", "zp", "country"} {
-		ud[k] = []string{Hash(k)}
+	var ud UserData
+	for i, k := range []string{"em", "ph", "fn", "ln", "ct", "st", "zp", "country"} {
+		ud[i] = []string{Hash(k)}
 	}
 	ev := Event{EventName: "Purchase", EventTime: 1795000000, ActionSource: "physical_store", EventID: "R10000001",
 		UserData: ud, CustomData: map[string]any{"value": 92.86, "currency": "USD", "order_id": "R10000001"}}
@@ -127,15 +127,28 @@ func BenchmarkAppendJSON(b *testing.B) {
 }
 
 func TestUserKeyIndex(t *testing.T) {
-	for i, k := range userKeyList {
-		if got := userKeyIndex(k); got != i {
-			t.Errorf("userKeyIndex(%q) = %d, want %d", k, got, i)
+	if len(UserKeys) != NumUserKeys {
+		t.Fatalf("%d UserKeys, NumUserKeys %d", len(UserKeys), NumUserKeys)
+	}
+	for i, k := range UserKeys {
+		if got := UserKeyIndex(k); got != i || userKeyList[i] != k {
+			t.Errorf("UserKeyIndex(%q) = %d, want %d (userKeyList has %q)", k, got, i, userKeyList[i])
 		}
 	}
 	for _, k := range []string{"", "EM", "client_ip_address", "e"} {
-		if got := userKeyIndex(k); got != -1 {
-			t.Errorf("userKeyIndex(%q) = %d, want -1", k, got)
+		if got := UserKeyIndex(k); got != -1 {
+			t.Errorf("UserKeyIndex(%q) = %d, want -1", k, got)
 		}
+	}
+	ud := UserData{KeyZp: {"z"}, KeyEm: {}}
+	if got := ud.Get("zp"); len(got) != 1 || got[0] != "z" {
+		t.Errorf("Get(zp) = %q", got)
+	}
+	if got := ud.Get("nope"); got != nil {
+		t.Errorf("Get(nope) = %q, want nil", got)
+	}
+	if n := ud.Len(); n != 1 {
+		t.Errorf("Len = %d, want 1 (an empty key does not count)", n)
 	}
 }
 

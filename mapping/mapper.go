@@ -32,13 +32,13 @@ type Mapper struct {
 }
 
 // userKeyList fixes the number of customer keys for the array in Mapper.
-var userKeyList = [...]string{"em", "ph", "fn", "ln", "ct", "st", "zp", "country", "db", "ge", "external_id"}
+var userKeyList = [NumUserKeys]string{"em", "ph", "fn", "ln", "ct", "st", "zp", "country", "db", "ge", "external_id"}
 
 // Indices into userKeyList (and UserKeys) that Map treats specially.
 const (
-	keyCountry    = 7
-	keyDB         = 8
-	keyExternalID = 10
+	keyCountry    = KeyCountry
+	keyDB         = KeyDB
+	keyExternalID = KeyExternalID
 )
 
 type customPlan struct {
@@ -477,7 +477,7 @@ func (m *Mapper) mapUser(ev *Event, cells []string) error {
 	spans := spanArr[:0]
 	// The country comes first: state, zip and phone are read by its rules.
 	order := [...]int{keyCountry, 0, 1, 2, 3, 4, 5, 6, keyDB, 9, keyExternalID}
-	have, keys := 0, 0
+	have := 0
 	for _, i := range order {
 		p := m.user[i]
 		if p == nil {
@@ -557,7 +557,6 @@ func (m *Mapper) mapUser(ev *Event, cells []string) error {
 		}
 		if len(spans) > first {
 			have |= 1 << i
-			keys++
 		}
 	}
 	if have == 0 {
@@ -573,7 +572,6 @@ func (m *Mapper) mapUser(ev *Event, cells []string) error {
 	for j, sp := range spans {
 		vals[j] = all[sp.start:sp.end]
 	}
-	ev.UserData = make(UserData, keys)
 	for j := 0; j < len(spans); {
 		e := j + 1
 		for e < len(spans) && spans[e].key == spans[j].key {
@@ -581,7 +579,7 @@ func (m *Mapper) mapUser(ev *Event, cells []string) error {
 		}
 		// Full slice expressions: an append by a caller must not write
 		// into the next key's values.
-		ev.UserData[userKeyList[spans[j].key]] = vals[j:e:e]
+		ev.UserData[spans[j].key] = vals[j:e:e]
 		j = e
 	}
 	return nil

@@ -55,32 +55,11 @@ func realisticRows(n int) []ingest.Row {
 // BenchmarkMapRealistic maps 20,000 realistic rows with a fresh Mapper
 // each time, as a run does; ns/op is per row.
 func BenchmarkMapRealistic(b *testing.B) {
-	const config = `pixel_id: "1"
-timezone: America/Chicago
-default_country: US
-fields:
-  event_name: { value: Purchase }
-  action_source: { value: physical_store }
-  event_time: { column: "Sale Date", format: "01/02/2006 15:04" }
-  user_data:
-    em: Email
-    ph: Phone
-    fn: "First Name"
-    ln: "Last Name"
-    ct: City
-    st: State
-    zp: Zip
-    country: Country
-  custom_data:
-    value: Total
-    currency: { value: USD }
-    order_id: "Receipt No"
-`
 	rows := realisticRows(20_000)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		m := testMapper(b, config, testHeader)
+		m := testMapper(b, benchConfig, testHeader)
 		for _, r := range rows {
 			if _, err := m.Map(r); err != nil {
 				b.Fatal(err)

@@ -27,7 +27,7 @@ func TestAdviceMissingKey(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			e := ev("a.csv", 2, "Purchase", time.Hour, mapping.UserData{"em": {sha("a@example.com")}})
+			e := ev("a.csv", 2, "Purchase", time.Hour, mapping.UserData{mapping.KeyEm: {sha("a@example.com")}})
 			r.RowRead("a.csv")
 			r.Built(e)
 			if err := r.Outcome(upload.Outcome{Event: e, Status: upload.StatusSent}); err != nil {

@@ -33,7 +33,7 @@ func BenchmarkRecorderEvent(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	e := ev("pos.csv", 2, "Purchase", 2*time.Hour, mapping.UserData{"em": {hashEmail}, "ph": {hashPhone}, "fn": {hashName}, "ln": {hashName}, "zp": {hashName}})
+	e := ev("pos.csv", 2, "Purchase", 2*time.Hour, mapping.UserData{mapping.KeyEm: {hashEmail}, mapping.KeyPh: {hashPhone}, mapping.KeyFn: {hashName}, mapping.KeyLn: {hashName}, mapping.KeyZp: {hashName}})
 	e.Invalid = []mapping.InvalidKey{{Key: "db", Reason: "bad_year"}}
 	b.ReportAllocs()
 	for b.Loop() {

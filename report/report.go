@@ -250,8 +250,10 @@ func (r *Recorder) Reject(rj Reject) error {
 // event is not retained.
 func (r *Recorder) Built(ev *mapping.Event) {
 	r.name(ev.EventName).Rows++
-	for k, v := range ev.UserData {
-		r.keys[r.key(k)].values += len(v)
+	// r.keys begins with mapping.UserKeys in order (Create adds them
+	// first), so a key's index in UserData is its index there.
+	for i, v := range ev.UserData {
+		r.keys[i].values += len(v)
 	}
 	for _, inv := range ev.Invalid {
 		r.key(inv.Key)
@@ -302,11 +304,11 @@ func (r *Recorder) sent(ev *mapping.Event) {
 	r.s.Outcomes.Sent++
 	r.name(ev.EventName).Events++
 	score := 0.0
-	for k, v := range ev.UserData {
+	for i, v := range ev.UserData {
 		if len(v) == 0 {
 			continue
 		}
-		c := &r.keys[r.key(k)]
+		c := &r.keys[i]
 		c.events++
 		score += c.weight
 	}

@@ -77,10 +77,10 @@ func script(t *testing.T, dir string, opt Options) *Summary {
 	for range 8 {
 		r.RowRead("pos.csv")
 	}
-	full := ev("pos.csv", 2, "Purchase", 30*time.Minute, mapping.UserData{"em": {hashEmail}, "ph": {hashPhone}, "fn": {hashName}, "ln": {hashName}, "zp": {sha("94025")}})
+	full := ev("pos.csv", 2, "Purchase", 30*time.Minute, mapping.UserData{mapping.KeyEm: {hashEmail}, mapping.KeyPh: {hashPhone}, mapping.KeyFn: {hashName}, mapping.KeyLn: {hashName}, mapping.KeyZp: {sha("94025")}})
 	full.CustomData["order_id"] = "R-1001"
 	send(full, upload.StatusSent, "", "")
-	emOnly := ev("pos.csv", 3, "Purchase", 5*time.Hour, mapping.UserData{"em": {hashEmail}})
+	emOnly := ev("pos.csv", 3, "Purchase", 5*time.Hour, mapping.UserData{mapping.KeyEm: {hashEmail}})
 	emOnly.Invalid = []mapping.InvalidKey{{Key: "ph", Reason: "bad_phone"}}
 	send(emOnly, upload.StatusSent, "", "")
 	must(r.Reject(Reject{File: "pos.csv", Row: 4, Reason: mapping.ReasonNoUserData, Detail: "no valid customer key"}))
@@ -88,15 +88,15 @@ func script(t *testing.T, dir string, opt Options) *Summary {
 	must(r.Reject(Reject{File: "pos.csv", Row: 6, EventID: "R-1001", Reason: mapping.ReasonDuplicateEventID, Field: "event_id", Detail: "first used on row 2"}))
 	must(r.Reject(Reject{File: "pos.csv", Row: 7, EventID: "-R7", Reason: mapping.ReasonMissingRequired, Field: "=custom_data.currency", Detail: "+Purchase needs currency"}))
 	r.Skipped("pos.csv", 8)
-	send(ev("pos.csv", 9, "Purchase", 26*time.Hour, mapping.UserData{"em": {hashEmail}}), upload.StatusAlreadySent, "", "")
+	send(ev("pos.csv", 9, "Purchase", 26*time.Hour, mapping.UserData{mapping.KeyEm: {hashEmail}}), upload.StatusAlreadySent, "", "")
 
 	for range 4 {
 		r.RowRead("crm.xlsx")
 	}
-	send(ev("crm.xlsx", 2, "Lead", time.Hour, mapping.UserData{"ph": {hashPhone}}), upload.StatusRejected, mapping.ReasonAPIRejected, "Invalid parameter (subcode 2804003)")
-	send(ev("crm.xlsx", 3, "Lead", time.Hour, mapping.UserData{"ph": {hashPhone}}), upload.StatusFailed, "", "giving up after 6 attempts: HTTP 503 token="+token)
-	send(ev("crm.xlsx", 4, "Lead", 7*24*time.Hour, mapping.UserData{"ph": {hashPhone}}), upload.StatusStale, "", "")
-	send(ev("crm.xlsx", 5, "Lead", 50*time.Hour, mapping.UserData{"ph": {hashPhone}, "ct": {sha("menlopark")}}), upload.StatusSent, "", "")
+	send(ev("crm.xlsx", 2, "Lead", time.Hour, mapping.UserData{mapping.KeyPh: {hashPhone}}), upload.StatusRejected, mapping.ReasonAPIRejected, "Invalid parameter (subcode 2804003)")
+	send(ev("crm.xlsx", 3, "Lead", time.Hour, mapping.UserData{mapping.KeyPh: {hashPhone}}), upload.StatusFailed, "", "giving up after 6 attempts: HTTP 503 token="+token)
+	send(ev("crm.xlsx", 4, "Lead", 7*24*time.Hour, mapping.UserData{mapping.KeyPh: {hashPhone}}), upload.StatusStale, "", "")
+	send(ev("crm.xlsx", 5, "Lead", 50*time.Hour, mapping.UserData{mapping.KeyPh: {hashPhone}, mapping.KeyCt: {sha("menlopark")}}), upload.StatusSent, "", "")
 
 	r.Request(upload.RequestLog{Seq: 2, Start: clock.Add(-2 * time.Second), DurationMS: 1400, Events: 3, Attempt: 6, HTTPStatus: 503, Error: "service unavailable access_token=" + token})
 	r.Request(upload.RequestLog{Seq: 1, Start: clock.Add(-3 * time.Second), DurationMS: 420, Events: 4, Attempt: 1, HTTPStatus: 200, EventsReceived: 3, FBTraceID: "AbCdEf123"})

@@ -82,8 +82,10 @@ func outcome(t *testing.T, config, input string) string {
 			seen[k] = true
 		}
 		counts["events"]++
-		for key := range ev.UserData {
-			counts["key "+key]++
+		for i, vs := range ev.UserData {
+			if len(vs) > 0 {
+				counts["key "+mapping.UserKeys[i]]++
+			}
 		}
 	}
 	var lines []string

@@ -21,14 +21,14 @@ func goldenEvents() []mapping.Event {
 	state := 1000
 	return []mapping.Event{
 		{EventName: "Purchase", EventTime: testNow.Add(-2 * time.Hour).Unix(), ActionSource: "physical_store", EventID: "R-1001",
-			UserData:   mapping.UserData{"em": {"a" + string(bytes.Repeat([]byte("0"), 63))}, "ph": {"b" + string(bytes.Repeat([]byte("1"), 63))}},
+			UserData:   mapping.UserData{mapping.KeyEm: {"a" + string(bytes.Repeat([]byte("0"), 63))}, mapping.KeyPh: {"b" + string(bytes.Repeat([]byte("1"), 63))}},
 			CustomData: map[string]any{"value": 19.99, "currency": "USD", "order_id": "R-1001", "content_ids": []string{"SKU1", "SKU2"}, "num_items": 2}},
 		{EventName: "Purchase", EventTime: testNow.Add(-time.Hour).Unix(), ActionSource: "physical_store", EventID: "R-1002",
-			UserData:              mapping.UserData{"em": {"c" + string(bytes.Repeat([]byte("2"), 63)), "d" + string(bytes.Repeat([]byte("3"), 63))}},
+			UserData:              mapping.UserData{mapping.KeyEm: {"c" + string(bytes.Repeat([]byte("2"), 63)), "d" + string(bytes.Repeat([]byte("3"), 63))}},
 			CustomData:            map[string]any{"value": 5.0, "currency": "EUR", "store_id": "S12"},
 			DataProcessingOptions: []string{"LDU"}, DPOCountry: &country, DPOState: &state},
 		{EventName: "Lead", EventTime: testNow.Add(-30 * time.Minute).Unix(), ActionSource: "phone_call", EventID: "L-7",
-			UserData: mapping.UserData{"external_id": {"e" + string(bytes.Repeat([]byte("4"), 63))}}},
+			UserData: mapping.UserData{mapping.KeyExternalID: {"e" + string(bytes.Repeat([]byte("4"), 63))}}},
 	}
 }
 
@@ -107,7 +107,7 @@ func ExampleRun() {
 		defer close(in)
 		for i, age := range []time.Duration{time.Hour, 8 * 24 * time.Hour, 2 * time.Hour} {
 			in <- mapping.Event{EventName: "Purchase", EventTime: now.Add(-age).Unix(), ActionSource: "physical_store",
-				EventID: fmt.Sprintf("R-%d", i+1), UserData: mapping.UserData{"em": {"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}}}
+				EventID: fmt.Sprintf("R-%d", i+1), UserData: mapping.UserData{mapping.KeyEm: {"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}}}
 		}
 	}()
 	opt := Options{

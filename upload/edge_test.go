@@ -166,7 +166,7 @@ func makeEvents(n int) []mapping.Event {
 			EventTime:    testNow.Add(-time.Hour).Unix(),
 			ActionSource: "physical_store",
 			EventID:      fmt.Sprintf("e%05d", i),
-			UserData:     mapping.UserData{"em": {strings.Repeat("ab", 32)}},
+			UserData:     mapping.UserData{mapping.KeyEm: {strings.Repeat("ab", 32)}},
 			CustomData:   map[string]any{"value": 12.5, "currency": "USD"},
 			File:         "sales.csv",
 			Row:          i + 2,
