@@ -4,26 +4,45 @@ package main
 
 import (
 	"os"
+	"runtime"
 	"runtime/pprof"
 )
 
 // Built with -tags profile, capi-upload writes a CPU profile to the file
-// named by CAPI_UPLOAD_CPUPROFILE, for the bench script; release builds
-// carry no profiling hooks.
+// named by CAPI_UPLOAD_CPUPROFILE and a heap profile (with every
+// allocation's size, for alloc_space) to CAPI_UPLOAD_MEMPROFILE, for the
+// bench scripts; release builds carry no profiling hooks.
 func init() {
-	path := os.Getenv("CAPI_UPLOAD_CPUPROFILE")
-	if path == "" {
-		return
+	var stops []func()
+	if path := os.Getenv("CAPI_UPLOAD_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			panic(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			panic(err)
+		}
+		stops = append(stops, func() {
+			pprof.StopCPUProfile()
+			f.Close()
+		})
 	}
-	f, err := os.Create(path)
-	if err != nil {
-		panic(err)
-	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		panic(err)
+	if path := os.Getenv("CAPI_UPLOAD_MEMPROFILE"); path != "" {
+		runtime.MemProfileRate = 64 << 10
+		stops = append(stops, func() {
+			f, err := os.Create(path)
+			if err != nil {
+				panic(err)
+			}
+			defer f.Close()
+			if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+				panic(err)
+			}
+		})
 	}
 	stopProfile = func() {
-		pprof.StopCPUProfile()
-		f.Close()
+		for _, stop := range stops {
+			stop()
+		}
 	}
 }
