@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -26,7 +27,7 @@ type Event struct {
 	// CustomData holds custom_data: value (float64), currency (string),
 	// content_ids ([]string), num_items (int), order_id (string) and any
 	// custom property (string). Sent with sorted keys.
-	CustomData            map[string]any `json:"custom_data,omitempty"`
+	CustomData            CustomData `json:"custom_data,omitempty"`
 	DataProcessingOptions []string       `json:"data_processing_options,omitempty"`
 	DPOCountry            *int           `json:"data_processing_options_country,omitempty"`
 	DPOState              *int           `json:"data_processing_options_state,omitempty"`
@@ -53,6 +54,40 @@ type InvalidKey struct {
 //
 //	ud := mapping.UserData{mapping.KeyEm: {hashedEmail}}
 type UserData [NumUserKeys][]string
+
+// CustomData is an event's custom_data fields, each key once. Map builds
+// it in key order; AppendJSON sends it in key order whatever the order.
+// A slice rather than a map: events carry a handful of fields, and a map
+// each cost more than the rest of the event.
+type CustomData []CustomField
+
+// CustomField is one custom_data field.
+type CustomField struct {
+	Key   string
+	Value any
+}
+
+// Get returns the value of the field key.
+func (c CustomData) Get(key string) (any, bool) {
+	for _, f := range c {
+		if f.Key == key {
+			return f.Value, true
+		}
+	}
+	return nil, false
+}
+
+// sorted returns c in key order, c itself when it already is.
+func (c CustomData) sorted() CustomData {
+	if slices.IsSortedFunc(c, compareFields) {
+		return c
+	}
+	s := slices.Clone(c)
+	slices.SortFunc(s, compareFields)
+	return s
+}
+
+func compareFields(a, b CustomField) int { return strings.Compare(a.Key, b.Key) }
 
 // NumUserKeys is the number of customer keys capi-upload maps.
 const NumUserKeys = 11
@@ -157,19 +192,13 @@ func (e *Event) AppendJSON(dst []byte) []byte {
 	dst = append(dst, '}')
 	if len(e.CustomData) > 0 {
 		dst = append(dst, `,"custom_data":{`...)
-		var keysBuf [16]string
-		keys := keysBuf[:0]
-		for k := range e.CustomData {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for i, k := range keys {
+		for i, f := range e.CustomData.sorted() {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = appendString(dst, k)
+			dst = appendString(dst, f.Key)
 			dst = append(dst, ':')
-			dst = appendValue(dst, e.CustomData[k])
+			dst = appendValue(dst, f.Value)
 		}
 		dst = append(dst, '}')
 	}

@@ -3,7 +3,6 @@ package mapping
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"slices"
 	"strconv"
 )
 
@@ -33,19 +32,11 @@ func DeriveEventID(e *Event) string {
 		}
 		b = append(b, 0)
 	}
-	if len(e.CustomData) > 0 {
-		var keysBuf [16]string
-		keys := keysBuf[:0]
-		for k := range e.CustomData {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			b = appendString(b, k)
-			b = append(b, ':')
-			b = appendValue(b, e.CustomData[k])
-			b = append(b, 0)
-		}
+	for _, f := range e.CustomData.sorted() {
+		b = appendString(b, f.Key)
+		b = append(b, ':')
+		b = appendValue(b, f.Value)
+		b = append(b, 0)
 	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:16])

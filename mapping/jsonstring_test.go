@@ -117,7 +117,7 @@ func BenchmarkAppendJSON(b *testing.B) {
 		ud[i] = []string{Hash(k)}
 	}
 	ev := Event{EventName: "Purchase", EventTime: 1795000000, ActionSource: "physical_store", EventID: "R10000001",
-		UserData: ud, CustomData: map[string]any{"value": 92.86, "currency": "USD", "order_id": "R10000001"}}
+		UserData: ud, CustomData: CustomData{{"value", 92.86}, {"currency", "USD"}, {"order_id", "R10000001"}}}
 	buf := make([]byte, 0, 2048)
 	b.ReportAllocs()
 	for b.Loop() {

@@ -372,44 +372,47 @@ func (m *Mapper) mapCustom(ev *Event, cells []string) error {
 			continue
 		}
 		if ev.CustomData == nil {
-			ev.CustomData = make(map[string]any, len(m.custom))
+			ev.CustomData = make(CustomData, 0, len(m.custom))
 		}
+		// m.custom is in key order, so CustomData is too.
+		var v any
 		switch c.key {
 		case "value":
-			v, err := parseDecimal(vals[0], c.p.decimal)
+			f, err := parseDecimal(vals[0], c.p.decimal)
 			if err != nil {
 				return &RowError{Reason: ReasonInvalidValue, Field: c.path, Detail: "not an amount with decimal " + strconv.QuoteRune(rune(c.p.decimal))}
 			}
-			ev.CustomData[c.key] = v
+			v = f
 		case "currency":
 			cur, err := currencyValue(vals[0])
 			if err != nil {
 				return &RowError{Reason: ReasonInvalidValue, Field: c.path, Detail: "not an ISO 4217 currency code"}
 			}
-			ev.CustomData[c.key] = cur
+			v = cur
 		case "num_items":
 			n, err := parseCount(vals[0])
 			if err != nil {
 				return &RowError{Reason: ReasonInvalidValue, Field: c.path, Detail: "not a whole number"}
 			}
-			ev.CustomData[c.key] = n
+			v = n
 		case "content_ids":
-			ev.CustomData[c.key] = dedupe(append([]string(nil), vals...))
+			v = dedupe(append([]string(nil), vals...))
 		case "order_id":
-			ev.CustomData[c.key] = vals[0]
+			v = vals[0]
 		default:
 			if len(vals) == 1 {
-				ev.CustomData[c.key] = vals[0]
+				v = vals[0]
 			} else {
-				ev.CustomData[c.key] = append([]string(nil), vals...)
+				v = append([]string(nil), vals...)
 			}
 		}
+		ev.CustomData = append(ev.CustomData, CustomField{c.key, v})
 	}
 	// Meta requires value and currency on Purchase events
 	// (https://developers.facebook.com/docs/meta-pixel/reference#standard-events).
 	if ev.EventName == "Purchase" {
 		for _, k := range [...]string{"value", "currency"} {
-			if _, ok := ev.CustomData[k]; !ok {
+			if _, ok := ev.CustomData.Get(k); !ok {
 				return &RowError{Reason: ReasonMissingRequired, Field: "custom_data." + k, Detail: "Purchase events need value and currency"}
 			}
 		}

@@ -317,7 +317,7 @@ func (r *Recorder) sent(ev *mapping.Event) {
 	if ev.EventID != "" {
 		r.ids++
 	}
-	if id, ok := ev.CustomData["order_id"]; ok && id != "" && id != nil {
+	if id, ok := ev.CustomData.Get("order_id"); ok && id != "" && id != nil {
 		r.s.Dedup.OrderIDCount++
 	}
 

@@ -49,7 +49,7 @@ func ev(file string, row int, name string, age time.Duration, ud mapping.UserDat
 		EventID: "R-" + file + "-" + string(rune('0'+row)), UserData: ud, File: file, Row: row,
 		// A custom property may hold anything, even a raw value: it is sent
 		// but never reported.
-		CustomData: map[string]any{"value": 12.5, "currency": "USD", "note": rawEmail},
+		CustomData: mapping.CustomData{{Key: "value", Value: 12.5}, {Key: "currency", Value: "USD"}, {Key: "note", Value: rawEmail}},
 	}
 }
 
@@ -78,7 +78,7 @@ func script(t *testing.T, dir string, opt Options) *Summary {
 		r.RowRead("pos.csv")
 	}
 	full := ev("pos.csv", 2, "Purchase", 30*time.Minute, mapping.UserData{mapping.KeyEm: {hashEmail}, mapping.KeyPh: {hashPhone}, mapping.KeyFn: {hashName}, mapping.KeyLn: {hashName}, mapping.KeyZp: {sha("94025")}})
-	full.CustomData["order_id"] = "R-1001"
+	full.CustomData = append(full.CustomData, mapping.CustomField{Key: "order_id", Value: "R-1001"})
 	send(full, upload.StatusSent, "", "")
 	emOnly := ev("pos.csv", 3, "Purchase", 5*time.Hour, mapping.UserData{mapping.KeyEm: {hashEmail}})
 	emOnly.Invalid = []mapping.InvalidKey{{Key: "ph", Reason: "bad_phone"}}

@@ -22,10 +22,10 @@ func goldenEvents() []mapping.Event {
 	return []mapping.Event{
 		{EventName: "Purchase", EventTime: testNow.Add(-2 * time.Hour).Unix(), ActionSource: "physical_store", EventID: "R-1001",
 			UserData:   mapping.UserData{mapping.KeyEm: {"a" + string(bytes.Repeat([]byte("0"), 63))}, mapping.KeyPh: {"b" + string(bytes.Repeat([]byte("1"), 63))}},
-			CustomData: map[string]any{"value": 19.99, "currency": "USD", "order_id": "R-1001", "content_ids": []string{"SKU1", "SKU2"}, "num_items": 2}},
+			CustomData: mapping.CustomData{{Key: "value", Value: 19.99}, {Key: "currency", Value: "USD"}, {Key: "order_id", Value: "R-1001"}, {Key: "content_ids", Value: []string{"SKU1", "SKU2"}}, {Key: "num_items", Value: 2}}},
 		{EventName: "Purchase", EventTime: testNow.Add(-time.Hour).Unix(), ActionSource: "physical_store", EventID: "R-1002",
 			UserData:              mapping.UserData{mapping.KeyEm: {"c" + string(bytes.Repeat([]byte("2"), 63)), "d" + string(bytes.Repeat([]byte("3"), 63))}},
-			CustomData:            map[string]any{"value": 5.0, "currency": "EUR", "store_id": "S12"},
+			CustomData:            mapping.CustomData{{Key: "value", Value: 5.0}, {Key: "currency", Value: "EUR"}, {Key: "store_id", Value: "S12"}},
 			DataProcessingOptions: []string{"LDU"}, DPOCountry: &country, DPOState: &state},
 		{EventName: "Lead", EventTime: testNow.Add(-30 * time.Minute).Unix(), ActionSource: "phone_call", EventID: "L-7",
 			UserData: mapping.UserData{mapping.KeyExternalID: {"e" + string(bytes.Repeat([]byte("4"), 63))}}},

@@ -167,7 +167,7 @@ func makeEvents(n int) []mapping.Event {
 			ActionSource: "physical_store",
 			EventID:      fmt.Sprintf("e%05d", i),
 			UserData:     mapping.UserData{mapping.KeyEm: {strings.Repeat("ab", 32)}},
-			CustomData:   map[string]any{"value": 12.5, "currency": "USD"},
+			CustomData:   mapping.CustomData{{Key: "value", Value: 12.5}, {Key: "currency", Value: "USD"}},
 			File:         "sales.csv",
 			Row:          i + 2,
 		}
