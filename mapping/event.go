@@ -28,9 +28,9 @@ type Event struct {
 	// content_ids ([]string), num_items (int), order_id (string) and any
 	// custom property (string). Sent with sorted keys.
 	CustomData            CustomData `json:"custom_data,omitempty"`
-	DataProcessingOptions []string       `json:"data_processing_options,omitempty"`
-	DPOCountry            *int           `json:"data_processing_options_country,omitempty"`
-	DPOState              *int           `json:"data_processing_options_state,omitempty"`
+	DataProcessingOptions []string   `json:"data_processing_options,omitempty"`
+	DPOCountry            *int       `json:"data_processing_options_country,omitempty"`
+	DPOState              *int       `json:"data_processing_options_state,omitempty"`
 
 	// File and Row say where the event came from; never sent.
 	File string `json:"-"`
