@@ -290,6 +290,12 @@ func (l *BoltLedger) merge() (err error) {
 			if err != nil {
 				return err
 			}
+			// Receipt numbers come in order: when the whole chunk goes
+			// after the last key, pages are filled before they split,
+			// rather than left half empty for inserts that never come.
+			if last, _ := b.Cursor().Last(); last == nil || bytes.Compare(chunk[0].k, last) > 0 {
+				b.FillPercent = 0.95
+			}
 			for i := range chunk {
 				if i+1 < len(chunk) && bytes.Equal(chunk[i+1].k, chunk[i].k) ||
 					i+1 == len(chunk) && len(recs) > 0 && bytes.Equal(recs[0].k, chunk[i].k) {
