@@ -4,10 +4,11 @@
 # same file, as issue 3 asks: throughput with no latency, and the
 # efficiency of keeping requests in flight when each takes a while.
 #
-#   bench/upload.sh [-n RUNS] [-rows ROWS] [-latency DUR] [-concurrency N] [-shared]
+#   bench/upload.sh [-n RUNS] [-rows ROWS] [-latency DUR] [-concurrency N] [-shared] [-config FILE]
 #
 #   bench/upload.sh                            # 1,000,000 rows, 5 runs, no latency
 #   bench/upload.sh -n 1 -latency 600ms -concurrency 8
+#   bench/upload.sh -config bench/derived.yaml   # event ids derived, not mapped
 #
 # On a machine with two CPUs or more, the double runs on the last CPU and
 # capi-upload (upload and validate alike) on CPU 0, so that the double's
@@ -20,7 +21,7 @@
 # ideal/actual, where ideal = ceil(rows/1000) x latency / concurrency.
 set -euo pipefail
 
-runs=5 rows=1000000 latency=0s concurrency=4 shared=0
+runs=5 rows=1000000 latency=0s concurrency=4 shared=0 config=
 while [[ $# -gt 0 ]]; do
   case "$1" in
     -n) runs="$2"; shift 2 ;;
@@ -28,12 +29,15 @@ while [[ $# -gt 0 ]]; do
     -latency) latency="$2"; shift 2 ;;
     -concurrency) concurrency="$2"; shift 2 ;;
     -shared) shared=1; shift ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    -config) config="$2"; shift 2 ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
     *) echo "upload.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
+config="${config:-$root/bench/bench.yaml}"
+config="$(cd "$(dirname "$config")" && pwd)/$(basename "$config")"
 out="$root/bench/out"
 mkdir -p "$out"
 for tool in /usr/bin/time taskset; do
@@ -81,7 +85,7 @@ one() {
   local log="$out/time-$name.txt" report="$out/reports/$name" status=0
   rm -rf "$report" "$out/upload.state"
   local e0; e0=$(edge_cpu)
-  "${client[@]}" /usr/bin/time -v -o "$log" "$out/capi-upload" "$@" --config "$root/bench/bench.yaml" \
+  "${client[@]}" /usr/bin/time -v -o "$log" "$out/capi-upload" "$@" --config "$config" \
     --report-dir "$report" --progress never "$input" >"$out/stdout-$name.txt" 2>"$out/stderr-$name.txt" || status=$?
   if [[ $status -ne 0 ]]; then
     echo "$name: capi-upload exited $status; see $out/stderr-$name.txt" >&2
