@@ -96,9 +96,9 @@ type BoltLedger struct {
 	now    func() time.Time
 	closed bool
 
-	gmu        sync.Mutex // guards queue and committing
-	queue      []*markReq // MarkSent calls waiting for the next commit
-	committing bool       // a MarkSent call is committing groups
+	// wmu makes MarkSent calls take turns: a merge must not miss a
+	// journal record appended while it runs.
+	wmu sync.Mutex
 
 	// unmerged holds the keys in the journal: recorded, not yet in
 	// sentBucket. Commits add to it while SeenAll reads it.
@@ -403,85 +403,43 @@ func (l *BoltLedger) SeenAll(keys []string, seen []bool) (err error) {
 	return nil
 }
 
-// MarkSent records keys as sent at t and returns once they are on disk.
-// Calls that arrive while a commit is under way are committed together in
-// the next transaction (group commit): with 8 requests answered at about
-// the same time, one fsync after another would hold each request's slot
-// for the others' disk writes.
-func (l *BoltLedger) MarkSent(keys []string, t time.Time) error {
+// MarkSent records keys as sent at t and returns once they are on disk:
+// one journal record, in one transaction. Run calls it from one goroutine,
+// with everything acknowledged while the previous call ran.
+func (l *BoltLedger) MarkSent(keys []string, t time.Time) (err error) {
 	if l.db == nil || l.db.IsReadOnly() {
 		return fmt.Errorf("ledger %s is open read-only", l.path)
 	}
-	req := &markReq{keys: keys, t: t, done: make(chan error, 1)}
-	l.gmu.Lock()
-	l.queue = append(l.queue, req)
-	if l.committing {
-		l.gmu.Unlock()
-		return <-req.done
-	}
-	// This call leads: it commits what is queued until the queue stays
-	// empty, its own keys in the first group.
-	l.committing = true
-	for len(l.queue) > 0 {
-		group := l.queue
-		l.queue = nil
-		l.gmu.Unlock()
-		err := l.commit(group)
-		for _, r := range group {
-			r.done <- err
-		}
-		l.gmu.Lock()
-	}
-	l.committing = false
-	l.gmu.Unlock()
-	return <-req.done
-}
-
-// markReq is one MarkSent call waiting for its group's commit.
-type markReq struct {
-	keys []string
-	t    time.Time
-	done chan error
-}
-
-// commit appends the keys of a group of MarkSent calls to the journal in
-// one transaction, and merges the journal when it has grown large.
-func (l *BoltLedger) commit(group []*markReq) (err error) {
+	l.wmu.Lock()
+	defer l.wmu.Unlock()
 	defer l.recoverCorrupt(&err)
 	err = l.db.Update(func(tx *bolt.Tx) error {
 		j, err := tx.CreateBucketIfNotExists(journalBucket)
 		if err != nil {
 			return err
 		}
-		for _, r := range group {
-			seq, err := j.NextSequence()
-			if err != nil {
-				return err
-			}
-			n := 8
-			for _, k := range r.keys {
-				n += binary.MaxVarintLen32 + len(k)
-			}
-			v := make([]byte, 8, n)
-			binary.BigEndian.PutUint64(v, uint64(r.t.Unix()))
-			for _, k := range r.keys {
-				v = binary.AppendUvarint(v, uint64(len(k)))
-				v = append(v, k...)
-			}
-			if err := j.Put(binary.BigEndian.AppendUint64(nil, seq), v); err != nil {
-				return err
-			}
+		seq, err := j.NextSequence()
+		if err != nil {
+			return err
 		}
-		return nil
+		n := 8
+		for _, k := range keys {
+			n += binary.MaxVarintLen32 + len(k)
+		}
+		v := make([]byte, 8, n)
+		binary.BigEndian.PutUint64(v, uint64(t.Unix()))
+		for _, k := range keys {
+			v = binary.AppendUvarint(v, uint64(len(k)))
+			v = append(v, k...)
+		}
+		return j.Put(binary.BigEndian.AppendUint64(nil, seq), v)
 	})
 	if err != nil {
 		return fmt.Errorf("ledger %s: %w", l.path, err)
 	}
 	l.umu.Lock()
-	for _, r := range group {
-		for _, k := range r.keys {
-			l.unmerged[hashKey(k)] = struct{}{}
-		}
+	for _, k := range keys {
+		l.unmerged[hashKey(k)] = struct{}{}
 	}
 	full := len(l.unmerged) >= l.mergeAt
 	l.umu.Unlock()
@@ -507,7 +465,9 @@ func (l *BoltLedger) Close() error {
 	l.closed = true
 	var err error
 	if !l.db.IsReadOnly() {
+		l.wmu.Lock()
 		err = l.merge()
+		l.wmu.Unlock()
 		if err == nil {
 			err = l.prune(l.now().Add(-l.keep))
 		}

@@ -241,9 +241,9 @@ func TestLedgerSeenAll(t *testing.T) {
 	}
 }
 
-// TestLedgerMarkSentConcurrent: calls that overlap are committed in
-// groups; each returns only once its own keys are recorded, and keeps its
-// own sent-at time.
+// TestLedgerMarkSentConcurrent: calls from several goroutines take turns;
+// each returns only once its own keys are recorded, and keeps its own
+// sent-at time, merges included (mergeAt is small).
 func TestLedgerMarkSentConcurrent(t *testing.T) {
 	t.Parallel()
 	l, err := OpenLedger(filepath.Join(t.TempDir(), "capi-upload.state"), false)
@@ -251,6 +251,7 @@ func TestLedgerMarkSentConcurrent(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
+	l.mergeAt = 120
 	const callers, perCall = 8, 50
 	var wg sync.WaitGroup
 	for c := range callers {

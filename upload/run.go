@@ -333,7 +333,8 @@ func (r *runner) attempts(seq int, evs []mapping.Event) (invalid *APIError, err 
 				r.log.Warn("Meta acknowledged fewer events than sent", "seq", seq, "attempt", attempt,
 					"sent", len(evs), "events_received", resp.EventsReceived, "fbtrace_id", resp.FBTraceID)
 			}
-			return nil, r.acknowledge(evs)
+			r.acknowledge(evs)
+			return nil, nil
 		}
 		if r.reqCtx.Err() != nil {
 			// Abandoned after the grace period, or stopped by a sibling.
@@ -462,10 +463,9 @@ func (r *runner) avgEventSize() int {
 // acknowledge queues evs for the ledger and gives them StatusSent. The
 // ledger writer commits them off this request's slot; a failed write
 // stops the run from there.
-func (r *runner) acknowledge(evs []mapping.Event) error {
+func (r *runner) acknowledge(evs []mapping.Event) {
 	r.lw.add(mapping.AppendLedgerKeys(nil, r.opt.PixelID, evs))
 	r.finish(evs, StatusSent, "", "")
-	return nil
 }
 
 // failAll gives evs upload_failed because the run stopped before Meta
