@@ -183,7 +183,7 @@ func (e *Event) AppendJSON(dst []byte) []byte {
 	}
 	dst = append(dst, `,"user_data":{`...)
 	first := true
-	for i, vs := range e.UserData {
+	for i, vs := range &e.UserData {
 		if len(vs) > 0 {
 			dst = appendUserKey(dst, userKeyList[i], vs, first)
 			first = false

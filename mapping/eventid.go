@@ -20,7 +20,7 @@ func DeriveEventID(e *Event) string {
 	b = append(b, 0)
 	b = strconv.AppendInt(b, e.EventTime, 10)
 	b = append(b, 0)
-	for i, vs := range e.UserData {
+	for i, vs := range &e.UserData {
 		if len(vs) == 0 {
 			continue
 		}

@@ -252,7 +252,7 @@ func (r *Recorder) Built(ev *mapping.Event) {
 	r.name(ev.EventName).Rows++
 	// r.keys begins with mapping.UserKeys in order (Create adds them
 	// first), so a key's index in UserData is its index there.
-	for i, v := range ev.UserData {
+	for i, v := range &ev.UserData {
 		r.keys[i].values += len(v)
 	}
 	for _, inv := range ev.Invalid {
@@ -304,7 +304,7 @@ func (r *Recorder) sent(ev *mapping.Event) {
 	r.s.Outcomes.Sent++
 	r.name(ev.EventName).Events++
 	score := 0.0
-	for i, v := range ev.UserData {
+	for i, v := range &ev.UserData {
 		if len(v) == 0 {
 			continue
 		}
