@@ -35,6 +35,9 @@ type ProgressOptions struct {
 	LogEvery time.Duration // default 5 s
 	// Refresh is how often the bar is redrawn; default 150 ms.
 	Refresh time.Duration
+	// DryRun: nothing is sent (validate, --dry-run), so the bar and the
+	// log lines count events "built" rather than "sent".
+	DryRun bool
 }
 
 // Progress shows a run's progress: counters the pipeline bumps from any
@@ -43,6 +46,7 @@ type ProgressOptions struct {
 // atomic adds, so progress costs nothing per row.
 type Progress struct {
 	rows, sent, total atomic.Int64
+	word              string // "sent", or "built" in a dry run
 	bar               *progressbar.ProgressBar
 	logger            *slog.Logger
 	start             time.Time
@@ -54,7 +58,10 @@ type Progress struct {
 // NewProgress starts showing progress as opt says; with mode never (or no
 // logger and no terminal) it only counts. Finish stops it.
 func NewProgress(opt ProgressOptions) *Progress {
-	p := &Progress{start: time.Now(), stop: make(chan struct{}), done: make(chan struct{})}
+	p := &Progress{start: time.Now(), stop: make(chan struct{}), done: make(chan struct{}), word: "sent"}
+	if opt.DryRun {
+		p.word = "built"
+	}
 	mode := opt.Mode
 	if mode == "" {
 		mode = ProgressAuto
@@ -137,7 +144,7 @@ func (p *Progress) render(final bool) {
 		if total := p.total.Load(); total > 0 && int64(p.bar.GetMax64()) != total {
 			p.bar.ChangeMax64(total)
 		}
-		p.bar.Describe(fmt.Sprintf("sent %d", sent))
+		p.bar.Describe(fmt.Sprintf("%s %d", p.word, sent))
 		_ = p.bar.Set64(rows)
 		if final {
 			_ = p.bar.Finish()
@@ -152,7 +159,7 @@ func (p *Progress) render(final bool) {
 	if elapsed > 0 {
 		rate = float64(rows) / elapsed
 	}
-	p.logger.Info("progress", "rows_read", rows, "sent", sent, "rows_per_s", int64(rate))
+	p.logger.Info("progress", "rows_read", rows, p.word, sent, "rows_per_s", int64(rate))
 }
 
 // Finish stops the display, drawing the bar a last time; it waits for the

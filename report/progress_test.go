@@ -32,6 +32,7 @@ func TestProgress(t *testing.T) {
 	tests := []struct {
 		name     string
 		mode     ProgressMode
+		dryRun   bool
 		logger   bool
 		wantBar  bool
 		wantLogs bool
@@ -40,11 +41,17 @@ func TestProgress(t *testing.T) {
 		{name: "always draws a bar", mode: ProgressAlways, wantBar: true},
 		{name: "auto off a terminal logs", mode: ProgressAuto, logger: true, wantLogs: true},
 		{name: "auto without logger is silent", mode: ProgressAuto},
+		{name: "dry run bar says built", mode: ProgressAlways, dryRun: true, wantBar: true},
+		{name: "dry run log says built", mode: ProgressAuto, dryRun: true, logger: true, wantLogs: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var w, logs syncBuffer
-			opt := ProgressOptions{Mode: tt.mode, W: &w, LogEvery: 5 * time.Millisecond, Refresh: 5 * time.Millisecond}
+			opt := ProgressOptions{Mode: tt.mode, W: &w, LogEvery: 5 * time.Millisecond, Refresh: 5 * time.Millisecond, DryRun: tt.dryRun}
+			word := "sent"
+			if tt.dryRun {
+				word = "built"
+			}
 			if tt.logger {
 				opt.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 			}
@@ -70,10 +77,10 @@ func TestProgress(t *testing.T) {
 				t.Errorf("Counts() = %d, %d, want 1000, 600", rows, sent)
 			}
 			bar, log := w.String(), logs.String()
-			if got := strings.Contains(bar, "sent 600"); got != tt.wantBar {
+			if got := strings.Contains(bar, word+" 600"); got != tt.wantBar {
 				t.Errorf("bar output %q: has bar = %v, want %v", bar, got, tt.wantBar)
 			}
-			if got := strings.Contains(log, "rows_read=1000"); got != tt.wantLogs {
+			if got := strings.Contains(log, "rows_read=1000 "+word+"=600"); got != tt.wantLogs {
 				t.Errorf("log output %q: has progress line = %v, want %v", log, got, tt.wantLogs)
 			}
 			if !tt.wantBar && bar != "" {
