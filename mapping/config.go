@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"capi-upload/ingest"
@@ -40,7 +41,22 @@ type Config struct {
 }
 
 // line returns the line of the key at path, 0 when unknown.
-func (c *Config) line(path string) int { return c.lines[path] }
+//
+// A key that is not in the file (a required one, missing) takes the line
+// of the nearest enclosing key that is, so the message still points into
+// the file: "fields.user_data" missing is reported at "fields:".
+func (c *Config) line(path string) int {
+	for {
+		if l, ok := c.lines[path]; ok {
+			return l
+		}
+		i := strings.LastIndexByte(path, '.')
+		if i < 0 {
+			return 0
+		}
+		path = path[:i]
+	}
+}
 
 // InputConfig holds reader hints (ingest.Options).
 type InputConfig struct {

@@ -111,8 +111,8 @@ func TestParseErrors(t *testing.T) {
 		{"delimiter", func(t *testing.T) string { return minimal + "input: { delimiter: ':' }\n" }, `line 8: input.delimiter: invalid value: ":": want auto, ",", ";", "\t" or "|"`, ErrInvalid},
 		{"encoding", func(t *testing.T) string { return minimal + "input: { encoding: latin9 }\n" }, `line 8: input.encoding: invalid value: "latin9": want auto, utf-8, utf-16 or windows-1252`, ErrInvalid},
 		{"header row", func(t *testing.T) string { return minimal + "input: { header_row: 0 }\n" }, `line 8: input.header_row: invalid value: 0: want a row number from 1 to 1000`, ErrInvalid},
-		{"no event_time", func(t *testing.T) string { return replace(t, "  event_time: Date\n", "") }, `fields.event_time: required`, ErrMissingRequired},
-		{"no user data", func(t *testing.T) string { return replace(t, "  user_data:\n    em: Email\n", "") }, `fields.user_data: required: map at least one customer key (em, ph, fn, ln, ct, st, zp, country, db, ge, external_id): Meta matches events to people by them`, ErrMissingRequired},
+		{"no event_time", func(t *testing.T) string { return replace(t, "  event_time: Date\n", "") }, `line 2: fields.event_time: required`, ErrMissingRequired},
+		{"no user data", func(t *testing.T) string { return replace(t, "  user_data:\n    em: Email\n", "") }, `line 2: fields.user_data: required: map at least one customer key (em, ph, fn, ln, ct, st, zp, country, db, ge, external_id): Meta matches events to people by them`, ErrMissingRequired},
 		{"action source", func(t *testing.T) string { return replace(t, "physical_store", "store") }, `line 4: fields.action_source.value: invalid value: "store": want one of email, website, app, phone_call, chat, physical_store, system_generated, business_messaging, other`, ErrInvalid},
 		{"format YYYY", func(t *testing.T) string {
 			return replace(t, "event_time: Date", "event_time: { column: Date, format: YYYY-MM-DD }")
@@ -143,7 +143,7 @@ func TestParseErrors(t *testing.T) {
 		{"duplicate key", func(t *testing.T) string { return minimal + "    em: Email2\n" }, `line 8: fields.user_data.em: invalid value: key appears twice (also on line 7)`, ErrInvalid},
 		{"bad currency", func(t *testing.T) string { return minimal + "  custom_data:\n    currency: { value: DOLLARS }\n" }, `line 9: fields.custom_data.currency.value: invalid value: "DOLLARS" cannot be read as currency`, ErrInvalid},
 		{"dpo", func(t *testing.T) string { return minimal + "  data_processing_options: { value: [GDPR] }\n" }, `line 8: fields.data_processing_options.value: invalid value: "GDPR": the only data processing option is LDU (Limited Data Use)`, ErrInvalid},
-		{"ldu without country", func(t *testing.T) string { return minimal + "  data_processing_options: { value: [LDU] }\n" }, `fields.data_processing_options_country: required: LDU needs data_processing_options_country (1 = USA, 0 = geolocate)`, ErrMissingRequired},
+		{"ldu without country", func(t *testing.T) string { return minimal + "  data_processing_options: { value: [LDU] }\n" }, `line 2: fields.data_processing_options_country: required: LDU needs data_processing_options_country (1 = USA, 0 = geolocate)`, ErrMissingRequired},
 		{"syntax", func(t *testing.T) string { return minimal + "fields: [\n" }, ``, ErrInvalid},
 		{"two documents", func(t *testing.T) string { return minimal + "---\npixel_id: 1\n" }, `line 8: invalid value: more than one YAML document`, ErrInvalid},
 		{"empty", func(t *testing.T) string { return "" }, `required: the config is empty`, ErrMissingRequired},
