@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -413,7 +414,32 @@ func (l *BoltLedger) MarkSent(keys []string, t time.Time) (err error) {
 	l.wmu.Lock()
 	defer l.wmu.Unlock()
 	defer l.recoverCorrupt(&err)
+	sorted := slices.Clone(keys)
+	slices.Sort(sorted)
+	appended := false
 	err = l.db.Update(func(tx *bolt.Tx) error {
+		// Keys that all go after the last one recorded (receipt numbers,
+		// acknowledged in order) are put in place at once: appending
+		// fills pages at the end of the tree, and the journal would only
+		// add a copy and a sort.
+		b, err := tx.CreateBucketIfNotExists(sentBucket)
+		if err != nil {
+			return err
+		}
+		if last, _ := b.Cursor().Last(); len(sorted) > 0 && (last == nil || strings.Compare(sorted[0], string(last)) > 0) {
+			appended = true
+			b.FillPercent = 0.95
+			v := binary.BigEndian.AppendUint64(nil, uint64(t.Unix()))
+			for i, k := range sorted {
+				if i > 0 && k == sorted[i-1] {
+					continue
+				}
+				if err := b.Put([]byte(k), v); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
 		j, err := tx.CreateBucketIfNotExists(journalBucket)
 		if err != nil {
 			return err
@@ -436,6 +462,9 @@ func (l *BoltLedger) MarkSent(keys []string, t time.Time) (err error) {
 	})
 	if err != nil {
 		return fmt.Errorf("ledger %s: %w", l.path, err)
+	}
+	if appended {
+		return nil
 	}
 	l.umu.Lock()
 	for _, k := range keys {

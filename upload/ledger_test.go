@@ -325,10 +325,10 @@ func journalLen(t *testing.T, l *BoltLedger) int {
 	return n
 }
 
-// Records go to the journal, are seen at once, reach the events bucket
-// when the journal fills and when the ledger closes, and survive a run
-// that never closed its ledger (killed): the next open, read-only or not,
-// sees them.
+// Records that do not go after the last one go to the journal, are seen
+// at once, reach the events bucket when the journal fills and when the
+// ledger closes, and survive a run that never closed its ledger (killed):
+// the next open, read-only or not, sees them.
 func TestLedgerJournal(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "capi-upload.state")
@@ -338,6 +338,10 @@ func TestLedgerJournal(t *testing.T) {
 	}
 	l.mergeAt = 25
 	at := time.Unix(1_800_000_000, 0)
+	// A key after every key below, so that none of them appends.
+	if err := l.MarkSent([]string{"q"}, at); err != nil {
+		t.Fatal(err)
+	}
 	keys := func(from, to int) []string {
 		var ks []string
 		for i := from; i < to; i++ {
@@ -465,5 +469,47 @@ func TestLedgerJournalMerge(t *testing.T) {
 	l.db.Close()
 	if _, err := OpenLedger(path, true); !errors.As(err, new(*CorruptError)) {
 		t.Errorf("OpenLedger with a cut journal record = %v, want a *CorruptError", err)
+	}
+}
+
+// Keys that all go after the last one recorded are put in place at once,
+// without the journal; the others take the journal. Either way they are
+// seen.
+func TestLedgerAppend(t *testing.T) {
+	t.Parallel()
+	l, err := OpenLedger(filepath.Join(t.TempDir(), "capi-upload.state"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	at := time.Unix(1_800_000_000, 0)
+	steps := []struct {
+		keys    []string
+		journal int // keys in the journal after the step
+	}{
+		{[]string{"R-0003", "R-0001", "R-0002", "R-0002"}, 0},
+		{[]string{"R-0004", "R-0005"}, 0},
+		{[]string{"R-0000", "R-0009"}, 2}, // R-0000 goes before: all to the journal
+		{[]string{"R-0010"}, 2},
+	}
+	var all []string
+	for i, st := range steps {
+		if err := l.MarkSent(st.keys, at); err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, st.keys...)
+		if n := journalLen(t, l); n != st.journal {
+			t.Errorf("step %d: journal holds %d keys, want %d", i, n, st.journal)
+		}
+		seen := make([]bool, len(all))
+		if err := l.SeenAll(all, seen); err != nil {
+			t.Fatal(err)
+		}
+		if slices.Contains(seen, false) {
+			t.Errorf("step %d: seen = %v, want all", i, seen)
+		}
+	}
+	if got := sentAt(t, l, "R-0004"); got != at.Unix() {
+		t.Errorf("appended record sent at %d, want %d", got, at.Unix())
 	}
 }
