@@ -377,8 +377,11 @@ func (l *BoltLedger) SeenAll(keys []string, seen []bool) (err error) {
 	defer l.umu.RUnlock()
 	err = l.db.View(func(tx *bolt.Tx) error {
 		var c *bolt.Cursor
+		var last string
 		if b := tx.Bucket(sentBucket); b != nil {
 			c = b.Cursor()
+			k, _ := c.Last()
+			last = string(k)
 		}
 		// One cursor and one key buffer for every key: Bucket.Get makes
 		// a cursor per call, and []byte(k) would copy each key to the heap.
@@ -390,7 +393,9 @@ func (l *BoltLedger) SeenAll(keys []string, seen []bool) (err error) {
 				}
 			}
 			seen[i] = false
-			if c != nil {
+			// A key after the last one recorded (a new receipt number)
+			// needs no search.
+			if c != nil && k <= last {
 				buf = append(buf[:0], k...)
 				got, v := c.Seek(buf)
 				seen[i] = v != nil && bytes.Equal(got, buf)
