@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -118,6 +119,13 @@ func Run(ctx context.Context, s Sender, l Ledger, in <-chan mapping.Event, opt O
 		seen, err := lk.check(l, opt, pending)
 		if err != nil {
 			return err
+		}
+		if len(batch) == 0 && len(pending) == opt.BatchSize && !slices.Contains(seen, true) {
+			// The usual case, a full set of new events, goes out as it
+			// is, without a copy of each event.
+			r.launch(g, pending)
+			pending = make([]mapping.Event, 0, opt.BatchSize)
+			return nil
 		}
 		for i := range pending {
 			if seen != nil && seen[i] {
