@@ -185,7 +185,7 @@ func (e *Event) AppendJSON(dst []byte) []byte {
 	first := true
 	for i, vs := range &e.UserData {
 		if len(vs) > 0 {
-			dst = appendUserKey(dst, userKeyList[i], vs, first)
+			dst = appendUserKey(dst, i, vs, first)
 			first = false
 		}
 	}
@@ -247,12 +247,21 @@ func UserKeyIndex(k string) int {
 	return -1
 }
 
-func appendUserKey(dst []byte, k string, vs []string, first bool) []byte {
+// userKeyJSON holds each customer key as it opens its member of
+// user_data: "em": and so on.
+var userKeyJSON = func() (keys [NumUserKeys]string) {
+	for i, k := range userKeyList {
+		keys[i] = string(appendString(nil, k)) + ":"
+	}
+	return keys
+}()
+
+// appendUserKey appends the member of user_data for the key at index i.
+func appendUserKey(dst []byte, i int, vs []string, first bool) []byte {
 	if !first {
 		dst = append(dst, ',')
 	}
-	dst = appendString(dst, k)
-	dst = append(dst, ':')
+	dst = append(dst, userKeyJSON[i]...)
 	if len(vs) == 1 {
 		return appendString(dst, vs[0])
 	}
