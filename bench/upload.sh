@@ -67,6 +67,9 @@ fi
 # closes, so it never outlives the script.
 coproc EDGE { exec "${edge[@]}" "$out/fakeedge" -stdin -latency "$latency" 2>"$out/fakeedge.log"; }
 edge_pid=$EDGE_PID
+edge_in=${EDGE[1]}
+# Closing the double's stdin stops it; wait for it so that it is reaped.
+trap 'exec {edge_in}>&-; wait "$edge_pid" 2>/dev/null || true' EXIT
 read -r url <&"${EDGE[0]}"
 case "$url" in
   http://127.0.0.1:*) ;;
