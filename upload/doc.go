@@ -10,14 +10,17 @@
 //     Ledger has seen, packs batches, sends them under an errgroup limited
 //     to Options.Concurrency, retries (codeActions in retry.go is the whole
 //     policy), takes out events that turned stale before every attempt,
-//     bisects a batch Meta rejects as invalid (isolate), records each
-//     acknowledged request in the ledger, and gives every event exactly one
-//     Outcome.
+//     bisects a batch Meta rejects as invalid (isolate), records what was
+//     acknowledged in the ledger (from one writer goroutine, off the
+//     request slots, finished before Run returns), and gives every event
+//     exactly one Outcome.
 //   - A Sender makes one attempt at one request body: Client over HTTP,
 //     DryRun to files. The body is built once per batch by Run without the
 //     token; only Client adds access_token and appsecret_proof, so neither
 //     can reach a log, an error, a report or a URL.
-//   - BoltLedger is the ledger on disk (bbolt), locked for the run.
+//   - BoltLedger is the ledger on disk (bbolt), locked for the run: keys
+//     that append go in place, others through a journal merged in key
+//     order.
 //
 // A request that timed out may still have been processed by Meta. Its
 // events are retried with the same event_id, which Meta uses to

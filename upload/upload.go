@@ -51,7 +51,8 @@ type Ledger interface {
 	// a lookup in one read transaction is far cheaper than a transaction
 	// per event.
 	SeenAll(keys []string, seen []bool) error
-	// MarkSent records keys as sent at t, in one transaction.
+	// MarkSent records keys as sent at t, in one transaction, and
+	// returns once they are on disk. Run calls it from one goroutine.
 	MarkSent(keys []string, t time.Time) error
 	Close() error
 }
