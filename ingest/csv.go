@@ -298,14 +298,7 @@ func (r *csvReader) readHeader() (err error) {
 func (r *csvReader) Header() []string { return r.header }
 
 func (r *csvReader) Read() (Row, error) {
-	if r.err != nil {
-		return Row{}, r.err
-	}
-	row, err := r.next()
-	if err != nil && !IsRowError(err) {
-		r.err = err
-	}
-	return row, err
+	return readSticky(&r.err, r.next)
 }
 
 func (r *csvReader) Close() error {

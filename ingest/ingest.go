@@ -166,6 +166,20 @@ func IsRowError(err error) bool {
 	return ok && pe.rowOnly
 }
 
+// readSticky is Read for every format: a row error goes to the caller and
+// reading goes on; any other error ends the file, is kept in *sticky, and
+// is returned by every later call.
+func readSticky(sticky *error, next func() (Row, error)) (Row, error) {
+	if *sticky != nil {
+		return Row{}, *sticky
+	}
+	row, err := next()
+	if err != nil && !IsRowError(err) {
+		*sticky = err
+	}
+	return row, err
+}
+
 // readHeader skips the rows above headerRow and any blank rows, and
 // returns the header, trimmed, for every format alike: next reads a row and
 // cur says which row number it was at. Errors are terminal: without a

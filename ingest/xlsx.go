@@ -179,14 +179,7 @@ func (r *xlsxReader) readHeader() (err error) {
 func (r *xlsxReader) Header() []string { return r.header }
 
 func (r *xlsxReader) Read() (Row, error) {
-	if r.err != nil {
-		return Row{}, r.err
-	}
-	row, err := r.next()
-	if err != nil && !IsRowError(err) {
-		r.err = err
-	}
-	return row, err
+	return readSticky(&r.err, r.next)
 }
 
 // Close closes the row iterator and the workbook, which removes the
