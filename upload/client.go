@@ -1,7 +1,6 @@
 package upload
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -126,6 +125,9 @@ func AppSecretProof(token, secret string) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
+// The Client's readers hold their body's buffer (body.go).
+func (*Client) reusesBodies() {}
+
 // Send makes one attempt to deliver req. It returns what it learned of
 // the answer even with an error (status, fbtrace_id, Retry-After, usage),
 // and an error that is an *AuthError, an *APIError, or a network error
@@ -141,8 +143,10 @@ func (c *Client) Send(ctx context.Context, req *Request) (Response, error) {
 	if err != nil {
 		return Response{}, c.scrub(fmt.Errorf("build request: %w", err))
 	}
+	// Every reader holds the body's buffer until net/http closes it, which
+	// may be after Do returned (body.go).
 	hr.GetBody = func() (io.ReadCloser, error) {
-		return io.NopCloser(io.MultiReader(bytes.NewReader(head), bytes.NewReader(tail))), nil
+		return newBodyReader(head, tail, req.buf), nil
 	}
 	hr.Body, _ = hr.GetBody()
 	hr.ContentLength = int64(len(head) + len(tail))

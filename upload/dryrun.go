@@ -24,6 +24,9 @@ func NewDryRun(dir string) *DryRun {
 	return &DryRun{dir: filepath.Join(dir, "requests")}
 }
 
+// DryRun writes each body before Send returns and keeps no reference.
+func (*DryRun) reusesBodies() {}
+
 // Send writes req.Body to its file.
 func (d *DryRun) Send(ctx context.Context, req *Request) (Response, error) {
 	if err := ctx.Err(); err != nil {

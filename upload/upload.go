@@ -123,6 +123,10 @@ type Request struct {
 	Attempt int    // 1-based
 	Events  int    // events in Body
 	Body    []byte // a JSON object ending in '}'
+
+	// buf, when set, is the pooled buffer behind Body: a Sender that reads
+	// Body after Send returned must hold a reference (see body.go).
+	buf *bodyBuf
 }
 
 // Response is what one attempt learned from the answer. Send fills it as
@@ -142,4 +146,12 @@ type Response struct {
 // implement it. Send must be safe for concurrent use.
 type Sender interface {
 	Send(ctx context.Context, req *Request) (Response, error)
+}
+
+// bodyReuser is implemented by the Senders of this package, which read
+// Request.Body after Send returned only through a reference to its buffer.
+// Run reuses the bodies it gives them; any other Sender (a test's, say) may
+// keep Body, so it gets a fresh one each time.
+type bodyReuser interface {
+	reusesBodies()
 }
