@@ -104,6 +104,37 @@ func TestMapGolden(t *testing.T) {
 	}
 }
 
+// TestMapHexUserEncodesAsSlowPath: Map marks its events so that
+// AppendJSON copies hashes without checking them for escapes; the body
+// must be the one the checking path writes, and external_id, which may be
+// sent unhashed, must still be escaped.
+func TestMapHexUserEncodesAsSlowPath(t *testing.T) {
+	m := testMapper(t, fullConfig(t), testHeader)
+	rows := []map[string]string{
+		goodRow(),
+		with(goodRow(), "Receipt No", "", "Email 2", "", "Phone", "+44 20 7946 0958", "Country", "UK", "State", "", "Zip", "SW1A 1AA"),
+		with(goodRow(), "Email", strings.ToUpper(Hash("a@example.com")), "Email 2", "", "Phone", "12", "Gender", "x"),
+		with(goodRow(), "Loyalty ID", `LOY-"42"\\x`),
+	}
+	for i, kv := range rows {
+		ev, err := m.Map(row(i+2, kv))
+		if err != nil {
+			t.Fatalf("Map(row %d): %v", i+2, err)
+		}
+		if !ev.hexUser {
+			t.Fatalf("row %d: Map did not mark its event", i+2)
+		}
+		slow := ev
+		slow.hexUser = false
+		if got, want := string(ev.AppendJSON(nil)), string(slow.AppendJSON(nil)); got != want {
+			t.Errorf("row %d: AppendJSON of the mapped event\n%s\nwant\n%s", i+2, got, want)
+		}
+		if !json.Valid(ev.AppendJSON(nil)) {
+			t.Errorf("row %d: AppendJSON is not valid JSON", i+2)
+		}
+	}
+}
+
 func TestMapFields(t *testing.T) {
 	m := testMapper(t, fullConfig(t), testHeader)
 	ev, err := m.Map(row(2, goodRow()))
