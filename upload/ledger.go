@@ -17,35 +17,49 @@ import (
 	bolterrors "go.etcd.io/bbolt/errors"
 )
 
-// The ledger file holds two buckets. sentBucket maps an event's ledger
-// key (pixel, event name, event id) to when it was sent, Unix seconds, 8
-// bytes big endian. journalBucket is where a run appends what Meta
-// acknowledged, one record per commit: a sequence number → the sent-at
-// time, then each key as a uvarint length and its bytes.
+// The ledger file holds its records in blocksBucket: each record is an
+// event's ledger key (pixel, event name, event id) and when it was sent,
+// packed by the hundred in sorted blocks (ledgerblock.go says how).
+// journalBucket is where a run appends what Meta acknowledged, one record
+// per commit: a sequence number → the sent-at time, 8 bytes big endian,
+// then each key as a uvarint length and its bytes.
 //
-// A B-tree takes keys in random order badly: event ids derived from
-// customer data are hashes, and a commit of a thousand of them dirtied a
-// thousand pages of the tree, each written again at every later commit (a
-// 1M-event upload took 22–50 s). So a commit whose keys all go after the
-// last one recorded (receipt numbers, acknowledged in order) is put in
-// sentBucket at once, an append; any other commit is appended to the
-// journal, which touches its last page only. The journal is merged into
-// sentBucket in key order when it holds journalMerge keys, and when the
-// ledger is opened or closed, so each page is written once per merge.
+// A commit whose keys all go after the last one recorded (receipt
+// numbers, acknowledged in order) is packed into new blocks at once, an
+// append that fills the last block and writes a few pages. Keys in no
+// order (event ids derived from customer data are hashes) would each
+// rewrite a block, so a commit that holds any goes to the journal
+// instead, which touches its last page only. The journal is merged into
+// the blocks in key order when it holds journalMerge keys, and when the
+// ledger is opened or closed, so each block is rewritten once per merge.
 // Between merges the journal's keys are also remembered in memory (as
 // 128-bit hashes), so SeenAll sees them.
+//
+// Ledgers written before the blocks have sentBucket instead, one bbolt
+// key per event → its 8-byte time. A read-write open packs it into blocks,
+// convertChunk records per transaction, noting in metaBucket the last key
+// packed, so that a conversion cut short goes on at the next open; a
+// read-only open answers from both.
 var (
-	sentBucket    = []byte("sent")
 	journalBucket = []byte("journal")
+	sentBucket    = []byte("sent")
+	metaBucket    = []byte("meta")
+	convertedKey  = []byte("sent converted up to")
 )
 
 // journalMerge is how many keys the journal takes before they are merged:
 // it bounds the memory for remembering them (about 50 bytes each) and the
-// size of a merge's transaction.
+// work of a merge.
 const journalMerge = 200_000
 
-// mergeChunk is how many journal records one merge transaction puts.
-const mergeChunk = 10_000
+// mergeBlocksPerTx is how many blocks one transaction of a merge or a
+// prune rewrites: a few megabytes in memory at a time, each block still
+// written once.
+const mergeBlocksPerTx = 256
+
+// convertChunk is how many records of a ledger written before the blocks
+// one transaction packs.
+const convertChunk = 100_000
 
 // keyHash identifies a ledger key in memory: two 64-bit hashes with
 // independent seeds, so that two keys of a run sharing one is out of the
@@ -102,12 +116,13 @@ type BoltLedger struct {
 	// journal record appended while it runs.
 	wmu sync.Mutex
 
-	// unmerged holds the keys in the journal: recorded, not yet in
-	// sentBucket. Commits add to it while SeenAll reads it.
+	// unmerged holds the keys in the journal: recorded, not yet in the
+	// blocks. Commits add to it while SeenAll reads it.
 	umu      sync.RWMutex
 	unmerged map[keyHash]struct{}
 	mergeAt  int // journalMerge; smaller in tests
-	chunk    int // mergeChunk; smaller in tests
+	perTx    int // mergeBlocksPerTx; smaller in tests
+	convert  int // convertChunk; smaller in tests
 }
 
 var (
@@ -149,14 +164,14 @@ func openLedger(path string, readOnly bool, now func() time.Time) (*BoltLedger, 
 	case err != nil:
 		return nil, fmt.Errorf("open ledger %s: %w", path, err)
 	}
-	l := &BoltLedger{db: db, path: path, keep: LedgerRetention, now: now, unmerged: map[keyHash]struct{}{}, mergeAt: journalMerge, chunk: mergeChunk}
+	l := &BoltLedger{db: db, path: path, keep: LedgerRetention, now: now, unmerged: map[keyHash]struct{}{}, mergeAt: journalMerge, perTx: mergeBlocksPerTx, convert: convertChunk}
 	if err := l.check(); err != nil {
 		db.Close()
 		return nil, err
 	}
 	if readOnly {
 		err = l.loadJournal()
-	} else {
+	} else if err = l.convertSent(); err == nil {
 		err = l.merge()
 	}
 	if err != nil {
@@ -189,10 +204,24 @@ func openBolt(path string, readOnly bool) (db *bolt.DB, err error) {
 }
 
 // check reads every record, so that damage shows when the ledger is
-// opened rather than halfway through a run.
+// opened rather than halfway through a run: every block decodes, holds
+// its keys in order under its last one, and goes after the block before.
 func (l *BoltLedger) check() (err error) {
 	defer l.recoverCorrupt(&err)
 	err = l.db.View(func(tx *bolt.Tx) error {
+		if b := tx.Bucket(blocksBucket); b != nil {
+			var prev []byte
+			err := b.ForEach(func(k, v []byte) error {
+				if err := checkBlock(prev, k, v); err != nil {
+					return fmt.Errorf("block of %d bytes: %w", len(v), err)
+				}
+				prev = k
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
 		if b := tx.Bucket(sentBucket); b != nil {
 			err := b.ForEach(func(_, v []byte) error {
 				if len(v) != 8 {
@@ -213,6 +242,28 @@ func (l *BoltLedger) check() (err error) {
 	})
 	if err != nil {
 		return &CorruptError{Path: l.path, Err: err}
+	}
+	return nil
+}
+
+// checkBlock checks the block v stored under key k, after the block stored
+// under prev (nil for the first).
+func checkBlock(prev, k, v []byte) error {
+	blk, err := parseBlock(v)
+	if err != nil {
+		return err
+	}
+	if err := blk.validate(); err != nil {
+		return err
+	}
+	if ok, err := blk.isKey(blk.n-1, k); err != nil || !ok {
+		return cmp.Or(err, error(damage("block stored under another key than its last")))
+	}
+	if prev != nil {
+		first, _ := blk.suffix(0)
+		if bytes.Compare(prev, slices.Concat(blk.prefix, first)) >= 0 {
+			return damage("block's keys overlap the block before")
+		}
 	}
 	return nil
 }
@@ -249,20 +300,20 @@ func (l *BoltLedger) loadJournal() (err error) {
 	})
 }
 
-// merge moves the journal's records into sentBucket in key order, then
-// deletes the journal. Sorted records are put mergeChunk at a time, each
-// chunk in its own transaction: a chunk's keys are neighbours, so its
-// transaction holds only its part of the tree in memory, and each page
-// is still written about once. A merge cut short by a crash is done again
-// from the journal at the next open; putting a record twice is harmless.
+// merge moves the journal's records into the blocks in key order, then
+// deletes the journal. The records are merged perTx blocks at a time, each
+// part in its own transaction: a part's keys are neighbours, so its
+// transaction holds only its blocks in memory, and each block is still
+// rewritten once. A merge cut short by a crash is done again from the
+// journal at the next open; merging a record twice is harmless.
 func (l *BoltLedger) merge() (err error) {
 	defer l.recoverCorrupt(&err)
-	type record struct {
-		k, t []byte
-		n    int // order in the journal
+	type entry struct {
+		record
+		n int // order in the journal
 	}
 	l.umu.RLock()
-	recs := make([]record, 0, len(l.unmerged))
+	recs := make([]entry, 0, len(l.unmerged))
 	l.umu.RUnlock()
 	err = l.db.View(func(tx *bolt.Tx) error {
 		j := tx.Bucket(journalBucket)
@@ -274,38 +325,35 @@ func (l *BoltLedger) merge() (err error) {
 		return j.ForEach(func(_, v []byte) error {
 			v = bytes.Clone(v)
 			return journalKeys(v, func(k []byte) {
-				recs = append(recs, record{k[:len(k):len(k)], v[:8:8], len(recs)})
+				recs = append(recs, entry{record{k[:len(k):len(k)], int64(binary.BigEndian.Uint64(v))}, len(recs)})
 			})
 		})
 	})
 	if err != nil || len(recs) == 0 {
 		return err
 	}
-	// A key sent again (--resend) keeps its latest time: the journal is in
-	// commit order, equal keys stay in it, and the last of them wins.
-	slices.SortFunc(recs, func(a, b record) int { return cmp.Or(bytes.Compare(a.k, b.k), cmp.Compare(a.n, b.n)) })
-	for len(recs) > 0 {
-		chunk := recs[:min(len(recs), l.chunk)]
-		recs = recs[len(chunk):]
+	// A key sent again (--resend) keeps its latest time.
+	slices.SortFunc(recs, func(a, b entry) int { return cmp.Or(bytes.Compare(a.k, b.k), cmp.Compare(a.n, b.n)) })
+	sorted := make([]record, 0, len(recs))
+	for _, e := range recs {
+		if n := len(sorted); n > 0 && bytes.Equal(sorted[n-1].k, e.k) {
+			sorted[n-1].t = max(sorted[n-1].t, e.t)
+			continue
+		}
+		sorted = append(sorted, e.record)
+	}
+	recs = nil
+	for rest := sorted; len(rest) > 0; {
 		err := l.db.Update(func(tx *bolt.Tx) error {
-			b, err := tx.CreateBucketIfNotExists(sentBucket)
+			b, err := tx.CreateBucketIfNotExists(blocksBucket)
 			if err != nil {
 				return err
 			}
-			appendsTo(b, chunk[0].k)
-			for i := range chunk {
-				if i+1 < len(chunk) && bytes.Equal(chunk[i+1].k, chunk[i].k) ||
-					i+1 == len(chunk) && len(recs) > 0 && bytes.Equal(recs[0].k, chunk[i].k) {
-					continue
-				}
-				if err := b.Put(chunk[i].k, chunk[i].t); err != nil {
-					return err
-				}
-			}
-			return nil
+			rest, err = mergeBlocks(b, rest, l.perTx)
+			return err
 		})
 		if err != nil {
-			return fmt.Errorf("ledger %s: merge the journal: %w", l.path, err)
+			return l.fail("merge the journal", err)
 		}
 	}
 	err = l.db.Update(func(tx *bolt.Tx) error { return tx.DeleteBucket(journalBucket) })
@@ -318,46 +366,97 @@ func (l *BoltLedger) merge() (err error) {
 	return nil
 }
 
-// appendsTo reports whether first, the least of the keys about to be put,
-// goes after every key of b. Then the puts are appends, and b's pages are
-// filled before they split, rather than left half empty for inserts that
-// never come.
-func appendsTo(b *bolt.Bucket, first []byte) bool {
-	if last, _ := b.Cursor().Last(); last != nil && bytes.Compare(first, last) <= 0 {
-		return false
-	}
-	b.FillPercent = 0.95
-	return true
-}
-
-// prune deletes records sent before cut.
-func (l *BoltLedger) prune(cut time.Time) (err error) {
+// convertSent packs the records of a ledger written before the blocks
+// (sentBucket) into blocks, l.convert records per transaction.
+func (l *BoltLedger) convertSent() (err error) {
 	defer l.recoverCorrupt(&err)
-	err = l.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(sentBucket)
-		if b == nil {
-			return nil
+	for done := false; !done; {
+		err := l.db.Update(func(tx *bolt.Tx) (err error) {
+			done, err = convertStep(tx, l.convert)
+			return err
+		})
+		if err != nil {
+			return l.fail("convert to blocks", err)
 		}
-		c := b.Cursor()
-		for k, v := c.First(); k != nil; {
-			if len(v) != 8 {
-				return fmt.Errorf("record of %d bytes, want 8", len(v))
-			}
-			if int64(binary.BigEndian.Uint64(v)) < cut.Unix() {
-				if err := c.Delete(); err != nil {
-					return err
-				}
-				k, v = c.Seek(k) // Delete leaves the cursor before the next key
-				continue
-			}
-			k, v = c.Next()
-		}
-		return nil
-	})
-	if err != nil {
-		return &CorruptError{Path: l.path, Err: err}
 	}
 	return nil
+}
+
+// convertStep packs the next n records of sentBucket into blocks and notes
+// the last key it packed in metaBucket, so that a conversion cut short
+// goes on from there at the next open. When none are left it deletes
+// sentBucket and the note, and reports done.
+func convertStep(tx *bolt.Tx, n int) (done bool, err error) {
+	s := tx.Bucket(sentBucket)
+	if s == nil {
+		return true, nil
+	}
+	meta, err := tx.CreateBucketIfNotExists(metaBucket)
+	if err != nil {
+		return false, err
+	}
+	c := s.Cursor()
+	k, v := c.First()
+	if from := meta.Get(convertedKey); from != nil {
+		if k, v = c.Seek(from); bytes.Equal(k, from) {
+			k, v = c.Next()
+		}
+	}
+	var recs []record
+	for ; k != nil && len(recs) < n; k, v = c.Next() {
+		if len(v) != 8 {
+			return false, damage(fmt.Sprintf("record of %d bytes, want 8", len(v)))
+		}
+		recs = append(recs, record{bytes.Clone(k), int64(binary.BigEndian.Uint64(v))})
+	}
+	if len(recs) == 0 {
+		if err := tx.DeleteBucket(sentBucket); err != nil {
+			return false, err
+		}
+		return true, meta.Delete(convertedKey)
+	}
+	b, err := tx.CreateBucketIfNotExists(blocksBucket)
+	if err != nil {
+		return false, err
+	}
+	for rest := recs; len(rest) > 0; {
+		if rest, err = mergeBlocks(b, rest, -1); err != nil {
+			return false, err
+		}
+	}
+	return false, meta.Put(convertedKey, recs[len(recs)-1].k)
+}
+
+// prune deletes records sent before cut, perTx blocks per transaction.
+func (l *BoltLedger) prune(cut time.Time) (err error) {
+	defer l.recoverCorrupt(&err)
+	var from []byte
+	for more := true; more; {
+		err = l.db.Update(func(tx *bolt.Tx) error {
+			b := tx.Bucket(blocksBucket)
+			if b == nil {
+				more = false
+				return nil
+			}
+			from, err = pruneBlocks(b, from, cut.Unix(), l.perTx)
+			more = from != nil
+			return err
+		})
+		if err != nil {
+			return l.fail("prune", err)
+		}
+	}
+	return nil
+}
+
+// fail says what went wrong while doing what: damage in the file is a
+// *CorruptError, which tells the user the way out; anything else (a full
+// disk) is not.
+func (l *BoltLedger) fail(what string, err error) error {
+	if isDamage(err) {
+		return &CorruptError{Path: l.path, Err: err}
+	}
+	return fmt.Errorf("ledger %s: %s: %w", l.path, what, err)
 }
 
 // Seen reports whether key was recorded as sent: SeenAll for one key, for
@@ -384,42 +483,42 @@ func (l *BoltLedger) SeenAll(keys []string, seen []bool) (err error) {
 	l.umu.RLock()
 	defer l.umu.RUnlock()
 	err = l.db.View(func(tx *bolt.Tx) error {
-		var c *bolt.Cursor
-		var last string
-		if b := tx.Bucket(sentBucket); b != nil {
-			c = b.Cursor()
-			k, _ := c.Last()
-			last = string(k)
-		}
-		// One cursor and one key buffer for every key: Bucket.Get makes
-		// a cursor per call, and []byte(k) would copy each key to the heap.
+		r := newBlockReader(tx)
+		// A ledger written before the blocks, not yet converted (a
+		// read-only open): its keys count too.
+		var sent *bolt.Cursor
 		var buf []byte
+		if b := tx.Bucket(sentBucket); b != nil {
+			sent = b.Cursor()
+		}
 		for i, k := range keys {
 			if len(l.unmerged) > 0 {
 				if _, seen[i] = l.unmerged[hashKey(k)]; seen[i] {
 					continue
 				}
 			}
-			seen[i] = false
-			// A key after the last one recorded (a new receipt number)
-			// needs no search.
-			if c != nil && k <= last {
-				buf = append(buf[:0], k...)
-				got, v := c.Seek(buf)
-				seen[i] = v != nil && bytes.Equal(got, buf)
+			_, found, err := r.find(k)
+			if err != nil {
+				return err
 			}
+			if !found && sent != nil {
+				buf = append(buf[:0], k...)
+				got, v := sent.Seek(buf)
+				found = v != nil && bytes.Equal(got, buf)
+			}
+			seen[i] = found
 		}
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("ledger %s: %w", l.path, err)
+		return l.fail("look up", err)
 	}
 	return nil
 }
 
-// MarkSent records keys as sent at t and returns once they are on disk:
-// one journal record, in one transaction. Run calls it from one goroutine,
-// with everything acknowledged while the previous call ran.
+// MarkSent records keys as sent at t and returns once they are on disk, in
+// one transaction. Run calls it from one goroutine, with everything
+// acknowledged while the previous call ran.
 func (l *BoltLedger) MarkSent(keys []string, t time.Time) (err error) {
 	if l.db == nil || l.db.IsReadOnly() {
 		return fmt.Errorf("ledger %s is open read-only", l.path)
@@ -428,29 +527,26 @@ func (l *BoltLedger) MarkSent(keys []string, t time.Time) (err error) {
 	defer l.wmu.Unlock()
 	defer l.recoverCorrupt(&err)
 	sorted := slices.Clone(keys)
-	slices.Sort(sorted)
+	if !slices.IsSorted(sorted) {
+		slices.Sort(sorted)
+	}
+	sorted = slices.Compact(sorted)
+	if len(sorted) == 0 {
+		return nil
+	}
 	appended := false
 	err = l.db.Update(func(tx *bolt.Tx) error {
 		// Keys that all go after the last one recorded (receipt numbers,
-		// acknowledged in order) are put in place at once: appending
-		// fills pages at the end of the tree, and the journal would only
+		// acknowledged in order) are packed into blocks at once: that
+		// writes the last block and new ones, and the journal would only
 		// add a copy and a sort.
-		b, err := tx.CreateBucketIfNotExists(sentBucket)
+		b, err := tx.CreateBucketIfNotExists(blocksBucket)
 		if err != nil {
 			return err
 		}
-		if len(sorted) > 0 && appendsTo(b, []byte(sorted[0])) {
+		if last, _ := b.Cursor().Last(); len(sorted) > 0 && (last == nil || sorted[0] > string(last)) {
 			appended = true
-			v := binary.BigEndian.AppendUint64(nil, uint64(t.Unix()))
-			for i, k := range sorted {
-				if i > 0 && k == sorted[i-1] {
-					continue
-				}
-				if err := b.Put([]byte(k), v); err != nil {
-					return err
-				}
-			}
-			return nil
+			return appendBlocks(b, newRecords(sorted, t.Unix()))
 		}
 		j, err := tx.CreateBucketIfNotExists(journalBucket)
 		if err != nil {
@@ -473,7 +569,7 @@ func (l *BoltLedger) MarkSent(keys []string, t time.Time) (err error) {
 		return j.Put(binary.BigEndian.AppendUint64(nil, seq), v)
 	})
 	if err != nil {
-		return fmt.Errorf("ledger %s: %w", l.path, err)
+		return l.fail("commit", err)
 	}
 	if appended {
 		return nil
@@ -488,6 +584,23 @@ func (l *BoltLedger) MarkSent(keys []string, t time.Time) (err error) {
 		return l.merge()
 	}
 	return nil
+}
+
+// newRecords makes records of sorted keys sent at t, their bytes in one
+// allocation.
+func newRecords(sorted []string, t int64) []record {
+	n := 0
+	for _, k := range sorted {
+		n += len(k)
+	}
+	buf := make([]byte, 0, n)
+	recs := make([]record, len(sorted))
+	for i, k := range sorted {
+		at := len(buf)
+		buf = append(buf, k...)
+		recs[i] = record{buf[at:len(buf):len(buf)], t}
+	}
+	return recs
 }
 
 // Retain keeps records for at least d (plus a day of margin) when Close

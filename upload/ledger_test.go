@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -289,17 +291,17 @@ func TestLedgerMarkSentConcurrent(t *testing.T) {
 	}
 }
 
-// sentAt reads key's record from the events bucket: -1 when it has none.
+// sentAt reads key's record from the blocks: -1 when they have none.
 func sentAt(t *testing.T, l *BoltLedger, key string) int64 {
 	t.Helper()
 	at := int64(-1)
 	err := l.db.View(func(tx *bolt.Tx) error {
-		if b := tx.Bucket(sentBucket); b != nil {
-			if v := b.Get([]byte(key)); v != nil {
-				at = int64(binary.BigEndian.Uint64(v))
-			}
+		r := newBlockReader(tx)
+		t, found, err := r.find(key)
+		if found {
+			at = t
 		}
-		return nil
+		return err
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -440,7 +442,7 @@ func TestLedgerJournalMerge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l.chunk = 1 // equal keys straddle chunks
+	l.perTx = 1 // a transaction per block
 	first, second := time.Unix(1_800_000_000, 0), time.Unix(1_800_000_600, 0)
 	for _, at := range []time.Time{first, second} {
 		if err := l.MarkSent([]string{"k1", "k2", "k0"}, at); err != nil {
@@ -511,5 +513,478 @@ func TestLedgerAppend(t *testing.T) {
 	}
 	if got := sentAt(t, l, "R-0004"); got != at.Unix() {
 		t.Errorf("appended record sent at %d, want %d", got, at.Unix())
+	}
+}
+
+// receiptKeys are ledger keys of receipt numbers, in order: every other
+// number from 0, so that the numbers in between fall inside the ledger's
+// range without being in it.
+func receiptKeys(n int) []string {
+	keys := make([]string, n)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("123456789012345\x00Purchase\x00R%09d", 2*i)
+	}
+	return keys
+}
+
+// BenchmarkLedgerMarkSentAppend records 100,000 events with receipt
+// numbers, a thousand per commit in order, as an upload of an export with
+// a transaction number does: every commit goes after the last.
+func BenchmarkLedgerMarkSentAppend(b *testing.B) {
+	keys := receiptKeys(100_000)
+	b.ReportAllocs()
+	for b.Loop() {
+		l, err := OpenLedger(filepath.Join(b.TempDir(), "state"), false)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for i := 0; i < len(keys); i += 1000 {
+			if err := l.MarkSent(keys[i:i+1000], time.Now()); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := l.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(keys)), "ns/key")
+}
+
+// BenchmarkLedgerSeenAll1M asks about batches of 1,000 keys in a ledger of
+// 1,000,000 receipt numbers: keys it holds, in order and shuffled; keys
+// inside its range it does not hold; and new keys after its last.
+func BenchmarkLedgerSeenAll1M(b *testing.B) {
+	const n = 1_000_000
+	l, err := OpenLedger(filepath.Join(b.TempDir(), "state"), false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Close()
+	keys := receiptKeys(n)
+	for i := 0; i < n; i += 100_000 {
+		if err := l.MarkSent(keys[i:i+100_000], time.Now()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	odd := func(i int) string { return fmt.Sprintf("123456789012345\x00Purchase\x00R%09d", 2*i+1) }
+	shuffled := slices.Clone(keys)
+	rand.New(rand.NewPCG(1, 2)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+	sets := []struct {
+		name string
+		keys []string
+		want bool
+	}{
+		{"hits in order", keys, true},
+		{"hits shuffled", shuffled, true},
+		{"misses inside", func() []string {
+			ks := make([]string, 100_000)
+			for i := range ks {
+				ks[i] = odd(i * 7)
+			}
+			return ks
+		}(), false},
+		{"misses after last", receiptKeys(n + 100_000)[n:], false},
+	}
+	for _, set := range sets {
+		b.Run(set.name, func(b *testing.B) {
+			seen := make([]bool, MaxBatchSize)
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				at := i % (len(set.keys) / MaxBatchSize) * MaxBatchSize
+				if err := l.SeenAll(set.keys[at:at+MaxBatchSize], seen); err != nil {
+					b.Fatal(err)
+				}
+				if seen[0] != set.want || seen[MaxBatchSize-1] != set.want {
+					b.Fatalf("seen = %v, want %v", seen[0], set.want)
+				}
+				i++
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*MaxBatchSize), "ns/key")
+		})
+	}
+}
+
+// ledgerModel is what a ledger must hold: each key recorded and its latest
+// sent-at time.
+type ledgerModel map[string]int64
+
+func (m ledgerModel) mark(keys []string, t int64) {
+	for _, k := range keys {
+		if old, ok := m[k]; !ok || t > old {
+			m[k] = t
+		}
+	}
+}
+
+func (m ledgerModel) prune(cut int64) {
+	for k, t := range m {
+		if t < cut {
+			delete(m, k)
+		}
+	}
+}
+
+// dumpBlocks reads every record of the blocks, checking the file as an
+// open does.
+func dumpBlocks(t *testing.T, l *BoltLedger) ledgerModel {
+	t.Helper()
+	if err := l.check(); err != nil {
+		t.Fatalf("check: %v", err)
+	}
+	got := ledgerModel{}
+	err := l.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(blocksBucket)
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(func(_, v []byte) error {
+			blk, err := parseBlock(v)
+			if err != nil {
+				return err
+			}
+			recs, err := blk.records(nil)
+			for _, r := range recs {
+				got[string(r.k)] = r.t
+			}
+			return err
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+// keyGen makes ledger keys of every kind the ledger meets: receipt
+// numbers in order, after every other key; hashes in no order; and short
+// keys that are prefixes of one another ("b" < "b\x00" < "ba"). Never the
+// empty key, which bbolt refuses, as it always did (a ledger key holds a
+// pixel and an event name).
+type keyGen struct {
+	r       *rand.Rand
+	receipt int
+}
+
+func (g *keyGen) receipts(n int) []string {
+	ks := make([]string, n)
+	for i := range ks {
+		g.receipt++
+		ks[i] = fmt.Sprintf("9\x00Purchase\x00R%08d", g.receipt)
+	}
+	return ks
+}
+
+func (g *keyGen) random(n int) []string {
+	ks := make([]string, n)
+	for i := range ks {
+		switch g.r.IntN(10) {
+		case 0:
+			ks[i] = []string{"a", "b", "b\x00", "ba", "bb", "\xff"}[g.r.IntN(6)]
+		case 1:
+			ks[i] = fmt.Sprintf("9\x00Purchase\x00R%08d", 1+g.r.IntN(g.receipt+1)) // maybe recorded
+		default:
+			sum := sha256.Sum256(fmt.Appendf(nil, "%d", g.r.IntN(20_000)))
+			pixel := []string{"1", "2", "3"}[g.r.IntN(3)]
+			event := []string{"Purchase", "Lead"}[g.r.IntN(2)]
+			ks[i] = pixel + "\x00" + event + "\x00" + hex.EncodeToString(sum[:2+g.r.IntN(30)])
+		}
+	}
+	return ks
+}
+
+// TestLedgerModel runs random sequences of what runs do to a ledger
+// (commits of keys in order and in no order, re-marks at later times,
+// lookups, closes with a prune, runs killed before their merge, read-only
+// opens) and compares the ledger with a map after every step: a key it
+// forgets is sent twice, one it invents is a row lost.
+func TestLedgerModel(t *testing.T) {
+	t.Parallel()
+	for seed := range uint64(6) {
+		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
+			t.Parallel()
+			r := rand.New(rand.NewPCG(seed, 42))
+			g := &keyGen{r: r}
+			now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+			clock := func() time.Time { return now }
+			path := filepath.Join(t.TempDir(), "state")
+			model := ledgerModel{}
+			open := func(readOnly bool) *BoltLedger {
+				t.Helper()
+				l, err := openLedger(path, readOnly, clock)
+				if err != nil {
+					t.Fatal(err)
+				}
+				l.mergeAt = 1 + r.IntN(3000)
+				l.perTx = 1 + r.IntN(4)
+				if !readOnly {
+					l.db.NoSync = true // a kill here is a closed file, not a lost page cache
+				}
+				return l
+			}
+			l := open(false)
+			defer func() { l.Close() }()
+			var recent []string // keys recorded lately, for re-marks
+			// seenAll compares SeenAll with the model for keys recorded
+			// and keys that may not be.
+			seenAll := func(l *BoltLedger, step string) {
+				t.Helper()
+				ks := append(g.random(50+r.IntN(200)), "", fmt.Sprintf("9\x00Purchase\x00R%08d", g.receipt+1))
+				for range 100 {
+					if len(recent) > 0 {
+						ks = append(ks, recent[r.IntN(len(recent))])
+					}
+				}
+				if r.IntN(2) == 0 {
+					slices.Sort(ks)
+				}
+				seen := make([]bool, len(ks))
+				if err := l.SeenAll(ks, seen); err != nil {
+					t.Fatalf("%s: %v", step, err)
+				}
+				for i, k := range ks {
+					if _, want := model[k]; seen[i] != want {
+						t.Fatalf("%s: SeenAll(%q) = %v, want %v", step, k, seen[i], want)
+					}
+				}
+			}
+			// same compares every record of the blocks, times included,
+			// with the model; the journal must be merged.
+			same := func(l *BoltLedger, step string) {
+				t.Helper()
+				if n := journalLen(t, l); n != 0 {
+					t.Fatalf("%s: journal holds %d keys", step, n)
+				}
+				if got := dumpBlocks(t, l); !maps.Equal(model, got) {
+					diff := cmp.Diff(model, got)
+					t.Fatalf("%s: blocks differ from the model (-want +got):\n%s", step, diff)
+				}
+			}
+			for step := range 300 {
+				name := fmt.Sprint("step ", step)
+				var keys []string
+				switch op := r.IntN(20); {
+				case op < 6: // receipts acknowledged in order, in commits of any size
+					keys = g.receipts(1 + r.IntN(1200))
+					if r.IntN(3) == 0 {
+						r.Shuffle(len(keys), func(i, j int) { keys[i], keys[j] = keys[j], keys[i] })
+						keys = append(keys, keys[:r.IntN(len(keys))]...) // and some twice
+					}
+				case op < 11: // derived ids, in no order
+					keys = g.random(1 + r.IntN(800))
+				case op < 13: // --resend: recorded keys again, later
+					for range 1 + r.IntN(300) {
+						if len(recent) > 0 {
+							keys = append(keys, recent[r.IntN(len(recent))])
+						}
+					}
+				case op < 15:
+					seenAll(l, name)
+				case op == 15: // a run that closes; the next one opens
+					if err := l.Close(); err != nil {
+						t.Fatalf("%s: Close: %v", name, err)
+					}
+					model.prune(now.Add(-LedgerRetention).Unix())
+					l = open(false)
+					same(l, name+" after reopen")
+				case op == 16: // a run killed before its merge: the next open reads the journal
+					if err := l.db.Close(); err != nil {
+						t.Fatal(err)
+					}
+					ro := open(true)
+					seenAll(ro, name+" read-only after kill")
+					ro.Close()
+					l = open(false)
+					same(l, name+" after kill")
+				case op == 17: // a merge now, with the blocks checked
+					if err := l.merge(); err != nil {
+						t.Fatalf("%s: merge: %v", name, err)
+					}
+					same(l, name+" after merge")
+				case op == 18 && len(recent) > 0: // the clock reaches a record's retention, to the second
+					at, ok := model[recent[r.IntN(len(recent))]]
+					if t := time.Unix(at, 0).Add(LedgerRetention + time.Duration(r.IntN(2))*time.Second); ok && t.After(now) {
+						now = t
+					}
+				default: // time passes: seconds to days
+					now = now.Add(time.Duration(r.Int64N(int64([]time.Duration{time.Minute, 3 * 24 * time.Hour}[r.IntN(2)]))))
+				}
+				if len(keys) > 0 {
+					if err := l.MarkSent(keys, now); err != nil {
+						t.Fatalf("%s: MarkSent: %v", name, err)
+					}
+					model.mark(keys, now.Unix())
+					recent = append(recent[max(0, len(recent)-5000):], keys...)
+					seen := make([]bool, len(keys))
+					if err := l.SeenAll(keys, seen); err != nil || slices.Contains(seen, false) {
+						t.Fatalf("%s: keys not seen right after MarkSent: %v", name, err)
+					}
+				}
+			}
+			if err := l.merge(); err != nil {
+				t.Fatal(err)
+			}
+			same(l, "end")
+		})
+	}
+}
+
+// A ledger written before the blocks (one bbolt key per event in
+// sentBucket, and a journal a killed run left) is answered from as it is
+// by a read-only open, also halfway through its conversion, and packed into
+// blocks by a read-write open that finishes a conversion cut short.
+func TestLedgerConvertsSentBucket(t *testing.T) {
+	t.Parallel()
+	at := time.Now().Add(-time.Hour).Unix()
+	model := ledgerModel{}
+	var sent, journalled []string
+	for i := range 1000 {
+		k := fmt.Sprintf("123\x00Purchase\x00%05d", i*3)
+		model[k] = at + int64(i%7)
+		sent = append(sent, k)
+	}
+	for i := range 50 {
+		k := fmt.Sprintf("123\x00Purchase\x00%05d", i*31+1)
+		journalled = append(journalled, k)
+	}
+	journalled = append(journalled, sent[10]) // sent again, later
+	model.mark(journalled, at+100)
+	tests := []struct {
+		name  string
+		steps int // conversion transactions done before the "crash"
+	}{
+		{"never converted", 0},
+		{"cut short", 2},
+		{"all packed, bucket left", 4},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join(t.TempDir(), "state")
+			db, err := bolt.Open(path, 0o600, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = db.Update(func(tx *bolt.Tx) error {
+				b, err := tx.CreateBucket(sentBucket)
+				if err != nil {
+					return err
+				}
+				for _, k := range sent {
+					if err := b.Put([]byte(k), binary.BigEndian.AppendUint64(nil, uint64(model[k]))); err != nil {
+						return err
+					}
+				}
+				j, err := tx.CreateBucket(journalBucket)
+				if err != nil {
+					return err
+				}
+				v := binary.BigEndian.AppendUint64(nil, uint64(at+100))
+				for _, k := range journalled {
+					v = append(binary.AppendUvarint(v, uint64(len(k))), k...)
+				}
+				return j.Put([]byte("\x00\x00\x00\x00\x00\x00\x00\x01"), v)
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for range tt.steps {
+				if err := db.Update(func(tx *bolt.Tx) error { _, err := convertStep(tx, 300); return err }); err != nil {
+					t.Fatal(err)
+				}
+			}
+			db.Close()
+
+			ro, err := OpenLedger(path, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			keys := append(slices.Clone(sent), journalled...)
+			for i := range 200 {
+				keys = append(keys, fmt.Sprintf("123\x00Purchase\x00%05d", i*3+2), fmt.Sprintf("123\x00Purchase\x00%05d", 5000+i))
+			}
+			seen := make([]bool, len(keys))
+			if err := ro.SeenAll(keys, seen); err != nil {
+				t.Fatal(err)
+			}
+			for i, k := range keys {
+				if _, want := model[k]; seen[i] != want {
+					t.Errorf("read-only: Seen(%q) = %v, want %v", k, seen[i], want)
+				}
+			}
+			ro.Close()
+
+			rw, err := OpenLedger(path, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rw.Close()
+			if diff := cmp.Diff(model, dumpBlocks(t, rw)); diff != "" {
+				t.Errorf("converted blocks differ (-want +got):\n%s", diff)
+			}
+			err = rw.db.View(func(tx *bolt.Tx) error {
+				if tx.Bucket(sentBucket) != nil || tx.Bucket(journalBucket) != nil {
+					t.Error("the sent bucket or the journal is left after the conversion")
+				}
+				if m := tx.Bucket(metaBucket); m != nil && m.Get(convertedKey) != nil {
+					t.Error("the conversion's note is left after it")
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// A block that does not decode, or that is not where its keys say, makes
+// the ledger damaged at open, not empty and not a panic.
+func TestLedgerDamagedBlock(t *testing.T) {
+	t.Parallel()
+	good := encodeBlock(testRecords("p\x00E\x00a", "p\x00E\x00b"))
+	tests := []struct {
+		name string
+		puts map[string][]byte // bbolt key → block value
+	}{
+		{"garbage", map[string][]byte{"p\x00E\x00b": []byte("not a block")}},
+		{"cut short", map[string][]byte{"p\x00E\x00b": good[:len(good)-2]}},
+		{"under another key", map[string][]byte{"p\x00E\x00c": good}},
+		{"overlapping blocks", map[string][]byte{"p\x00E\x00b": good, "p\x00E\x00c": encodeBlock(testRecords("p\x00E\x00a", "p\x00E\x00c"))}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join(t.TempDir(), "state")
+			db, err := bolt.Open(path, 0o600, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = db.Update(func(tx *bolt.Tx) error {
+				b, err := tx.CreateBucket(blocksBucket)
+				if err != nil {
+					return err
+				}
+				for k, v := range tt.puts {
+					if err := b.Put([]byte(k), v); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			db.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, ro := range []bool{true, false} {
+				l, err := OpenLedger(path, ro)
+				if err == nil {
+					l.Close()
+				}
+				if ce, ok := errors.AsType[*CorruptError](err); !ok || ce.Path != path {
+					t.Errorf("readOnly=%v: OpenLedger = %v, want a *CorruptError naming the file", ro, err)
+				}
+			}
+		})
 	}
 }
