@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -17,23 +18,34 @@ func TestAuthStopStopsReading(t *testing.T) {
 	srv := startEdge(t)
 	srv.SetFault(capitest.TokenError(capitest.SubcodeTokenExpired))
 
-	// The sample's rows forty times over: about 12,000 rows.
+	// The sample's rows forty times over, about 12,000 rows, each copy
+	// with its own receipt numbers. Copies of the same receipts would be
+	// duplicates, rejected without waiting for the uploader, and the
+	// reader would race the first answer through all of them; new events
+	// must pass the uploader, which holds the reader back.
 	b, err := os.ReadFile(f.path("pos.csv"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	header, rows, _ := strings.Cut(string(b), "\n")
-	big := header + "\n" + strings.Repeat(rows, 40)
-	total := strings.Count(big, "\n") - 1
-	writeFile(t, f.path("pos.csv"), big)
+	var big strings.Builder
+	big.WriteString(header + "\n")
+	for k := range 40 {
+		for line := range strings.Lines(rows) {
+			fmt.Fprintf(&big, "%d-%s", k, line)
+		}
+	}
+	total := strings.Count(big.String(), "\n") - 1
+	writeFile(t, f.path("pos.csv"), big.String())
 
 	res := runIn(t.Context(), t, edgeEnv(srv), posArgs(f, "--batch-size", "10", "--concurrency", "1")...)
 	if res.code != exitFatal {
 		t.Fatalf("exit %d, want %d; stderr:\n%s", res.code, exitFatal, res.stderr)
 	}
 	s := readSummary(t, f.path("reports"))
+	t.Logf("rows read: %d of %d", s.RowsRead, total)
 	if s.RowsRead >= total/2 {
-		t.Errorf("rows read after the token was refused: %d of %d; want reading to stop", s.RowsRead, total)
+		t.Errorf("rows read after the token was refused: %d of %d (outcomes %+v); want reading to stop", s.RowsRead, total, s.Outcomes)
 	}
 	if s.Outcomes.Sent != 0 {
 		t.Errorf("sent = %d, want 0", s.Outcomes.Sent)
