@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -235,7 +236,7 @@ func (l *BoltLedger) check() (err error) {
 		}
 		if j := tx.Bucket(journalBucket); j != nil {
 			return j.ForEach(func(_, v []byte) error {
-				return journalKeys(v, func([]byte) {})
+				return journalKeys(v, func(int, int) {})
 			})
 		}
 		return nil
@@ -268,19 +269,20 @@ func checkBlock(prev, k, v []byte) error {
 	return nil
 }
 
-// journalKeys calls f with each key of a journal record (sent-at time,
-// then uvarint-prefixed keys), or says how it is damaged.
-func journalKeys(v []byte, f func(key []byte)) error {
+// journalKeys calls f with where each key of a journal record is in it,
+// v[from:to] (a record is the sent-at time, then uvarint-prefixed keys),
+// or says how it is damaged.
+func journalKeys(v []byte, f func(from, to int)) error {
 	if len(v) < 8 {
-		return fmt.Errorf("journal record of %d bytes", len(v))
+		return damage(fmt.Sprintf("journal record of %d bytes", len(v)))
 	}
-	for v = v[8:]; len(v) > 0; {
-		n, w := binary.Uvarint(v)
-		if w <= 0 || n > uint64(len(v)-w) {
-			return errors.New("journal record cut short")
+	for at := 8; at < len(v); {
+		n, w := binary.Uvarint(v[at:])
+		if w <= 0 || n > uint64(len(v)-at-w) {
+			return damage("journal record cut short")
 		}
-		f(v[w : w+int(n)])
-		v = v[w+int(n):]
+		f(at+w, at+w+int(n))
+		at += w + int(n)
 	}
 	return nil
 }
@@ -295,7 +297,7 @@ func (l *BoltLedger) loadJournal() (err error) {
 			return nil
 		}
 		return j.ForEach(func(_, v []byte) error {
-			return journalKeys(v, func(k []byte) { l.unmerged[hashKey(k)] = struct{}{} })
+			return journalKeys(v, func(from, to int) { l.unmerged[hashKey(v[from:to])] = struct{}{} })
 		})
 	})
 }
@@ -308,12 +310,8 @@ func (l *BoltLedger) loadJournal() (err error) {
 // journal at the next open; merging a record twice is harmless.
 func (l *BoltLedger) merge() (err error) {
 	defer l.recoverCorrupt(&err)
-	type entry struct {
-		record
-		n int // order in the journal
-	}
 	l.umu.RLock()
-	recs := make([]entry, 0, len(l.unmerged))
+	recs := make([]record, 0, len(l.unmerged))
 	l.umu.RUnlock()
 	err = l.db.View(func(tx *bolt.Tx) error {
 		j := tx.Bucket(journalBucket)
@@ -323,25 +321,16 @@ func (l *BoltLedger) merge() (err error) {
 		// Each record is copied out of the file's pages, which are valid
 		// only for this transaction, and its keys are read in the copy.
 		return j.ForEach(func(_, v []byte) error {
-			v = bytes.Clone(v)
-			return journalKeys(v, func(k []byte) {
-				recs = append(recs, entry{record{k[:len(k):len(k)], int64(binary.BigEndian.Uint64(v))}, len(recs)})
+			s := string(v)
+			return journalKeys(v, func(from, to int) {
+				recs = append(recs, record{s[from:to], int64(binary.BigEndian.Uint64(v))})
 			})
 		})
 	})
 	if err != nil || len(recs) == 0 {
 		return err
 	}
-	// A key sent again (--resend) keeps its latest time.
-	slices.SortFunc(recs, func(a, b entry) int { return cmp.Or(bytes.Compare(a.k, b.k), cmp.Compare(a.n, b.n)) })
-	sorted := make([]record, 0, len(recs))
-	for _, e := range recs {
-		if n := len(sorted); n > 0 && bytes.Equal(sorted[n-1].k, e.k) {
-			sorted[n-1].t = max(sorted[n-1].t, e.t)
-			continue
-		}
-		sorted = append(sorted, e.record)
-	}
+	sorted := sortJournal(recs)
 	recs = nil
 	for rest := sorted; len(rest) > 0; {
 		err := l.db.Update(func(tx *bolt.Tx) error {
@@ -364,6 +353,57 @@ func (l *BoltLedger) merge() (err error) {
 	clear(l.unmerged)
 	l.umu.Unlock()
 	return nil
+}
+
+// sortJournal sorts the journal's records by key, each key once with its
+// latest time (a key sent again, --resend). The keys share a long prefix
+// (pixel and event name) and are told apart by the bytes after it, so
+// they are sorted by those 8 bytes as a number first: the sort then moves
+// 16 bytes and compares two integers where it would compare strings, a
+// fraction of the time for a journal of hashes.
+func sortJournal(recs []record) []record {
+	if len(recs) == 0 {
+		return nil
+	}
+	p := len(recs[0].k)
+	for _, r := range recs[1:] {
+		p = min(p, len(r.k))
+		for i := range p {
+			if r.k[i] != recs[0].k[i] {
+				p = i
+				break
+			}
+		}
+	}
+	type ord struct {
+		abbr uint64 // 8 bytes of the key after p, padded with zeros
+		i    int
+	}
+	ords := make([]ord, len(recs))
+	var b [8]byte
+	for i, r := range recs {
+		clear(b[:])
+		copy(b[:], r.k[p:])
+		ords[i] = ord{binary.BigEndian.Uint64(b[:]), i}
+	}
+	// Padding with zeros keeps the order: a key whose 8 bytes are less is
+	// less. Equal ones are told apart by the whole key.
+	slices.SortFunc(ords, func(a, b ord) int {
+		if a.abbr != b.abbr {
+			return cmp.Compare(a.abbr, b.abbr)
+		}
+		return strings.Compare(recs[a.i].k, recs[b.i].k)
+	})
+	sorted := make([]record, 0, len(recs))
+	for _, o := range ords {
+		r := recs[o.i]
+		if n := len(sorted); n > 0 && sorted[n-1].k == r.k {
+			sorted[n-1].t = max(sorted[n-1].t, r.t)
+			continue
+		}
+		sorted = append(sorted, r)
+	}
+	return sorted
 }
 
 // convertSent packs the records of a ledger written before the blocks
@@ -407,7 +447,7 @@ func convertStep(tx *bolt.Tx, n int) (done bool, err error) {
 		if len(v) != 8 {
 			return false, damage(fmt.Sprintf("record of %d bytes, want 8", len(v)))
 		}
-		recs = append(recs, record{bytes.Clone(k), int64(binary.BigEndian.Uint64(v))})
+		recs = append(recs, record{string(k), int64(binary.BigEndian.Uint64(v))})
 	}
 	if len(recs) == 0 {
 		if err := tx.DeleteBucket(sentBucket); err != nil {
@@ -424,7 +464,7 @@ func convertStep(tx *bolt.Tx, n int) (done bool, err error) {
 			return false, err
 		}
 	}
-	return false, meta.Put(convertedKey, recs[len(recs)-1].k)
+	return false, meta.Put(convertedKey, []byte(recs[len(recs)-1].k))
 }
 
 // prune deletes records sent before cut, perTx blocks per transaction.
@@ -523,17 +563,12 @@ func (l *BoltLedger) MarkSent(keys []string, t time.Time) (err error) {
 	if l.db == nil || l.db.IsReadOnly() {
 		return fmt.Errorf("ledger %s is open read-only", l.path)
 	}
+	if len(keys) == 0 {
+		return nil
+	}
 	l.wmu.Lock()
 	defer l.wmu.Unlock()
 	defer l.recoverCorrupt(&err)
-	sorted := slices.Clone(keys)
-	if !slices.IsSorted(sorted) {
-		slices.Sort(sorted)
-	}
-	sorted = slices.Compact(sorted)
-	if len(sorted) == 0 {
-		return nil
-	}
 	appended := false
 	err = l.db.Update(func(tx *bolt.Tx) error {
 		// Keys that all go after the last one recorded (receipt numbers,
@@ -544,9 +579,10 @@ func (l *BoltLedger) MarkSent(keys []string, t time.Time) (err error) {
 		if err != nil {
 			return err
 		}
-		if last, _ := b.Cursor().Last(); len(sorted) > 0 && (last == nil || sorted[0] > string(last)) {
+		last, _ := b.Cursor().Last()
+		if allAfter(keys, last) {
 			appended = true
-			return appendBlocks(b, newRecords(sorted, t.Unix()))
+			return appendBlocks(b, sortedRecords(keys, t.Unix()))
 		}
 		j, err := tx.CreateBucketIfNotExists(journalBucket)
 		if err != nil {
@@ -586,21 +622,52 @@ func (l *BoltLedger) MarkSent(keys []string, t time.Time) (err error) {
 	return nil
 }
 
-// newRecords makes records of sorted keys sent at t, their bytes in one
-// allocation.
-func newRecords(sorted []string, t int64) []record {
-	n := 0
-	for _, k := range sorted {
-		n += len(k)
+// allAfter reports whether every key goes after last (nil: none).
+func allAfter(keys []string, last []byte) bool {
+	if last == nil {
+		return true
 	}
-	buf := make([]byte, 0, n)
-	recs := make([]record, len(sorted))
-	for i, k := range sorted {
-		at := len(buf)
-		buf = append(buf, k...)
-		recs[i] = record{buf[at:len(buf):len(buf)], t}
+	for _, k := range keys {
+		if k <= string(last) {
+			return false
+		}
 	}
-	return recs
+	return true
+}
+
+// sortedRecords makes records of keys sent at t, sorted, each key once.
+// A commit holds the keys of a few requests, each a run of keys in order
+// (receipt numbers): the runs put end to end by their first keys are
+// sorted as a rule, which is checked in one pass, where a sort would take
+// a dozen comparisons per key.
+func sortedRecords(keys []string, t int64) []record {
+	type run struct{ from, to int }
+	var runs []run
+	for i := 0; i < len(keys) && len(runs) <= 64; {
+		j := i + 1
+		for j < len(keys) && keys[j-1] < keys[j] {
+			j++
+		}
+		runs = append(runs, run{i, j})
+		i = j
+	}
+	recs := make([]record, 0, len(keys))
+	if len(runs) <= 64 {
+		slices.SortFunc(runs, func(a, b run) int { return strings.Compare(keys[a.from], keys[b.from]) })
+		for _, r := range runs {
+			for _, k := range keys[r.from:r.to] {
+				recs = append(recs, record{k, t})
+			}
+		}
+	}
+	if len(recs) < len(keys) || !slices.IsSortedFunc(recs, func(a, b record) int { return strings.Compare(a.k, b.k) }) {
+		recs = recs[:0]
+		for _, k := range keys {
+			recs = append(recs, record{k, t})
+		}
+		slices.SortFunc(recs, func(a, b record) int { return strings.Compare(a.k, b.k) })
+	}
+	return slices.CompactFunc(recs, func(a, b record) bool { return a.k == b.k })
 }
 
 // Retain keeps records for at least d (plus a day of margin) when Close

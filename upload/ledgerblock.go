@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -61,7 +62,7 @@ func isDamage(err error) bool {
 
 // record is a ledger record on its way into a block.
 type record struct {
-	k []byte
+	k string
 	t int64 // sent at, Unix seconds
 }
 
@@ -203,15 +204,22 @@ func (b *block) size() int { return b.n*(12+len(b.prefix)) + len(b.data) }
 // records appends the block's records to dst, their keys copied out of
 // the block (whose memory bbolt owns) into one allocation.
 func (b *block) records(dst []record) ([]record, error) {
-	buf := make([]byte, 0, b.n*len(b.prefix)+len(b.data))
+	var all strings.Builder
+	all.Grow(b.n*len(b.prefix) + len(b.data))
 	for i := range b.n {
 		s, ok := b.suffix(i)
 		if !ok {
 			return dst, errBlockOffsets
 		}
-		at := len(buf)
-		buf = append(append(buf, b.prefix...), s...)
-		dst = append(dst, record{buf[at:len(buf):len(buf)], b.time(i)})
+		all.Write(b.prefix)
+		all.Write(s)
+	}
+	keys, at := all.String(), 0
+	for i := range b.n {
+		s, _ := b.suffix(i)
+		n := len(b.prefix) + len(s)
+		dst = append(dst, record{keys[at : at+n], b.time(i)})
+		at += n
 	}
 	return dst, nil
 }
@@ -253,7 +261,7 @@ func encodeBlock(recs []record) []byte {
 // is left small.
 func putBlocks(b *bolt.Bucket, recs []record, greedy bool) error {
 	put := func(part []record) error {
-		return b.Put(bytes.Clone(part[len(part)-1].k), encodeBlock(part))
+		return b.Put([]byte(part[len(part)-1].k), encodeBlock(part))
 	}
 	if greedy {
 		for len(recs) > 0 {
@@ -287,7 +295,7 @@ func putBlocks(b *bolt.Bucket, recs []record, greedy bool) error {
 func mergeRecords(old, add []record) []record {
 	out := make([]record, 0, len(old)+len(add))
 	for len(old) > 0 && len(add) > 0 {
-		switch c := bytes.Compare(old[0].k, add[0].k); {
+		switch c := strings.Compare(old[0].k, add[0].k); {
 		case c < 0:
 			out, old = append(out, old[0]), old[1:]
 		case c > 0:
@@ -311,13 +319,13 @@ func mergeBlocks(b *bolt.Bucket, recs []record, maxBlocks int) ([]record, error)
 		if rewritten == maxBlocks {
 			return recs, nil
 		}
-		k, v := c.Seek(recs[0].k)
+		k, v := c.Seek([]byte(recs[0].k))
 		if k == nil {
 			return nil, appendBlocks(b, recs)
 		}
 		// The records up to k belong to k's block, whose last key stays k:
 		// the last of its new blocks replaces it.
-		n := sort.Search(len(recs), func(i int) bool { return bytes.Compare(recs[i].k, k) > 0 })
+		n := sort.Search(len(recs), func(i int) bool { return recs[i].k > string(k) })
 		blk, err := parseBlock(v)
 		if err != nil {
 			return nil, err
@@ -339,7 +347,7 @@ func mergeBlocks(b *bolt.Bucket, recs []record, maxBlocks int) ([]record, error)
 // the last block, unless full, is filled first.
 func appendBlocks(b *bolt.Bucket, recs []record) error {
 	k, v := b.Cursor().Last()
-	if k != nil && bytes.Compare(recs[0].k, k) <= 0 {
+	if k != nil && recs[0].k <= string(k) {
 		return fmt.Errorf("append of %d records before the last", len(recs))
 	}
 	if k != nil {
@@ -405,7 +413,7 @@ func pruneBlocks(b *bolt.Bucket, from []byte, cut int64, maxBlocks int) ([]byte,
 	// The cursor is done: bbolt's cursors do not survive changes to their
 	// bucket.
 	for _, ch := range changes {
-		if len(ch.keep) == 0 || !bytes.Equal(ch.keep[len(ch.keep)-1].k, ch.k) {
+		if len(ch.keep) == 0 || ch.keep[len(ch.keep)-1].k != string(ch.k) {
 			if err := b.Delete(ch.k); err != nil {
 				return nil, err
 			}

@@ -1,7 +1,6 @@
 package upload
 
 import (
-	"bytes"
 	"encoding/binary"
 	"slices"
 	"testing"
@@ -10,7 +9,7 @@ import (
 func testRecords(keys ...string) []record {
 	recs := make([]record, len(keys))
 	for i, k := range keys {
-		recs[i] = record{[]byte(k), int64(1_800_000_000 + i)}
+		recs[i] = record{k, int64(1_800_000_000 + i)}
 	}
 	return recs
 }
@@ -41,7 +40,7 @@ func TestBlockSearch(t *testing.T) {
 			}
 			for hint := -1; hint <= blk.n; hint++ {
 				for i, r := range recs {
-					got, found, err := blk.search(r.k, hint)
+					got, found, err := blk.search([]byte(r.k), hint)
 					if err != nil || !found || got != i || blk.time(got) != r.t {
 						t.Errorf("hint %d: search(%q) = %d, %v, %v; want %d", hint, r.k, got, found, err, i)
 					}
@@ -53,7 +52,7 @@ func TestBlockSearch(t *testing.T) {
 				}
 			}
 			back, err := blk.records(nil)
-			if err != nil || !slices.EqualFunc(back, recs, func(a, b record) bool { return bytes.Equal(a.k, b.k) && a.t == b.t }) {
+			if err != nil || !slices.EqualFunc(back, recs, func(a, b record) bool { return a == b }) {
 				t.Errorf("records = %v, %v", back, err)
 			}
 		})
@@ -136,11 +135,11 @@ func FuzzParseBlock(f *testing.F) {
 			t.Fatalf("a block that validates has no records: %v", recErr)
 		}
 		for i, r := range recs {
-			got, found, err := blk.search(r.k, -1)
+			got, found, err := blk.search([]byte(r.k), -1)
 			if err != nil || !found || got != i || blk.time(i) != r.t {
 				t.Fatalf("record %d (%q) not found: %d, %v, %v", i, r.k, got, found, err)
 			}
-			if i > 0 && bytes.Compare(recs[i-1].k, r.k) >= 0 {
+			if i > 0 && recs[i-1].k >= r.k {
 				t.Fatalf("records %d and %d out of order", i-1, i)
 			}
 		}
@@ -149,7 +148,7 @@ func FuzzParseBlock(f *testing.F) {
 			t.Fatal(err)
 		}
 		back, err := again.records(nil)
-		if err != nil || !slices.EqualFunc(back, recs, func(a, b record) bool { return bytes.Equal(a.k, b.k) && a.t == b.t }) {
+		if err != nil || !slices.EqualFunc(back, recs, func(a, b record) bool { return a == b }) {
 			t.Fatalf("records changed by a round trip: %v", err)
 		}
 	})
