@@ -105,31 +105,35 @@ func Run(ctx context.Context, s Sender, l Ledger, in <-chan mapping.Event, opt O
 	}
 	r := &runner{s: s, l: l, opt: opt, log: opt.Logger, ctx: ctx, stop: stop, reqCtx: reqCtx}
 	r.lw = newLedgerWriter(l, opt.Now, stopRun)
-	r.batches = make(chan []mapping.Event, opt.Concurrency+2)
+	r.batches = make(chan *batch, opt.Concurrency+2)
 	if _, ok := s.(bodyReuser); ok {
 		// A body per request in flight, one being built, one for a split.
 		r.bodies = newBodyPool(opt.Concurrency + 2)
 	}
 	// Events are read into pending and looked up in the ledger a batch at
-	// a time (one read transaction); the new ones fill batch, which leaves
+	// a time (one read transaction); the new ones fill cur, which leaves
 	// when full. Both hold at most BatchSize events.
 	pending := make([]mapping.Event, 0, opt.BatchSize)
-	batch := make([]mapping.Event, 0, opt.BatchSize)
+	cur := r.newBatch()
 	lk := lookup{keys: make([]string, 0, opt.BatchSize), seen: make([]bool, opt.BatchSize)}
 	var ledgerErr error
 	stoppedEarly := false
-	// sift moves the events of pending not yet sent into batch, launching
-	// each batch that fills up.
+	// sift moves the events of pending not yet sent into cur, with their
+	// ledger keys, launching each batch that fills up.
 	sift := func() error {
 		seen, err := lk.check(l, opt, pending)
 		if err != nil {
 			return err
 		}
-		if len(batch) == 0 && len(pending) == opt.BatchSize && !slices.Contains(seen, true) {
+		if len(cur.evs) == 0 && len(pending) == opt.BatchSize && !slices.Contains(seen, true) {
 			// The usual case, a full set of new events, goes out as it
 			// is, without a copy of each event.
-			r.launch(g, pending)
-			pending = r.newBatch()
+			cur.evs, pending = pending, cur.evs
+			if seen != nil {
+				cur.keys = append(cur.keys, lk.keys...)
+			}
+			r.launch(g, cur)
+			cur = r.newBatch()
 			return nil
 		}
 		for i := range pending {
@@ -137,10 +141,13 @@ func Run(ctx context.Context, s Sender, l Ledger, in <-chan mapping.Event, opt O
 				r.emit(Outcome{Event: &pending[i], Status: StatusAlreadySent})
 				continue
 			}
-			batch = append(batch, pending[i])
-			if len(batch) == opt.BatchSize {
-				r.launch(g, batch)
-				batch = r.newBatch()
+			cur.evs = append(cur.evs, pending[i])
+			if seen != nil {
+				cur.keys = append(cur.keys, lk.keys[i])
+			}
+			if len(cur.evs) == opt.BatchSize {
+				r.launch(g, cur)
+				cur = r.newBatch()
 			}
 		}
 		pending = pending[:0]
@@ -156,9 +163,7 @@ read:
 			if !ok {
 				break read
 			}
-			r.mu.Lock()
-			r.read++
-			r.mu.Unlock()
+			r.read.Add(1)
 			pending = append(pending, ev)
 			if len(pending) == opt.BatchSize {
 				if err := sift(); err != nil {
@@ -176,9 +181,9 @@ read:
 		}
 	}
 	if stoppedEarly {
-		r.failAll(append(batch, pending...))
-	} else if len(batch) > 0 {
-		r.launch(g, batch)
+		r.failAll(append(cur.evs, pending...))
+	} else if len(cur.evs) > 0 {
+		r.launch(g, cur)
 	}
 	err := g.Wait()
 	// Every acknowledgement is in: the ledger writer commits the last of
@@ -241,9 +246,7 @@ func (r *runner) drain(ctx context.Context, in <-chan mapping.Event) {
 			if !ok {
 				return
 			}
-			r.mu.Lock()
-			r.read++
-			r.mu.Unlock()
+			r.read.Add(1)
 			r.failAll([]mapping.Event{ev})
 		}
 	}
@@ -262,45 +265,53 @@ type runner struct {
 	seq    atomic.Int64
 	lw     *ledgerWriter
 	bodies *bodyPool // nil: every body is new, for Senders that may keep them
-	// batches holds the event slices of delivered batches for reuse: a
-	// new thousand-event slice per batch was 400 MB of garbage per
-	// million events.
-	batches chan []mapping.Event
+	// batches holds delivered batches for reuse: a new thousand-event
+	// slice per batch was 400 MB of garbage per million events.
+	batches chan *batch
 
 	eventBytes, eventCount atomic.Int64 // for avgEventSize
 
-	mu   sync.Mutex // serializes callbacks and guards the counters
-	read int
+	mu   sync.Mutex // serializes callbacks and guards sent
 	sent int
+	read atomic.Int64 // events taken from in; counted without mu, once per event
 }
 
-func (r *runner) launch(g *errgroup.Group, batch []mapping.Event) {
+func (r *runner) launch(g *errgroup.Group, b *batch) {
 	seq := int(r.seq.Add(1))
 	g.Go(func() error {
-		err := r.deliver(seq, batch)
-		// Every event of batch has its outcome, and outcomes hold no
-		// pointer into it past their call: the slice is free.
+		err := r.deliver(seq, b.evs, b.keys)
+		// Every event of the batch has its outcome, outcomes hold no
+		// pointer into it past their call, and the ledger writer copied
+		// the keys it was given: the batch is free.
+		b.evs, b.keys = b.evs[:0], b.keys[:0]
 		select {
-		case r.batches <- batch[:0]:
+		case r.batches <- b:
 		default:
 		}
 		return err
 	})
 }
 
-// newBatch returns an empty slice for a batch, reusing a delivered one's.
-func (r *runner) newBatch() []mapping.Event {
+// batch is the events of one request as formed, and their ledger keys
+// when the ledger was asked (keys is empty under --resend).
+type batch struct {
+	evs  []mapping.Event
+	keys []string
+}
+
+// newBatch returns an empty batch, reusing a delivered one.
+func (r *runner) newBatch() *batch {
 	select {
 	case b := <-r.batches:
 		return b
 	default:
-		return make([]mapping.Event, 0, r.opt.BatchSize)
+		return &batch{evs: make([]mapping.Event, 0, r.opt.BatchSize)}
 	}
 }
 
 // deliver sends one batch, splitting it when Meta finds it invalid. It
 // returns only errors that stop the run.
-func (r *runner) deliver(seq int, batch []mapping.Event) error {
+func (r *runner) deliver(seq int, batch []mapping.Event, keys []string) error {
 	first := true
 	// isolate tries the events in order, so those with an outcome are
 	// always batch[:done].
@@ -311,7 +322,13 @@ func (r *runner) deliver(seq int, batch []mapping.Event) error {
 			s = int(r.seq.Add(1))
 		}
 		first = false
-		invalid, err := r.attempts(s, evs)
+		// The keys looked up before are those of the batch as formed;
+		// a part of a split batch computes its own.
+		k := keys
+		if len(evs) != len(batch) || len(keys) != len(evs) {
+			k = nil
+		}
+		invalid, err := r.attempts(s, evs, k)
 		if invalid == nil {
 			done += len(evs)
 		}
@@ -332,7 +349,7 @@ func (r *runner) deliver(seq int, batch []mapping.Event) error {
 // run stops, or Meta finds the batch invalid, which it returns for the
 // caller to split. Every event of evs has an outcome on return, except
 // when the *APIError is returned. The error is one that stops the run.
-func (r *runner) attempts(seq int, evs []mapping.Event) (invalid *APIError, err error) {
+func (r *runner) attempts(seq int, evs []mapping.Event, keys []string) (invalid *APIError, err error) {
 	var body *bodyBuf
 	bodyFor := -1
 	var stale []mapping.Event
@@ -354,6 +371,9 @@ func (r *runner) attempts(seq int, evs []mapping.Event) (invalid *APIError, err 
 		var dropped []mapping.Event
 		evs, dropped = r.dropStale(evs)
 		stale = append(stale, dropped...)
+		if len(dropped) > 0 {
+			keys = nil // no longer evs's
+		}
 		if len(evs) == 0 {
 			return nil, nil
 		}
@@ -376,7 +396,7 @@ func (r *runner) attempts(seq int, evs []mapping.Event) (invalid *APIError, err 
 				r.log.Warn("Meta acknowledged fewer events than sent", "seq", seq, "attempt", attempt,
 					"sent", len(evs), "events_received", resp.EventsReceived, "fbtrace_id", resp.FBTraceID)
 			}
-			r.acknowledge(evs)
+			r.acknowledge(evs, keys)
 			return nil, nil
 		}
 		if r.reqCtx.Err() != nil {
@@ -506,11 +526,15 @@ func (r *runner) avgEventSize() int {
 	return int(r.eventBytes.Load()/n) + 16
 }
 
-// acknowledge queues evs for the ledger and gives them StatusSent. The
-// ledger writer commits them off this request's slot; a failed write
-// stops the run from there.
-func (r *runner) acknowledge(evs []mapping.Event) {
-	r.lw.add(mapping.AppendLedgerKeys(nil, r.opt.PixelID, evs))
+// acknowledge queues evs for the ledger and gives them StatusSent. keys
+// are evs's ledger keys when the batch still has those it was formed with,
+// else nil. The ledger writer commits them off this request's slot; a
+// failed write stops the run from there.
+func (r *runner) acknowledge(evs []mapping.Event, keys []string) {
+	if keys == nil {
+		keys = mapping.AppendLedgerKeys(nil, r.opt.PixelID, evs)
+	}
+	r.lw.add(keys)
 	r.finish(evs, StatusSent, "", "")
 }
 
@@ -535,7 +559,7 @@ func (r *runner) finish(evs []mapping.Event, st Status, reason mapping.Reason, d
 	if st == StatusSent {
 		r.sent += len(evs)
 		if r.opt.OnProgress != nil {
-			r.opt.OnProgress(r.sent, r.read)
+			r.opt.OnProgress(r.sent, int(r.read.Load()))
 		}
 	}
 }

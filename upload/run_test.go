@@ -413,7 +413,8 @@ func TestRunStaleRecheckedBeforeEachAttempt(t *testing.T) {
 	e.script = failFirst(1, graph(503, 2, 0, true, "down"))
 	var col collector
 	evs, opt := agingRun(&col)
-	if err := Run(t.Context(), e.client(t, nil), newMemLedger(), feed(t.Context(), evs), opt); err != nil {
+	led := newMemLedger()
+	if err := Run(t.Context(), e.client(t, nil), led, feed(t.Context(), evs), opt); err != nil {
 		t.Fatal(err)
 	}
 	col.checkOneOutcome(t, evs)
@@ -430,6 +431,7 @@ func TestRunStaleRecheckedBeforeEachAttempt(t *testing.T) {
 	if len(b.Data) != 6 {
 		t.Errorf("second attempt carried %d events, want 6", len(b.Data))
 	}
+	checkLedgerHoldsSent(t, led, &col)
 }
 
 func TestRunLedgerFailureStops(t *testing.T) {
@@ -778,18 +780,42 @@ func TestRunStaleThenSplit(t *testing.T) {
 	}
 	var col collector
 	evs, opt := agingRun(&col)
-	if err := Run(t.Context(), e.client(t, nil), newMemLedger(), feed(t.Context(), evs), opt); err != nil {
+	led := newMemLedger()
+	if err := Run(t.Context(), e.client(t, nil), led, feed(t.Context(), evs), opt); err != nil {
 		t.Fatal(err)
 	}
 	col.checkOneOutcome(t, evs)
 	if diff := cmp.Diff(map[Status]int{StatusSent: 6, StatusStale: 4}, col.statuses); diff != "" {
 		t.Errorf("statuses (-want +got):\n%s", diff)
 	}
+	checkLedgerHoldsSent(t, led, &col)
 }
 
 // agingRun returns ten events in one batch, four of them 6d23h30m old, and
 // options whose clock moves an hour with every wait between attempts, so
 // those four turn stale after the first failed attempt.
+// checkLedgerHoldsSent fails unless the ledger holds exactly the events
+// that got StatusSent: stale events taken out of a batch must not be
+// recorded with it.
+func checkLedgerHoldsSent(t *testing.T, led *memLedger, col *collector) {
+	t.Helper()
+	want := map[string]bool{}
+	for _, outs := range col.outcomes {
+		if outs[0].Status == StatusSent {
+			want[outs[0].Event.LedgerKey(testPixel)] = true
+		}
+	}
+	led.mu.Lock()
+	defer led.mu.Unlock()
+	got := map[string]bool{}
+	for k := range led.keys {
+		got[k] = true
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ledger (-want +got):\n%s", diff)
+	}
+}
+
 func agingRun(col *collector) ([]mapping.Event, Options) {
 	var clock atomic.Int64
 	clock.Store(testNow.Unix())
