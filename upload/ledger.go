@@ -48,6 +48,10 @@ var (
 	convertedKey  = []byte("sent converted up to")
 )
 
+// filterKeys is the least number of keys a filter is sized for (1.5 MB):
+// an upload of a million events into a new ledger never rebuilds it.
+const filterKeys = 1 << 20
+
 // journalMerge is how many keys the journal takes before they are merged:
 // it bounds the memory for remembering them (about 50 bytes each) and the
 // work of a merge.
@@ -118,9 +122,12 @@ type BoltLedger struct {
 	wmu sync.Mutex
 
 	// unmerged holds the keys in the journal: recorded, not yet in the
-	// blocks. Commits add to it while SeenAll reads it.
-	umu      sync.RWMutex
-	unmerged map[keyHash]struct{}
+	// blocks; filter, every key of the ledger. Commits add to them while
+	// SeenAll reads them.
+	umu        sync.RWMutex
+	unmerged   map[keyHash]struct{}
+	filter     *keyFilter
+	filterKeys int // the least a filter is sized for; smaller in tests
 	mergeAt  int // journalMerge; smaller in tests
 	perTx    int // mergeBlocksPerTx; smaller in tests
 	convert  int // convertChunk; smaller in tests
@@ -165,7 +172,7 @@ func openLedger(path string, readOnly bool, now func() time.Time) (*BoltLedger, 
 	case err != nil:
 		return nil, fmt.Errorf("open ledger %s: %w", path, err)
 	}
-	l := &BoltLedger{db: db, path: path, keep: LedgerRetention, now: now, unmerged: map[keyHash]struct{}{}, mergeAt: journalMerge, perTx: mergeBlocksPerTx, convert: convertChunk}
+	l := &BoltLedger{db: db, path: path, keep: LedgerRetention, now: now, unmerged: map[keyHash]struct{}{}, mergeAt: journalMerge, perTx: mergeBlocksPerTx, convert: convertChunk, filterKeys: filterKeys}
 	if err := l.check(); err != nil {
 		db.Close()
 		return nil, err
@@ -174,6 +181,9 @@ func openLedger(path string, readOnly bool, now func() time.Time) (*BoltLedger, 
 		err = l.loadJournal()
 	} else if err = l.convertSent(); err == nil {
 		err = l.merge()
+	}
+	if err == nil {
+		err = l.loadFilter()
 	}
 	if err != nil {
 		db.Close()
@@ -302,6 +312,78 @@ func (l *BoltLedger) loadJournal() (err error) {
 	})
 }
 
+// loadFilter builds the filter of the ledger's keys, those of the blocks,
+// of a sent bucket not yet converted and of the journal, sized for twice
+// as many: at open, and when the keys recorded since outgrow it.
+func (l *BoltLedger) loadFilter() (err error) {
+	defer l.recoverCorrupt(&err)
+	var f *keyFilter
+	err = l.db.View(func(tx *bolt.Tx) error {
+		blocks, sent, journal := tx.Bucket(blocksBucket), tx.Bucket(sentBucket), tx.Bucket(journalBucket)
+		n := 0
+		if blocks != nil {
+			err := blocks.ForEach(func(_, v []byte) error {
+				blk, err := parseBlock(v)
+				n += blk.n
+				return err
+			})
+			if err != nil {
+				return err
+			}
+		}
+		if sent != nil {
+			n += sent.Stats().KeyN
+		}
+		l.umu.RLock()
+		n += len(l.unmerged)
+		l.umu.RUnlock()
+		f = newKeyFilter(max(2*n, l.filterKeys))
+		if blocks != nil {
+			var buf []byte
+			err := blocks.ForEach(func(_, v []byte) error {
+				blk, err := parseBlock(v)
+				if err != nil {
+					return err
+				}
+				for i := range blk.n {
+					s, ok := blk.suffix(i)
+					if !ok {
+						return errBlockOffsets
+					}
+					buf = append(append(buf[:0], blk.prefix...), s...)
+					f.add(hashKey(buf))
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+		if sent != nil {
+			err := sent.ForEach(func(k, _ []byte) error {
+				f.add(hashKey(k))
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+		if journal != nil {
+			return journal.ForEach(func(_, v []byte) error {
+				return journalKeys(v, func(from, to int) { f.add(hashKey(v[from:to])) })
+			})
+		}
+		return nil
+	})
+	if err != nil {
+		return l.fail("read the keys", err)
+	}
+	l.umu.Lock()
+	l.filter = f
+	l.umu.Unlock()
+	return nil
+}
+
 // merge moves the journal's records into the blocks in key order, then
 // deletes the journal. The records are merged perTx blocks at a time, each
 // part in its own transaction: a part's keys are neighbours, so its
@@ -395,9 +477,9 @@ func sortJournal(recs []record) []record {
 		return strings.Compare(recs[a.i].k, recs[b.i].k)
 	})
 	sorted := make([]record, 0, len(recs))
-	for _, o := range ords {
+	for j, o := range ords {
 		r := recs[o.i]
-		if n := len(sorted); n > 0 && sorted[n-1].k == r.k {
+		if n := len(sorted); n > 0 && ords[j-1].abbr == o.abbr && sorted[n-1].k == r.k {
 			sorted[n-1].t = max(sorted[n-1].t, r.t)
 			continue
 		}
@@ -522,7 +604,7 @@ func (l *BoltLedger) SeenAll(keys []string, seen []bool) (err error) {
 	defer l.recoverCorrupt(&err)
 	l.umu.RLock()
 	defer l.umu.RUnlock()
-	err = l.db.View(func(tx *bolt.Tx) error {
+	err = l.db.View(func(tx *bolt.Tx) (err error) {
 		r := newBlockReader(tx)
 		// A ledger written before the blocks, not yet converted (a
 		// read-only open): its keys count too.
@@ -532,10 +614,28 @@ func (l *BoltLedger) SeenAll(keys []string, seen []bool) (err error) {
 			sent = b.Cursor()
 		}
 		for i, k := range keys {
-			if len(l.unmerged) > 0 {
-				if _, seen[i] = l.unmerged[hashKey(k)]; seen[i] {
+			seen[i] = false
+			// A key after the last one recorded (a new receipt number)
+			// needs no hash and no search, and one in the block the key
+			// before was found in (receipt numbers sent before) no hash.
+			if len(l.unmerged) == 0 && sent == nil {
+				if r.after(k) {
 					continue
 				}
+				if r.inBlock(k) {
+					_, seen[i], err = r.find(k)
+					if err != nil {
+						return err
+					}
+					continue
+				}
+			}
+			h := hashKey(k)
+			if l.filter != nil && !l.filter.has(h) {
+				continue
+			}
+			if _, seen[i] = l.unmerged[h]; seen[i] {
+				continue
 			}
 			_, found, err := r.find(k)
 			if err != nil {
@@ -569,6 +669,17 @@ func (l *BoltLedger) MarkSent(keys []string, t time.Time) (err error) {
 	l.wmu.Lock()
 	defer l.wmu.Unlock()
 	defer l.recoverCorrupt(&err)
+	// The keys go into the filter before they are on disk, so that no
+	// SeenAll ever finds a recorded key missing from it.
+	hs := make([]keyHash, len(keys))
+	for i, k := range keys {
+		hs[i] = hashKey(k)
+	}
+	l.umu.Lock()
+	for _, h := range hs {
+		l.filter.add(h)
+	}
+	l.umu.Unlock()
 	appended := false
 	err = l.db.Update(func(tx *bolt.Tx) error {
 		// Keys that all go after the last one recorded (receipt numbers,
@@ -607,17 +718,21 @@ func (l *BoltLedger) MarkSent(keys []string, t time.Time) (err error) {
 	if err != nil {
 		return l.fail("commit", err)
 	}
-	if appended {
-		return nil
+	if !appended {
+		l.umu.Lock()
+		for _, h := range hs {
+			l.unmerged[h] = struct{}{}
+		}
+		full := len(l.unmerged) >= l.mergeAt
+		l.umu.Unlock()
+		if full {
+			if err := l.merge(); err != nil {
+				return err
+			}
+		}
 	}
-	l.umu.Lock()
-	for _, k := range keys {
-		l.unmerged[hashKey(k)] = struct{}{}
-	}
-	full := len(l.unmerged) >= l.mergeAt
-	l.umu.Unlock()
-	if full {
-		return l.merge()
+	if l.filter.full() {
+		return l.loadFilter()
 	}
 	return nil
 }

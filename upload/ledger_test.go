@@ -733,6 +733,12 @@ func TestLedgerModel(t *testing.T) {
 				}
 				l.mergeAt = 1 + r.IntN(3000)
 				l.perTx = 1 + r.IntN(4)
+				// A filter sized for a few keys is rebuilt often, and
+				// says yes to many keys never recorded.
+				l.filterKeys = 1 + r.IntN(64)
+				if err := l.loadFilter(); err != nil {
+					t.Fatal(err)
+				}
 				if !readOnly {
 					l.db.NoSync = true // a kill here is a closed file, not a lost page cache
 				}

@@ -450,6 +450,15 @@ func newBlockReader(tx *bolt.Tx) blockReader {
 	return r
 }
 
+// after reports whether key goes after every key of the blocks.
+func (r *blockReader) after(key string) bool { return r.last == nil || key > string(r.last) }
+
+// inBlock reports whether key is within the block the last key was looked
+// up in: then find needs no descent of the tree.
+func (r *blockReader) inBlock(key string) bool {
+	return r.have && key <= string(r.bkey) && key >= string(r.first)
+}
+
 // find returns key's sent-at time, or found false.
 func (r *blockReader) find(key string) (t int64, found bool, err error) {
 	if r.c == nil {
@@ -457,7 +466,7 @@ func (r *blockReader) find(key string) (t int64, found bool, err error) {
 	}
 	r.buf = append(r.buf[:0], key...)
 	k := r.buf
-	if !r.have || bytes.Compare(k, r.bkey) > 0 || bytes.Compare(k, r.first) < 0 {
+	if !r.inBlock(key) {
 		// A key after the last one recorded (a new receipt number) needs
 		// no search.
 		if r.last == nil || bytes.Compare(k, r.last) > 0 {
