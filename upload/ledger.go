@@ -128,9 +128,9 @@ type BoltLedger struct {
 	unmerged   map[keyHash]struct{}
 	filter     *keyFilter
 	filterKeys int // the least a filter is sized for; smaller in tests
-	mergeAt  int // journalMerge; smaller in tests
-	perTx    int // mergeBlocksPerTx; smaller in tests
-	convert  int // convertChunk; smaller in tests
+	mergeAt    int // journalMerge; smaller in tests
+	perTx      int // mergeBlocksPerTx; smaller in tests
+	convert    int // convertChunk; smaller in tests
 }
 
 var (
