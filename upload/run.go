@@ -153,24 +153,39 @@ func Run(ctx context.Context, s Sender, l Ledger, in <-chan mapping.Event, opt O
 		pending = pending[:0]
 		return nil
 	}
+	// halted follows stop for the read loop, which takes an event that is
+	// waiting without a select on both channels: that select, once per
+	// event, cost more than the rest of the loop.
+	var halted atomic.Bool
+	defer context.AfterFunc(stop, func() { halted.Store(true) })()
 read:
 	for {
-		select {
-		case <-stop.Done():
+		if halted.Load() {
 			stoppedEarly = true
-			break read
-		case ev, ok := <-in:
-			if !ok {
+			break
+		}
+		var ev mapping.Event
+		var ok bool
+		select {
+		case ev, ok = <-in:
+		default:
+			select {
+			case <-stop.Done():
+				stoppedEarly = true
 				break read
+			case ev, ok = <-in:
 			}
-			r.read.Add(1)
-			pending = append(pending, ev)
-			if len(pending) == opt.BatchSize {
-				if err := sift(); err != nil {
-					ledgerErr = err
-					stoppedEarly = true
-					break read
-				}
+		}
+		if !ok {
+			break
+		}
+		r.read.Add(1)
+		pending = append(pending, ev)
+		if len(pending) == opt.BatchSize {
+			if err := sift(); err != nil {
+				ledgerErr = err
+				stoppedEarly = true
+				break
 			}
 		}
 	}
