@@ -126,6 +126,7 @@ type BoltLedger struct {
 	// SeenAll reads them.
 	umu        sync.RWMutex
 	unmerged   map[keyHash]struct{}
+	journalMax string // the greatest key in unmerged
 	filter     *keyFilter
 	filterKeys int // the least a filter is sized for; smaller in tests
 	mergeAt    int // journalMerge; smaller in tests
@@ -307,7 +308,12 @@ func (l *BoltLedger) loadJournal() (err error) {
 			return nil
 		}
 		return j.ForEach(func(_, v []byte) error {
-			return journalKeys(v, func(from, to int) { l.unmerged[hashKey(v[from:to])] = struct{}{} })
+			return journalKeys(v, func(from, to int) {
+				l.unmerged[hashKey(v[from:to])] = struct{}{}
+				if k := v[from:to]; string(k) > l.journalMax {
+					l.journalMax = string(k)
+				}
+			})
 		})
 	})
 }
@@ -433,6 +439,7 @@ func (l *BoltLedger) merge() (err error) {
 	}
 	l.umu.Lock()
 	clear(l.unmerged)
+	l.journalMax = ""
 	l.umu.Unlock()
 	return nil
 }
@@ -618,10 +625,10 @@ func (l *BoltLedger) SeenAll(keys []string, seen []bool) (err error) {
 			// A key after the last one recorded (a new receipt number)
 			// needs no hash and no search, and one in the block the key
 			// before was found in (receipt numbers sent before) no hash.
-			if len(l.unmerged) == 0 && sent == nil {
-				if r.after(k) {
-					continue
-				}
+			if sent == nil && r.after(k) && (len(l.unmerged) == 0 || k > l.journalMax) {
+				continue
+			}
+			if sent == nil && len(l.unmerged) == 0 {
 				if r.inBlock(k) {
 					_, seen[i], err = r.find(k)
 					if err != nil {
@@ -719,9 +726,13 @@ func (l *BoltLedger) MarkSent(keys []string, t time.Time) (err error) {
 		return l.fail("commit", err)
 	}
 	if !appended {
+		top := slices.Max(keys)
 		l.umu.Lock()
 		for _, h := range hs {
 			l.unmerged[h] = struct{}{}
+		}
+		if top > l.journalMax {
+			l.journalMax = strings.Clone(top)
 		}
 		full := len(l.unmerged) >= l.mergeAt
 		l.umu.Unlock()
