@@ -3,6 +3,8 @@ package mapping
 import (
 	"encoding/json"
 	"github.com/google/go-cmp/cmp"
+	"math"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -171,5 +173,36 @@ func TestAppendLedgerKeys(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("AppendLedgerKeys (-want +got):\n%s", diff)
+	}
+}
+
+// FuzzAppendFloat: the fast path for amounts writes what strconv writes,
+// for any double and for any amount in cents.
+func FuzzAppendFloat(f *testing.F) {
+	for _, v := range []float64{0, math.Copysign(0, -1), 92.86, 0.05, 0.5, 1, -12.3, 99999999999.99, 1e11, 1e11 + 0.01, 0.1 + 0.2, 1e-7, 123456789.015, math.MaxFloat64} {
+		f.Add(v, int64(v*100))
+	}
+	f.Fuzz(func(t *testing.T, v float64, cents int64) {
+		for _, x := range []float64{v, float64(cents) / 100} {
+			if math.IsInf(x, 0) || math.IsNaN(x) {
+				continue
+			}
+			want := strconv.AppendFloat(nil, x, 'f', -1, 64)
+			if got := appendFloat(nil, x); string(got) != string(want) {
+				t.Fatalf("appendFloat(%v) = %s, want %s", x, got, want)
+			}
+		}
+	})
+}
+
+func BenchmarkAppendFloat(b *testing.B) {
+	for _, v := range []float64{92.86, 1234.5, 1.0 / 3} {
+		b.Run(strconv.FormatFloat(v, 'g', 6, 64), func(b *testing.B) {
+			buf := make([]byte, 0, 32)
+			b.ReportAllocs()
+			for b.Loop() {
+				buf = appendFloat(buf[:0], v)
+			}
+		})
 	}
 }
