@@ -39,10 +39,11 @@ type Event struct {
 	// normalized; never sent. Counted per key in the summary.
 	Invalid []InvalidKey `json:"-"`
 
-	// hexUser is set by Map, whose UserData values are all 64 lowercase
-	// hex digits except external_id's: AppendJSON copies them without
-	// looking for characters to escape, a quarter of its time.
-	hexUser bool
+	// mapped is set by Map, whose UserData values are all 64 lowercase hex
+	// digits except external_id's, and whose CustomData is in key order:
+	// AppendJSON copies the hashes without looking for characters to
+	// escape (a quarter of its time) and the fields without a sort check.
+	mapped bool
 }
 
 // InvalidKey records one customer-information value that was dropped.
@@ -192,7 +193,7 @@ func (e *Event) AppendJSON(dst []byte) []byte {
 		if len(vs) == 0 {
 			continue
 		}
-		if e.hexUser && i != KeyExternalID && len(vs) == 1 {
+		if e.mapped && i != KeyExternalID && len(vs) == 1 {
 			if !first {
 				dst = append(dst, ',')
 			}
@@ -208,7 +209,11 @@ func (e *Event) AppendJSON(dst []byte) []byte {
 	dst = append(dst, '}')
 	if len(e.CustomData) > 0 {
 		dst = append(dst, `,"custom_data":{`...)
-		for i, f := range e.CustomData.sorted() {
+		cd := e.CustomData
+		if !e.mapped {
+			cd = cd.sorted()
+		}
+		for i, f := range cd {
 			if i > 0 {
 				dst = append(dst, ',')
 			}

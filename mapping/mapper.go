@@ -585,7 +585,7 @@ func (m *Mapper) mapUser(ev *Event, cells []string) error {
 		ev.UserData[spans[j].key] = vals[j:e:e]
 		j = e
 	}
-	ev.hexUser = true
+	ev.mapped = true
 	return nil
 }
 

@@ -104,11 +104,12 @@ func TestMapGolden(t *testing.T) {
 	}
 }
 
-// TestMapHexUserEncodesAsSlowPath: Map marks its events so that
-// AppendJSON copies hashes without checking them for escapes; the body
-// must be the one the checking path writes, and external_id, which may be
-// sent unhashed, must still be escaped.
-func TestMapHexUserEncodesAsSlowPath(t *testing.T) {
+// TestMappedEventEncodesAsSlowPath: Map marks its events so that
+// AppendJSON copies hashes without checking them for escapes and custom
+// fields without checking their order; the body must be the one the
+// checking path writes, and external_id, which may be sent unhashed, must
+// still be escaped.
+func TestMappedEventEncodesAsSlowPath(t *testing.T) {
 	m := testMapper(t, fullConfig(t), testHeader)
 	rows := []map[string]string{
 		goodRow(),
@@ -121,11 +122,11 @@ func TestMapHexUserEncodesAsSlowPath(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Map(row %d): %v", i+2, err)
 		}
-		if !ev.hexUser {
+		if !ev.mapped {
 			t.Fatalf("row %d: Map did not mark its event", i+2)
 		}
 		slow := ev
-		slow.hexUser = false
+		slow.mapped = false
 		if got, want := string(ev.AppendJSON(nil)), string(slow.AppendJSON(nil)); got != want {
 			t.Errorf("row %d: AppendJSON of the mapped event\n%s\nwant\n%s", i+2, got, want)
 		}
