@@ -471,9 +471,10 @@ func (r *runner) slowest(usage int) time.Duration {
 // finds the batch invalid, the halves are cut from the events as they were,
 // and each half drops its stale events again.
 func (r *runner) dropStale(evs []mapping.Event) (keep, stale []mapping.Event) {
-	now := r.opt.Now()
+	// mapping.CheckTime's test for stale, with the cut computed once.
+	oldest := r.opt.Now().Add(-r.opt.MaxAge)
 	for i := range evs {
-		if mapping.CheckTime(time.Unix(evs[i].EventTime, 0), now, r.opt.MaxAge) != mapping.ReasonStale {
+		if !time.Unix(evs[i].EventTime, 0).Before(oldest) {
 			if keep != nil {
 				keep = append(keep, evs[i])
 			}
