@@ -34,7 +34,12 @@ import (
 // the blocks in key order when it holds journalMerge keys, and when the
 // ledger is opened or closed, so each block is rewritten once per merge.
 // Between merges the journal's keys are also remembered in memory (as
-// 128-bit hashes), so SeenAll sees them.
+// 128-bit hashes), so SeenAll sees them. SeenAll asks a filter of every
+// key first (ledgerblockfilter.go), so that a new key in no order costs
+// no search of the blocks.
+//
+// A key keeps its latest sent-at time: a key sent again (--resend), or
+// journalled and then appended, is merged with the later of its times.
 //
 // Ledgers written before the blocks have sentBucket instead, one bbolt
 // key per event → its 8-byte time. A read-write open packs it into blocks,
@@ -128,10 +133,11 @@ type BoltLedger struct {
 	unmerged   map[keyHash]struct{}
 	journalMax string // the greatest key in unmerged
 	filter     *keyFilter
-	filterKeys int // the least a filter is sized for; smaller in tests
-	mergeAt    int // journalMerge; smaller in tests
-	perTx      int // mergeBlocksPerTx; smaller in tests
-	convert    int // convertChunk; smaller in tests
+	filterMax  string // every key recorded up to this one is in filter
+	filterKeys int    // the least a filter is sized for; smaller in tests
+	mergeAt    int    // journalMerge; smaller in tests
+	perTx      int    // mergeBlocksPerTx; smaller in tests
+	convert    int    // convertChunk; smaller in tests
 }
 
 var (
@@ -324,8 +330,16 @@ func (l *BoltLedger) loadJournal() (err error) {
 func (l *BoltLedger) loadFilter() (err error) {
 	defer l.recoverCorrupt(&err)
 	var f *keyFilter
+	var top string // the greatest key
 	err = l.db.View(func(tx *bolt.Tx) error {
 		blocks, sent, journal := tx.Bucket(blocksBucket), tx.Bucket(sentBucket), tx.Bucket(journalBucket)
+		for _, b := range []*bolt.Bucket{blocks, sent} {
+			if b != nil {
+				if k, _ := b.Cursor().Last(); string(k) > top {
+					top = string(k)
+				}
+			}
+		}
 		n := 0
 		if blocks != nil {
 			err := blocks.ForEach(func(_, v []byte) error {
@@ -357,7 +371,7 @@ func (l *BoltLedger) loadFilter() (err error) {
 						return errBlockOffsets
 					}
 					buf = append(append(buf[:0], blk.prefix...), s...)
-					f.add(hashKey(buf))
+					f.add(filterHash(buf))
 				}
 				return nil
 			})
@@ -367,7 +381,7 @@ func (l *BoltLedger) loadFilter() (err error) {
 		}
 		if sent != nil {
 			err := sent.ForEach(func(k, _ []byte) error {
-				f.add(hashKey(k))
+				f.add(filterHash(k))
 				return nil
 			})
 			if err != nil {
@@ -376,7 +390,12 @@ func (l *BoltLedger) loadFilter() (err error) {
 		}
 		if journal != nil {
 			return journal.ForEach(func(_, v []byte) error {
-				return journalKeys(v, func(from, to int) { f.add(hashKey(v[from:to])) })
+				return journalKeys(v, func(from, to int) {
+					f.add(filterHash(v[from:to]))
+					if k := v[from:to]; string(k) > top {
+						top = string(k)
+					}
+				})
 			})
 		}
 		return nil
@@ -385,8 +404,54 @@ func (l *BoltLedger) loadFilter() (err error) {
 		return l.fail("read the keys", err)
 	}
 	l.umu.Lock()
-	l.filter = f
+	l.filter, l.filterMax = f, top
 	l.umu.Unlock()
+	return nil
+}
+
+// addToFilter adds keys to the filter before their commit, so that no
+// SeenAll ever finds a recorded key missing from it. SeenAll asks the
+// filter about keys up to filterMax only, and finds a key after it in the
+// blocks, in order, at no more cost than the filter's: so appended keys
+// (journal false) after filterMax stay out of the filter, a cache miss per
+// key saved in an upload of receipt numbers. Journalled keys all go in,
+// and when they raise filterMax, so do the keys of blocks after the old
+// one, which were left out.
+func (l *BoltLedger) addToFilter(b *bolt.Bucket, ck commitKeys, journal bool) error {
+	l.umu.Lock()
+	defer l.umu.Unlock()
+	if journal || ck.lo <= l.filterMax {
+		for _, k := range ck.keys {
+			if journal || k <= l.filterMax {
+				l.filter.add(filterHash(k))
+			}
+		}
+	}
+	top := ck.hi
+	if !journal || top <= l.filterMax {
+		return nil
+	}
+	c := b.Cursor()
+	var buf []byte
+	for bk, v := c.Seek([]byte(l.filterMax)); bk != nil; bk, v = c.Next() {
+		blk, err := parseBlock(v)
+		if err != nil {
+			return err
+		}
+		for i := range blk.n {
+			s, ok := blk.suffix(i)
+			if !ok {
+				return errBlockOffsets
+			}
+			if buf = append(append(buf[:0], blk.prefix...), s...); string(buf) > l.filterMax {
+				l.filter.add(filterHash(buf))
+			}
+		}
+		if string(bk) > top {
+			top = string(bk)
+		}
+	}
+	l.filterMax = strings.Clone(top)
 	return nil
 }
 
@@ -637,12 +702,16 @@ func (l *BoltLedger) SeenAll(keys []string, seen []bool) (err error) {
 					continue
 				}
 			}
-			h := hashKey(k)
-			if l.filter != nil && !l.filter.has(h) {
-				continue
-			}
-			if _, seen[i] = l.unmerged[h]; seen[i] {
-				continue
+			if len(l.unmerged) > 0 || (l.filter != nil && k <= l.filterMax) {
+				h := filterHash(k)
+				if l.filter != nil && k <= l.filterMax && !l.filter.has(h) {
+					continue
+				}
+				if len(l.unmerged) > 0 {
+					if _, seen[i] = l.unmerged[keyHash{h, maphash.String(keySeeds[1], k)}]; seen[i] {
+						continue
+					}
+				}
 			}
 			_, found, err := r.find(k)
 			if err != nil {
@@ -676,17 +745,7 @@ func (l *BoltLedger) MarkSent(keys []string, t time.Time) (err error) {
 	l.wmu.Lock()
 	defer l.wmu.Unlock()
 	defer l.recoverCorrupt(&err)
-	// The keys go into the filter before they are on disk, so that no
-	// SeenAll ever finds a recorded key missing from it.
-	hs := make([]keyHash, len(keys))
-	for i, k := range keys {
-		hs[i] = hashKey(k)
-	}
-	l.umu.Lock()
-	for _, h := range hs {
-		l.filter.add(h)
-	}
-	l.umu.Unlock()
+	ck := newCommitKeys(keys)
 	appended := false
 	err = l.db.Update(func(tx *bolt.Tx) error {
 		// Keys that all go after the last one recorded (receipt numbers,
@@ -697,10 +756,15 @@ func (l *BoltLedger) MarkSent(keys []string, t time.Time) (err error) {
 		if err != nil {
 			return err
 		}
-		last, _ := b.Cursor().Last()
-		if allAfter(keys, last) {
+		if last, _ := b.Cursor().Last(); last == nil || ck.lo > string(last) {
 			appended = true
-			return appendBlocks(b, sortedRecords(keys, t.Unix()))
+			if err := l.addToFilter(b, ck, false); err != nil {
+				return err
+			}
+			return appendBlocks(b, ck.records(t.Unix()))
+		}
+		if err := l.addToFilter(b, ck, true); err != nil {
+			return err
 		}
 		j, err := tx.CreateBucketIfNotExists(journalBucket)
 		if err != nil {
@@ -726,13 +790,12 @@ func (l *BoltLedger) MarkSent(keys []string, t time.Time) (err error) {
 		return l.fail("commit", err)
 	}
 	if !appended {
-		top := slices.Max(keys)
 		l.umu.Lock()
-		for _, h := range hs {
-			l.unmerged[h] = struct{}{}
+		for _, k := range keys {
+			l.unmerged[hashKey(k)] = struct{}{}
 		}
-		if top > l.journalMax {
-			l.journalMax = strings.Clone(top)
+		if ck.hi > l.journalMax {
+			l.journalMax = strings.Clone(ck.hi)
 		}
 		full := len(l.unmerged) >= l.mergeAt
 		l.umu.Unlock()
@@ -748,51 +811,66 @@ func (l *BoltLedger) MarkSent(keys []string, t time.Time) (err error) {
 	return nil
 }
 
-// allAfter reports whether every key goes after last (nil: none).
-func allAfter(keys []string, last []byte) bool {
-	if last == nil {
-		return true
-	}
-	for _, k := range keys {
-		if k <= string(last) {
-			return false
-		}
-	}
-	return true
+// commitKeys are the keys of one commit, with their least and greatest.
+// A commit holds the keys of a few requests, each a run of keys in order
+// (receipt numbers): found in one pass, the runs give the least and the
+// greatest key, and, put end to end by their first keys, the keys sorted
+// (checked at the seams), where a sort would take a dozen comparisons per
+// key.
+type commitKeys struct {
+	keys   []string
+	runs   [][2]int // runs of keys in strictly increasing order, from and to; nil: too many
+	lo, hi string
 }
 
-// sortedRecords makes records of keys sent at t, sorted, each key once.
-// A commit holds the keys of a few requests, each a run of keys in order
-// (receipt numbers): the runs put end to end by their first keys are
-// sorted as a rule, which is checked in one pass, where a sort would take
-// a dozen comparisons per key.
-func sortedRecords(keys []string, t int64) []record {
-	type run struct{ from, to int }
-	var runs []run
-	for i := 0; i < len(keys) && len(runs) <= 64; {
+func newCommitKeys(keys []string) commitKeys {
+	ck := commitKeys{keys: keys}
+	for i := 0; i < len(keys); {
+		if len(ck.runs) == 64 {
+			ck.runs = nil
+			ck.lo, ck.hi = slices.Min(keys), slices.Max(keys)
+			return ck
+		}
 		j := i + 1
 		for j < len(keys) && keys[j-1] < keys[j] {
 			j++
 		}
-		runs = append(runs, run{i, j})
+		if i == 0 || keys[i] < ck.lo {
+			ck.lo = keys[i]
+		}
+		if i == 0 || keys[j-1] > ck.hi {
+			ck.hi = keys[j-1]
+		}
+		ck.runs = append(ck.runs, [2]int{i, j})
 		i = j
 	}
+	return ck
+}
+
+// records makes records of the keys sent at t, sorted, each key once.
+func (ck commitKeys) records(t int64) []record {
+	keys := ck.keys
 	recs := make([]record, 0, len(keys))
-	if len(runs) <= 64 {
-		slices.SortFunc(runs, func(a, b run) int { return strings.Compare(keys[a.from], keys[b.from]) })
-		for _, r := range runs {
-			for _, k := range keys[r.from:r.to] {
-				recs = append(recs, record{k, t})
+	if ck.runs != nil {
+		runs := ck.runs
+		slices.SortFunc(runs, func(a, b [2]int) int { return strings.Compare(keys[a[0]], keys[b[0]]) })
+		seams := true
+		for i := 1; i < len(runs) && seams; i++ {
+			seams = keys[runs[i-1][1]-1] < keys[runs[i][0]]
+		}
+		if seams {
+			for _, r := range runs {
+				for _, k := range keys[r[0]:r[1]] {
+					recs = append(recs, record{k, t})
+				}
 			}
+			return recs
 		}
 	}
-	if len(recs) < len(keys) || !slices.IsSortedFunc(recs, func(a, b record) int { return strings.Compare(a.k, b.k) }) {
-		recs = recs[:0]
-		for _, k := range keys {
-			recs = append(recs, record{k, t})
-		}
-		slices.SortFunc(recs, func(a, b record) int { return strings.Compare(a.k, b.k) })
+	for _, k := range keys {
+		recs = append(recs, record{k, t})
 	}
+	slices.SortFunc(recs, func(a, b record) int { return strings.Compare(a.k, b.k) })
 	return slices.CompactFunc(recs, func(a, b record) bool { return a.k == b.k })
 }
 

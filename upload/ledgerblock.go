@@ -344,7 +344,9 @@ func mergeBlocks(b *bolt.Bucket, recs []record, maxBlocks int) ([]record, error)
 }
 
 // appendBlocks puts recs, which all go after b's last key, at the end:
-// the last block, unless full, is filled first.
+// the last block, if small, is filled first. One less than a quarter full
+// is left as it is: rewriting it would cost more than it saves (a block
+// takes as many pages as its records need).
 func appendBlocks(b *bolt.Bucket, recs []record) error {
 	k, v := b.Cursor().Last()
 	if k != nil && recs[0].k <= string(k) {
@@ -355,7 +357,7 @@ func appendBlocks(b *bolt.Bucket, recs []record) error {
 		if err != nil {
 			return err
 		}
-		if blk.n < blockRecords && blk.size()+recordSize(recs[0]) <= blockBytes {
+		if blk.size() < blockBytes/4 {
 			old, err := blk.records(make([]record, 0, blk.n+len(recs)))
 			if err != nil {
 				return err

@@ -1,6 +1,9 @@
 package upload
 
-import "math/bits"
+import (
+	"hash/maphash"
+	"math/bits"
+)
 
 // keyFilter is a blocked Bloom filter of every key the ledger holds, so
 // that SeenAll answers "never sent" for most new keys without a lookup in
@@ -29,27 +32,32 @@ func newKeyFilter(keys int) *keyFilter {
 	return &keyFilter{lines: make([][8]uint64, keys*filterBits/512+1), limit: keys}
 }
 
-// line picks the cache line of h: its first hash scaled to the lines, and
-// its second hash gives the bits.
-func (f *keyFilter) line(h keyHash) *[8]uint64 {
-	i, _ := bits.Mul64(h[0], uint64(len(f.lines)))
+// filterHash is the hash the filter takes: the first half of the key's
+// keyHash, so that SeenAll computes the second only for the keys the
+// filter lets through.
+func filterHash[S string | []byte](k S) uint64 { return maphash.String(keySeeds[0], string(k)) }
+
+// line picks the cache line of h by its high bits (h scaled to the
+// lines); its low 54 bits give the bits in the line.
+func (f *keyFilter) line(h uint64) *[8]uint64 {
+	i, _ := bits.Mul64(h, uint64(len(f.lines)))
 	return &f.lines[i]
 }
 
-func (f *keyFilter) add(h keyHash) {
+func (f *keyFilter) add(h uint64) {
 	l := f.line(h)
 	for p := range filterProbes {
-		bit := h[1] >> (9 * p) & 511
+		bit := h >> (9 * p) & 511
 		l[bit>>6] |= 1 << (bit & 63)
 	}
 	f.n++
 }
 
 // has reports whether h may have been added; false means it never was.
-func (f *keyFilter) has(h keyHash) bool {
+func (f *keyFilter) has(h uint64) bool {
 	l := f.line(h)
 	for p := range filterProbes {
-		bit := h[1] >> (9 * p) & 511
+		bit := h >> (9 * p) & 511
 		if l[bit>>6]&(1<<(bit&63)) == 0 {
 			return false
 		}

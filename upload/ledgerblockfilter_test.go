@@ -13,27 +13,27 @@ func TestKeyFilter(t *testing.T) {
 		t.Run(fmt.Sprint(n, " keys"), func(t *testing.T) {
 			f := newKeyFilter(n)
 			for i := range n {
-				f.add(hashKey(fmt.Sprintf("p\x00Purchase\x00%d", i)))
+				f.add(filterHash(fmt.Sprintf("p\x00Purchase\x00%d", i)))
 			}
 			if f.full() {
 				t.Errorf("full with the %d keys it was sized for", n)
 			}
 			for i := range n {
-				if !f.has(hashKey(fmt.Sprintf("p\x00Purchase\x00%d", i))) {
+				if !f.has(filterHash(fmt.Sprintf("p\x00Purchase\x00%d", i))) {
 					t.Fatalf("key %d added, not found", i)
 				}
 			}
 			const tries = 100_000
 			yes := 0
 			for i := range tries {
-				if f.has(hashKey(fmt.Sprintf("p\x00Purchase\x00x%d", i))) {
+				if f.has(filterHash(fmt.Sprintf("p\x00Purchase\x00x%d", i))) {
 					yes++
 				}
 			}
 			if rate := float64(yes) / tries; rate > 0.05 {
 				t.Errorf("false positives %.3f, want at most 0.05", rate)
 			}
-			f.add(hashKey("one more"))
+			f.add(filterHash("one more"))
 			if !f.full() {
 				t.Error("not full past the keys it was sized for")
 			}
