@@ -27,16 +27,16 @@ import (
 //
 // A commit whose keys all go after the last one recorded (receipt
 // numbers, acknowledged in order) is packed into new blocks at once, an
-// append that fills the last block and writes a few pages. Keys in no
+// append that writes a few pages. Keys in no
 // order (event ids derived from customer data are hashes) would each
 // rewrite a block, so a commit that holds any goes to the journal
 // instead, which touches its last page only. The journal is merged into
 // the blocks in key order when it holds journalMerge keys, and when the
 // ledger is opened or closed, so each block is rewritten once per merge.
 // Between merges the journal's keys are also remembered in memory (as
-// 128-bit hashes), so SeenAll sees them. SeenAll asks a filter of every
-// key first (ledgerblockfilter.go), so that a new key in no order costs
-// no search of the blocks.
+// 128-bit hashes), so SeenAll sees them. SeenAll asks a filter of the
+// ledger's keys first (ledgerblockfilter.go), so that a new key in no
+// order costs no search of the blocks.
 //
 // A key keeps its latest sent-at time: a key sent again (--resend), or
 // journalled and then appended, is merged with the later of its times.
@@ -127,8 +127,8 @@ type BoltLedger struct {
 	wmu sync.Mutex
 
 	// unmerged holds the keys in the journal: recorded, not yet in the
-	// blocks; filter, every key of the ledger. Commits add to them while
-	// SeenAll reads them.
+	// blocks; filter, every key of the ledger up to filterMax (addToFilter
+	// says why not all). Commits add to them while SeenAll reads them.
 	umu        sync.RWMutex
 	unmerged   map[keyHash]struct{}
 	journalMax string // the greatest key in unmerged
