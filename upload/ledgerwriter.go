@@ -9,13 +9,24 @@ import (
 // ledgerWriter records acknowledged events in the ledger from its own
 // goroutine. A commit waits for the disk (two fsyncs, milliseconds each),
 // and a request slot held for that is a request not in flight; the keys
-// acknowledged while one commit runs go into the next, in one transaction.
+// acknowledged meanwhile go into the next commit, in one transaction.
 // The events count as sent at once: Meta has them whatever the disk does,
 // and a failed write stops the run as it always did.
+//
+// Commits start at least commitGap apart. An fsync blocks the thread
+// that makes it, and with one CPU (GOMAXPROCS 1) the Go scheduler took
+// that thread's processor back only now and then: a commit per request,
+// a thousand per million events, left the CPU idle for about half a
+// second of a 7-second upload. The gap bounds what a crash (not an
+// interrupt: Run waits for the last commit) can leave unrecorded; those
+// events are sent again by the next run, and Meta deduplicates them by
+// event_id.
 type ledgerWriter struct {
 	l    Ledger
 	now  func() time.Time
 	fail func(error) // stops the run
+	gap  time.Duration
+	max  int // queued keys that start a commit before the gap is over
 
 	mu     sync.Mutex
 	keys   []string // acknowledged, not yet committed
@@ -25,8 +36,21 @@ type ledgerWriter struct {
 	done   chan struct{}
 }
 
+// commitGap is the least time between the starts of two commits, and
+// commitMax the queued keys that start one sooner; they bound the keys a
+// crash can leave unrecorded to a fraction of a second's worth.
+const (
+	commitGap = 100 * time.Millisecond
+	commitMax = 20_000
+)
+
 func newLedgerWriter(l Ledger, now func() time.Time, fail func(error)) *ledgerWriter {
-	w := &ledgerWriter{l: l, now: now, fail: fail, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	return (&ledgerWriter{l: l, now: now, fail: fail, gap: commitGap, max: commitMax}).start()
+}
+
+// start starts w's goroutine; w's fields are set.
+func (w *ledgerWriter) start() *ledgerWriter {
+	w.wake, w.done = make(chan struct{}, 1), make(chan struct{})
 	go w.loop()
 	return w
 }
@@ -34,8 +58,17 @@ func newLedgerWriter(l Ledger, now func() time.Time, fail func(error)) *ledgerWr
 // add queues keys for the next commit; it never waits for the disk.
 func (w *ledgerWriter) add(keys []string) {
 	w.mu.Lock()
+	// The writer waits for the first keys after a commit, and for the
+	// queue to fill; other adds need not wake it.
+	signal := len(w.keys) == 0 || len(w.keys) < w.max && len(w.keys)+len(keys) >= w.max
 	w.keys = append(w.keys, keys...)
 	w.mu.Unlock()
+	if signal {
+		w.signal()
+	}
+}
+
+func (w *ledgerWriter) signal() {
 	select {
 	case w.wake <- struct{}{}:
 	default:
@@ -47,37 +80,48 @@ func (w *ledgerWriter) close() error {
 	w.mu.Lock()
 	w.closed = true
 	w.mu.Unlock()
-	select {
-	case w.wake <- struct{}{}:
-	default:
-	}
+	w.signal()
 	<-w.done
 	return w.err
 }
 
 func (w *ledgerWriter) loop() {
 	defer close(w.done)
-	for range w.wake {
-		for {
-			w.mu.Lock()
-			keys, closed := w.keys, w.closed
-			w.keys = nil // a Ledger may keep the slice it was given
-			w.mu.Unlock()
-			if len(keys) == 0 {
-				if closed {
-					return
-				}
-				break
+	var last time.Time // when the last commit started
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	for {
+		w.mu.Lock()
+		n, closed := len(w.keys), w.closed
+		w.mu.Unlock()
+		if n == 0 {
+			if closed {
+				return
 			}
-			if w.err == nil {
-				if err := w.l.MarkSent(keys, w.now()); err != nil {
-					w.err = fmt.Errorf("ledger: record %d sent events: %w", len(keys), err)
-					w.fail(w.err)
-				}
-			}
-			// After a failure the keys are dropped: the run is stopping,
-			// and the events they name were reported sent, as Meta has
-			// them.
+			<-w.wake
+			continue
 		}
+		if wait := w.gap - time.Since(last); wait > 0 && !closed && n < w.max {
+			timer.Reset(wait)
+			select {
+			case <-timer.C:
+			case <-w.wake: // closing, or the queue filled up: look again
+				timer.Stop()
+			}
+			continue
+		}
+		w.mu.Lock()
+		keys := w.keys
+		w.keys = nil // a Ledger may keep the slice it was given
+		w.mu.Unlock()
+		last = time.Now()
+		if w.err == nil {
+			if err := w.l.MarkSent(keys, w.now()); err != nil {
+				w.err = fmt.Errorf("ledger: record %d sent events: %w", len(keys), err)
+				w.fail(w.err)
+			}
+		}
+		// After a failure the keys are dropped: the run is stopping, and
+		// the events they name were reported sent, as Meta has them.
 	}
 }

@@ -1,0 +1,119 @@
+package upload
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+)
+
+// countingLedger records each MarkSent call's keys.
+type countingLedger struct {
+	NopLedger
+	mu      sync.Mutex
+	commits [][]string
+	marked  chan struct{} // gets a token per commit
+}
+
+func (l *countingLedger) MarkSent(keys []string, _ time.Time) error {
+	l.mu.Lock()
+	l.commits = append(l.commits, keys)
+	l.mu.Unlock()
+	l.marked <- struct{}{}
+	return nil
+}
+
+func (l *countingLedger) sizes() []int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var n []int
+	for _, c := range l.commits {
+		n = append(n, len(c))
+	}
+	return n
+}
+
+func keysN(from, n int) []string {
+	k := make([]string, n)
+	for i := range k {
+		k[i] = fmt.Sprint(from + i)
+	}
+	return k
+}
+
+// TestLedgerWriterSpacesCommits: the first keys are committed at once;
+// keys acknowledged within the gap wait for it, unless the queue fills
+// up or the writer is closing, and nothing queued is ever lost.
+func TestLedgerWriterSpacesCommits(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		adds  []int // sizes of successive adds after the first commit
+		max   int
+		close bool
+		want  []int // commit sizes, the first one's included
+	}{
+		{"within the gap, committed at close", []int{10, 10, 10}, 1000, true, []int{5, 30}},
+		{"a full queue does not wait for the gap", []int{60, 50}, 100, false, []int{5, 110}},
+		{"nothing more queued, nothing more committed", nil, 1000, true, []int{5}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			led := &countingLedger{marked: make(chan struct{}, 10)}
+			// The gap never ends in this test.
+			w := (&ledgerWriter{l: led, now: time.Now, fail: func(error) {}, gap: time.Hour, max: tt.max}).start()
+			w.add(keysN(0, 5))
+			<-led.marked
+			from := 5
+			for i, n := range tt.adds {
+				w.add(keysN(from, n))
+				from += n
+				if from-5 >= tt.max || i == len(tt.adds)-1 && !tt.close {
+					continue
+				}
+				// Within the gap and below max: no commit may start. A
+				// writer that committed at once would within milliseconds.
+				select {
+				case <-led.marked:
+					t.Fatalf("committed after add %d, within the gap", i+1)
+				case <-time.After(20 * time.Millisecond):
+				}
+			}
+			if tt.close {
+				done := make(chan error)
+				go func() { done <- w.close() }()
+				select {
+				case err := <-done:
+					if err != nil {
+						t.Fatal(err)
+					}
+				case <-time.After(10 * time.Second):
+					t.Fatal("close waited for the gap")
+				}
+			} else {
+				select {
+				case <-led.marked:
+				case <-time.After(10 * time.Second):
+					t.Fatal("a full queue waited for the gap")
+				}
+				if err := w.close(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got := led.sizes()
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("commits of %v keys, want %v", got, tt.want)
+			}
+			seen := map[string]bool{}
+			for _, c := range led.commits {
+				for _, k := range c {
+					seen[k] = true
+				}
+			}
+			if len(seen) != from {
+				t.Errorf("%d distinct keys committed, want %d", len(seen), from)
+			}
+		})
+	}
+}
