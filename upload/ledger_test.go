@@ -1005,3 +1005,52 @@ func TestLedgerDamagedBlock(t *testing.T) {
 		})
 	}
 }
+
+// TestSortJournal: the journal's records come out sorted by key, each key
+// once with its latest time, whatever the keys share: a long prefix, the 8
+// bytes after it, or all of a shorter key.
+func TestSortJournal(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(7, 7))
+	tests := []struct {
+		name string
+		key  func() string
+	}{
+		{"hashes", func() string { return fmt.Sprintf("123\x00Purchase\x00%016x", r.Uint64N(5000)) }},
+		{"same 8 bytes after the prefix", func() string { return fmt.Sprintf("p\x00E\x0012345678%d", r.IntN(3000)) }},
+		{"prefixes of each other", func() string { return strings.Repeat("a\x00", r.IntN(12)) }},
+		{"anything", func() string {
+			b := make([]byte, r.IntN(12))
+			for i := range b {
+				b[i] = byte(r.IntN(3))
+			}
+			return string(b)
+		}},
+		{"one key", func() string { return "k" }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			want := ledgerModel{}
+			var recs []record
+			for range 5000 {
+				rec := record{tt.key(), r.Int64N(100)}
+				recs = append(recs, rec)
+				want.mark([]string{rec.k}, rec.t)
+			}
+			got := sortJournal(recs)
+			if !slices.IsSortedFunc(got, func(a, b record) int { return strings.Compare(a.k, b.k) }) {
+				t.Error("not sorted")
+			}
+			gotMap := ledgerModel{}
+			for _, rec := range got {
+				if _, ok := gotMap[rec.k]; ok {
+					t.Errorf("key %q twice", rec.k)
+				}
+				gotMap[rec.k] = rec.t
+			}
+			if diff := cmp.Diff(want, gotMap); diff != "" {
+				t.Errorf("records (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
