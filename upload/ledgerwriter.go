@@ -13,7 +13,7 @@ import (
 // The events count as sent at once: Meta has them whatever the disk does,
 // and a failed write stops the run as it always did.
 //
-// Commits start at least commitGap apart. An fsync blocks the thread
+// Commits start at least LedgerCommitGap apart. An fsync blocks the thread
 // that makes it, and with one CPU (GOMAXPROCS 1) the Go scheduler took
 // that thread's processor back only now and then: a commit per request,
 // a thousand per million events, left the CPU idle for about half a
@@ -36,16 +36,17 @@ type ledgerWriter struct {
 	done   chan struct{}
 }
 
-// commitGap is the least time between the starts of two commits, and
-// commitMax the queued keys that start one sooner; they bound the keys a
-// crash can leave unrecorded to a fraction of a second's worth.
+// LedgerCommitGap is the least time between the starts of two ledger
+// commits in a run: a crash (kill -9, power loss) can leave the events
+// acknowledged in the last LedgerCommitGap unrecorded, besides those in
+// flight. commitMax is the queued keys that start a commit sooner.
 const (
-	commitGap = 100 * time.Millisecond
-	commitMax = 20_000
+	LedgerCommitGap = 50 * time.Millisecond
+	commitMax       = 20_000
 )
 
 func newLedgerWriter(l Ledger, now func() time.Time, fail func(error)) *ledgerWriter {
-	return (&ledgerWriter{l: l, now: now, fail: fail, gap: commitGap, max: commitMax}).start()
+	return (&ledgerWriter{l: l, now: now, fail: fail, gap: LedgerCommitGap, max: commitMax}).start()
 }
 
 // start starts w's goroutine; w's fields are set.
