@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -79,6 +80,9 @@ type keyHash [2]uint64
 var keySeeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
 
 func hashKey[S string | []byte](k S) keyHash {
+	if b, ok := any(k).([]byte); ok {
+		return keyHash{maphash.Bytes(keySeeds[0], b), maphash.Bytes(keySeeds[1], b)} // string(k) would copy it
+	}
 	return keyHash{maphash.String(keySeeds[0], string(k)), maphash.String(keySeeds[1], string(k))}
 }
 
@@ -135,9 +139,13 @@ type BoltLedger struct {
 	filter     *keyFilter
 	filterMax  string // every key recorded up to this one is in filter
 	filterKeys int    // the least a filter is sized for; smaller in tests
-	mergeAt    int    // journalMerge; smaller in tests
-	perTx      int    // mergeBlocksPerTx; smaller in tests
-	convert    int    // convertChunk; smaller in tests
+	// wantFilter says a SeenAll searched the blocks filterAfter times or
+	// more, so the next builds the filter.
+	wantFilter  atomic.Bool
+	filterAfter int // filterSearches; smaller in tests
+	mergeAt     int // journalMerge; smaller in tests
+	perTx       int // mergeBlocksPerTx; smaller in tests
+	convert     int // convertChunk; smaller in tests
 }
 
 var (
@@ -179,7 +187,7 @@ func openLedger(path string, readOnly bool, now func() time.Time) (*BoltLedger, 
 	case err != nil:
 		return nil, fmt.Errorf("open ledger %s: %w", path, err)
 	}
-	l := &BoltLedger{db: db, path: path, keep: LedgerRetention, now: now, mergeAt: journalMerge, perTx: mergeBlocksPerTx, convert: convertChunk, filterKeys: filterKeys}
+	l := &BoltLedger{db: db, path: path, keep: LedgerRetention, now: now, mergeAt: journalMerge, perTx: mergeBlocksPerTx, convert: convertChunk, filterKeys: filterKeys, filterAfter: filterSearches}
 	if err := l.check(); err != nil {
 		db.Close()
 		return nil, err
@@ -188,9 +196,6 @@ func openLedger(path string, readOnly bool, now func() time.Time) (*BoltLedger, 
 		err = l.loadJournal()
 	} else if err = l.convertSent(); err == nil {
 		err = l.merge()
-	}
-	if err == nil {
-		err = l.loadFilter()
 	}
 	if err != nil {
 		db.Close()
@@ -410,6 +415,30 @@ func (l *BoltLedger) loadFilter() (err error) {
 	return nil
 }
 
+// filterSearches is how many searches of the blocks one SeenAll makes
+// before the filter is built for the next: keys in no order (derived
+// event ids), which it saves a search each. Keys in order (receipt
+// numbers) search a block per few hundred keys, and spare the open of a
+// ledger of a million keys the filter's 0.1 CPU s.
+const filterSearches = 64
+
+// buildFilter builds the filter a SeenAll asked for, with MarkSent held
+// off: a key it journals while the file is read must not miss the filter.
+func (l *BoltLedger) buildFilter() error {
+	l.wmu.Lock()
+	defer l.wmu.Unlock()
+	l.umu.RLock()
+	built := l.filter != nil
+	l.umu.RUnlock()
+	if !built {
+		if err := l.loadFilter(); err != nil {
+			return err
+		}
+	}
+	l.wantFilter.Store(false)
+	return nil
+}
+
 // addToFilter adds keys to the filter before their commit, so that no
 // SeenAll ever finds a recorded key missing from it. SeenAll asks the
 // filter about keys up to filterMax only, and finds a key after it in the
@@ -421,6 +450,9 @@ func (l *BoltLedger) loadFilter() (err error) {
 func (l *BoltLedger) addToFilter(b *bolt.Bucket, ck commitKeys, journal bool) error {
 	l.umu.Lock()
 	defer l.umu.Unlock()
+	if l.filter == nil {
+		return nil // none yet: it will be built from the file
+	}
 	if journal || ck.lo <= l.filterMax {
 		for _, k := range ck.keys {
 			if journal || k <= l.filterMax {
@@ -712,10 +744,21 @@ func (l *BoltLedger) SeenAll(keys []string, seen []bool) (err error) {
 		return nil
 	}
 	defer l.recoverCorrupt(&err)
+	if l.wantFilter.Load() {
+		if err := l.buildFilter(); err != nil {
+			return err
+		}
+	}
 	l.umu.RLock()
 	defer l.umu.RUnlock()
 	err = l.db.View(func(tx *bolt.Tx) (err error) {
 		r := newBlockReader(tx)
+		searches := 0
+		defer func() {
+			if searches+r.seeks >= l.filterAfter && l.filter == nil {
+				l.wantFilter.Store(true)
+			}
+		}()
 		// A ledger written before the blocks, not yet converted (a
 		// read-only open): its keys count too.
 		var sent *bolt.Cursor
@@ -756,6 +799,7 @@ func (l *BoltLedger) SeenAll(keys []string, seen []bool) (err error) {
 				return err
 			}
 			if !found && sent != nil {
+				searches++
 				buf = append(buf[:0], k...)
 				got, v := sent.Seek(buf)
 				found = v != nil && bytes.Equal(got, buf)
@@ -848,7 +892,7 @@ func (l *BoltLedger) MarkSent(keys []string, t time.Time) (err error) {
 			}
 		}
 	}
-	if l.filter.full() {
+	if l.filter != nil && l.filter.full() {
 		return l.loadFilter()
 	}
 	return nil

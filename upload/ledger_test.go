@@ -731,8 +731,11 @@ func TestLedgerModel(t *testing.T) {
 				// A filter sized for a few keys is rebuilt often, and
 				// says yes to many keys never recorded.
 				l.filterKeys = 1 + r.IntN(64)
-				if err := l.loadFilter(); err != nil {
-					t.Fatal(err)
+				l.filterAfter = 1 + r.IntN(16)
+				if r.IntN(2) == 0 { // else SeenAll builds it
+					if err := l.loadFilter(); err != nil {
+						t.Fatal(err)
+					}
 				}
 				if !readOnly {
 					l.db.NoSync = true // a kill here is a closed file, not a lost page cache

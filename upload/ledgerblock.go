@@ -443,6 +443,7 @@ type blockReader struct {
 	hint  int    // where in blk the last key was, or would be
 	first []byte // blk's first key
 	bkey  []byte // blk's last key
+	seeks int    // descents of the tree, one per block searched
 }
 
 func newBlockReader(tx *bolt.Tx) blockReader {
@@ -477,6 +478,7 @@ func (r *blockReader) find(key string) (t int64, found bool, err error) {
 			return 0, false, nil
 		}
 		r.have = false
+		r.seeks++
 		bk, v := r.c.Seek(k)
 		if bk == nil {
 			return 0, false, nil

@@ -35,7 +35,12 @@ func newKeyFilter(keys int) *keyFilter {
 // filterHash is the hash the filter takes: the first half of the key's
 // keyHash, so that SeenAll computes the second only for the keys the
 // filter lets through.
-func filterHash[S string | []byte](k S) uint64 { return maphash.String(keySeeds[0], string(k)) }
+func filterHash[S string | []byte](k S) uint64 {
+	if b, ok := any(k).([]byte); ok {
+		return maphash.Bytes(keySeeds[0], b) // string(k) would copy it
+	}
+	return maphash.String(keySeeds[0], string(k))
+}
 
 // line picks the cache line of h by its high bits (h scaled to the
 // lines); its low 54 bits give the bits in the line.

@@ -40,3 +40,17 @@ func TestKeyFilter(t *testing.T) {
 		})
 	}
 }
+
+// A key hashes the same as a string and as bytes: the filter is built
+// from the file's bytes and asked with strings.
+func TestKeyHashBytesString(t *testing.T) {
+	for _, k := range []string{"", "a", "123456789012345\x00Purchase\x00R000000012", string(make([]byte, 300))} {
+		if filterHash(k) != filterHash([]byte(k)) || hashKey(k) != hashKey([]byte(k)) {
+			t.Errorf("%q hashes differently as bytes", k)
+		}
+		b := []byte(k)
+		if testing.AllocsPerRun(10, func() { filterHash(b); hashKey(b) }) != 0 {
+			t.Errorf("hashing %d bytes allocates", len(k))
+		}
+	}
+}
