@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -1053,6 +1054,63 @@ func TestSortJournal(t *testing.T) {
 			}
 			if diff := cmp.Diff(want, gotMap); diff != "" {
 				t.Errorf("records (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestCommitKeysRecords: whatever the order a commit's requests were
+// acknowledged in, its records come out sorted, each key once, with the
+// least and greatest key right.
+func TestCommitKeysRecords(t *testing.T) {
+	t.Parallel()
+	batch := func(from, n int) []string {
+		k := make([]string, n)
+		for i := range k {
+			k[i] = fmt.Sprintf("px\x00Purchase\x00R%08d", from+i)
+		}
+		return k
+	}
+	cat := func(parts ...[]string) []string { return slices.Concat(parts...) }
+	var many [][]string
+	for i := range 70 {
+		many = append(many, batch((69-i)*10, 10)) // 70 runs, descending
+	}
+	shuffled := batch(0, 500)
+	rand.New(rand.NewPCG(1, 2)).Shuffle(len(shuffled), reflect.Swapper(shuffled))
+	tests := []struct {
+		name string
+		keys []string
+	}{
+		{"empty", nil},
+		{"one run", batch(0, 100)},
+		{"runs in order", cat(batch(0, 10), batch(10, 10), batch(20, 10))},
+		{"runs out of order, not overlapping", cat(batch(20, 10), batch(0, 10), batch(10, 10))},
+		{"interleaved: 1, 3, 2", cat(batch(0, 10), batch(20, 10), batch(10, 10))},
+		{"interleaved, uneven", cat(batch(0, 5), batch(100, 50), batch(5, 95), batch(150, 1))},
+		{"a key twice across runs", cat(batch(0, 10), batch(5, 10))},
+		{"more runs than a merge takes", cat(batch(0, 3), batch(30, 3), batch(3, 3), batch(33, 3), batch(6, 3), batch(36, 3), batch(9, 3), batch(39, 3), batch(12, 3), batch(42, 3))},
+		{"more runs than are tracked", cat(many...)},
+		{"no order at all", shuffled},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			want := slices.Compact(slices.Sorted(slices.Values(tt.keys)))
+			ck := newCommitKeys(slices.Clone(tt.keys))
+			recs := ck.records(42)
+			var got []string
+			for _, r := range recs {
+				got = append(got, r.k)
+				if r.t != 42 {
+					t.Fatalf("record %q has time %d, want 42", r.k, r.t)
+				}
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("records (-want +got):\n%s", diff)
+			}
+			if len(want) > 0 && (ck.lo != want[0] || ck.hi != want[len(want)-1]) {
+				t.Errorf("lo, hi = %q, %q; want %q, %q", ck.lo, ck.hi, want[0], want[len(want)-1])
 			}
 		})
 	}
