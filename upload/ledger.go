@@ -828,24 +828,34 @@ func (l *BoltLedger) MarkSent(keys []string, t time.Time) (err error) {
 	defer l.wmu.Unlock()
 	defer l.recoverCorrupt(&err)
 	ck := newCommitKeys(keys)
-	appended := false
+	journaled := keys // the keys that go to the journal, if any
+	var jck commitKeys
 	err = l.db.Update(func(tx *bolt.Tx) error {
-		// Keys that all go after the last one recorded (receipt numbers,
-		// acknowledged in order) are packed into blocks at once: that
-		// writes the last block and new ones, and the journal would only
-		// add a copy and a sort.
+		// Keys that go after the last one recorded (receipt numbers) are
+		// packed into blocks at once: that writes the last block and new
+		// ones, and the journal would only add a copy and a sort. Only
+		// the others go to the journal: a request acknowledged after a
+		// later one has its keys before the last recorded, and with them
+		// the whole commit used to go to the journal.
 		b, err := tx.CreateBucketIfNotExists(blocksBucket)
 		if err != nil {
 			return err
 		}
-		if last, _ := b.Cursor().Last(); last == nil || ck.lo > string(last) {
-			appended = true
+		last, _ := b.Cursor().Last()
+		if last == nil || ck.lo > string(last) {
+			journaled = nil
 			if err := l.addToFilter(b, ck, false); err != nil {
 				return err
 			}
 			return appendBlocks(b, ck.records(t.Unix()))
 		}
-		if err := l.addToFilter(b, ck, true); err != nil {
+		jck = ck
+		var after []string
+		if ck.hi > string(last) {
+			journaled, after = splitAfter(keys, string(last))
+			jck = newCommitKeys(journaled)
+		}
+		if err := l.addToFilter(b, jck, true); err != nil {
 			return err
 		}
 		j, err := tx.CreateBucketIfNotExists(journalBucket)
@@ -857,32 +867,44 @@ func (l *BoltLedger) MarkSent(keys []string, t time.Time) (err error) {
 			return err
 		}
 		n := 8
-		for _, k := range keys {
+		for _, k := range journaled {
 			n += binary.MaxVarintLen32 + len(k)
 		}
 		v := make([]byte, 8, n)
 		binary.BigEndian.PutUint64(v, uint64(t.Unix()))
-		for _, k := range keys {
+		for _, k := range journaled {
 			v = binary.AppendUvarint(v, uint64(len(k)))
 			v = append(v, k...)
 		}
-		return j.Put(binary.BigEndian.AppendUint64(nil, seq), v)
+		if err := j.Put(binary.BigEndian.AppendUint64(nil, seq), v); err != nil {
+			return err
+		}
+		if len(after) == 0 {
+			return nil
+		}
+		// After the journalled keys, which may have raised the filter's
+		// bound, as addToFilter expects of appended keys.
+		ack := newCommitKeys(after)
+		if err := l.addToFilter(b, ack, false); err != nil {
+			return err
+		}
+		return appendBlocks(b, ack.records(t.Unix()))
 	})
 	if err != nil {
 		return l.fail("commit", err)
 	}
-	if !appended {
+	if len(journaled) > 0 {
 		l.umu.Lock()
 		if l.unmerged == nil {
 			// Sized at once for the keys of a merge: growing it a
 			// doubling at a time cost as much again as the inserts.
 			l.unmerged = make(map[keyHash]struct{}, min(l.mergeAt, journalMerge))
 		}
-		for _, k := range keys {
+		for _, k := range journaled {
 			l.unmerged[hashKey(k)] = struct{}{}
 		}
-		if ck.hi > l.journalMax {
-			l.journalMax = strings.Clone(ck.hi)
+		if jck.hi > l.journalMax {
+			l.journalMax = strings.Clone(jck.hi)
 		}
 		full := len(l.unmerged) >= l.mergeAt
 		l.umu.Unlock()
@@ -965,6 +987,18 @@ func (ck commitKeys) records(t int64) []record {
 	}
 	slices.SortFunc(recs, func(a, b record) int { return strings.Compare(a.k, b.k) })
 	return slices.CompactFunc(recs, func(a, b record) bool { return a.k == b.k })
+}
+
+// splitAfter divides keys into those up to last and those after it.
+func splitAfter(keys []string, last string) (upTo, after []string) {
+	for _, k := range keys {
+		if k > last {
+			after = append(after, k)
+		} else {
+			upTo = append(upTo, k)
+		}
+	}
+	return upTo, after
 }
 
 // mergeRuns is the most runs records merges by looking at every run's

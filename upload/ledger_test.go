@@ -781,13 +781,32 @@ func TestLedgerModel(t *testing.T) {
 					t.Fatalf("%s: blocks differ from the model (-want +got):\n%s", step, diff)
 				}
 			}
+			commit := func(name string, keys []string) {
+				t.Helper()
+				if err := l.MarkSent(keys, now); err != nil {
+					t.Fatalf("%s: MarkSent: %v", name, err)
+				}
+				model.mark(keys, now.Unix())
+				recent = append(recent[max(0, len(recent)-5000):], keys...)
+				seen := make([]bool, len(keys))
+				if err := l.SeenAll(keys, seen); err != nil || slices.Contains(seen, false) {
+					t.Fatalf("%s: keys not seen right after MarkSent: %v", name, err)
+				}
+			}
 			for step := range 300 {
 				name := fmt.Sprint("step ", step)
 				var keys []string
 				switch op := r.IntN(20); {
 				case op < 6: // receipts acknowledged in order, in commits of any size
 					keys = g.receipts(1 + r.IntN(1200))
-					if r.IntN(3) == 0 {
+					if r.IntN(4) == 0 {
+						// A request acknowledged after a later one: its
+						// receipts go before the last recorded, in a commit
+						// with newer ones.
+						ahead := g.receipts(1 + r.IntN(300))
+						commit(name+" ahead", ahead)
+						keys = append(keys, g.receipts(1+r.IntN(300))...)
+					} else if r.IntN(3) == 0 {
 						r.Shuffle(len(keys), func(i, j int) { keys[i], keys[j] = keys[j], keys[i] })
 						keys = append(keys, keys[:r.IntN(len(keys))]...) // and some twice
 					}
@@ -831,15 +850,7 @@ func TestLedgerModel(t *testing.T) {
 					now = now.Add(time.Duration(r.Int64N(int64([]time.Duration{time.Minute, 3 * 24 * time.Hour}[r.IntN(2)]))))
 				}
 				if len(keys) > 0 {
-					if err := l.MarkSent(keys, now); err != nil {
-						t.Fatalf("%s: MarkSent: %v", name, err)
-					}
-					model.mark(keys, now.Unix())
-					recent = append(recent[max(0, len(recent)-5000):], keys...)
-					seen := make([]bool, len(keys))
-					if err := l.SeenAll(keys, seen); err != nil || slices.Contains(seen, false) {
-						t.Fatalf("%s: keys not seen right after MarkSent: %v", name, err)
-					}
+					commit(name, keys)
 				}
 			}
 			if err := l.merge(); err != nil {
@@ -1113,5 +1124,42 @@ func TestCommitKeysRecords(t *testing.T) {
 				t.Errorf("lo, hi = %q, %q; want %q, %q", ck.lo, ck.hi, want[0], want[len(want)-1])
 			}
 		})
+	}
+}
+
+// TestLedgerLateRequestJournalsOnlyItsKeys: a commit holding a request
+// acknowledged after a later one puts only that request's keys, which go
+// before the last recorded, in the journal; the newer ones are appended.
+func TestLedgerLateRequestJournalsOnlyItsKeys(t *testing.T) {
+	t.Parallel()
+	l, err := OpenLedger(filepath.Join(t.TempDir(), "state"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	receipts := func(from, n int) []string {
+		k := make([]string, n)
+		for i := range k {
+			k[i] = fmt.Sprintf("px\x00Purchase\x00R%08d", from+i)
+		}
+		return k
+	}
+	now := time.Now()
+	if err := l.MarkSent(receipts(100, 100), now); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.MarkSent(slices.Concat(receipts(0, 100), receipts(200, 100)), now); err != nil {
+		t.Fatal(err)
+	}
+	if n := journalLen(t, l); n != 100 {
+		t.Errorf("journal holds %d keys, want the late request's 100", n)
+	}
+	all := receipts(0, 300)
+	seen := make([]bool, len(all))
+	if err := l.SeenAll(all, seen); err != nil {
+		t.Fatal(err)
+	}
+	if i := slices.Index(seen, false); i >= 0 {
+		t.Errorf("%q not seen", all[i])
 	}
 }
