@@ -365,21 +365,12 @@ func (l *BoltLedger) loadFilter() (err error) {
 		l.umu.RUnlock()
 		f = newKeyFilter(max(2*n, l.filterKeys))
 		if blocks != nil {
-			var buf []byte
 			err := blocks.ForEach(func(_, v []byte) error {
 				blk, err := parseBlock(v)
 				if err != nil {
 					return err
 				}
-				for i := range blk.n {
-					s, ok := blk.suffix(i)
-					if !ok {
-						return errBlockOffsets
-					}
-					buf = append(append(buf[:0], blk.prefix...), s...)
-					f.add(filterHash(buf))
-				}
-				return nil
+				return blk.eachKey(func(k []byte) { f.add(filterHash(k)) })
 			})
 			if err != nil {
 				return err
@@ -465,20 +456,18 @@ func (l *BoltLedger) addToFilter(b *bolt.Bucket, ck commitKeys, journal bool) er
 		return nil
 	}
 	c := b.Cursor()
-	var buf []byte
 	for bk, v := c.Seek([]byte(l.filterMax)); bk != nil; bk, v = c.Next() {
 		blk, err := parseBlock(v)
 		if err != nil {
 			return err
 		}
-		for i := range blk.n {
-			s, ok := blk.suffix(i)
-			if !ok {
-				return errBlockOffsets
+		err = blk.eachKey(func(k []byte) {
+			if string(k) > l.filterMax {
+				l.filter.add(filterHash(k))
 			}
-			if buf = append(append(buf[:0], blk.prefix...), s...); string(buf) > l.filterMax {
-				l.filter.add(filterHash(buf))
-			}
+		})
+		if err != nil {
+			return err
 		}
 		if string(bk) > top {
 			top = string(bk)

@@ -203,6 +203,21 @@ func (b *block) search(key []byte, hint int) (i int, found bool, err error) {
 // size is what the block's records count against blockBytes.
 func (b *block) size() int { return b.n*(12+len(b.prefix)) + len(b.data) }
 
+// eachKey calls f with each key of the block, in order, in a buffer f
+// must not keep.
+func (b *block) eachKey(f func(key []byte)) error {
+	var buf []byte
+	for i := range b.n {
+		s, ok := b.suffix(i)
+		if !ok {
+			return errBlockOffsets
+		}
+		buf = append(append(buf[:0], b.prefix...), s...)
+		f(buf)
+	}
+	return nil
+}
+
 // records appends the block's records to dst, their keys copied out of
 // the block (whose memory bbolt owns) into one allocation.
 func (b *block) records(dst []record) ([]record, error) {
