@@ -892,12 +892,7 @@ func TestLedgerConvertsSentBucket(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			path := filepath.Join(t.TempDir(), "state")
-			db, err := bolt.Open(path, 0o600, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			err = db.Update(func(tx *bolt.Tx) error {
+			path, db := rawLedgerFile(t, func(tx *bolt.Tx) error {
 				b, err := tx.CreateBucket(sentBucket)
 				if err != nil {
 					return err
@@ -917,9 +912,6 @@ func TestLedgerConvertsSentBucket(t *testing.T) {
 				}
 				return j.Put([]byte("\x00\x00\x00\x00\x00\x00\x00\x01"), v)
 			})
-			if err != nil {
-				t.Fatal(err)
-			}
 			for range tt.steps {
 				if err := db.Update(func(tx *bolt.Tx) error { _, err := convertStep(tx, 300); return err }); err != nil {
 					t.Fatal(err)
@@ -987,12 +979,7 @@ func TestLedgerDamagedBlock(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			path := filepath.Join(t.TempDir(), "state")
-			db, err := bolt.Open(path, 0o600, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			err = db.Update(func(tx *bolt.Tx) error {
+			path, db := rawLedgerFile(t, func(tx *bolt.Tx) error {
 				b, err := tx.CreateBucket(blocksBucket)
 				if err != nil {
 					return err
@@ -1005,9 +992,6 @@ func TestLedgerDamagedBlock(t *testing.T) {
 				return nil
 			})
 			db.Close()
-			if err != nil {
-				t.Fatal(err)
-			}
 			for _, ro := range []bool{true, false} {
 				l, err := OpenLedger(path, ro)
 				if err == nil {
@@ -1162,4 +1146,20 @@ func TestLedgerLateRequestJournalsOnlyItsKeys(t *testing.T) {
 	if i := slices.Index(seen, false); i >= 0 {
 		t.Errorf("%q not seen", all[i])
 	}
+}
+
+// rawLedgerFile writes a ledger file with bbolt alone, as an older version
+// or a damaged disk would leave it, and returns it still open.
+func rawLedgerFile(t *testing.T, fill func(tx *bolt.Tx) error) (string, *bolt.DB) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "state")
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(fill); err != nil {
+		db.Close()
+		t.Fatal(err)
+	}
+	return path, db
 }
