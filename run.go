@@ -419,8 +419,8 @@ func readAll(ctx context.Context, o *options, ins []*input, rr *recorder, events
 
 // collect accounts for one row: a reject, a skip, or an event handed on.
 // It returns false when ctx was cancelled before the event could be handed
-// on, or with the error of a failing duplicate-id set; the row then has
-// not been counted.
+// on (the row is counted, upload_failed), or with the error of a failing
+// duplicate-id set (the row is not counted, and the run exits 1).
 func collect(ctx context.Context, it *item, at time.Time, pixel string, maxAge time.Duration, seen *idSet, rr *recorder, events chan<- mapping.Event) (bool, error) {
 	reject := func(eventID string, reason mapping.Reason, field, detail string) {
 		rr.do(func(r *report.Recorder) error {

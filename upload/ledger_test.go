@@ -1059,32 +1059,25 @@ func TestSortJournal(t *testing.T) {
 // least and greatest key right.
 func TestCommitKeysRecords(t *testing.T) {
 	t.Parallel()
-	batch := func(from, n int) []string {
-		k := make([]string, n)
-		for i := range k {
-			k[i] = fmt.Sprintf("px\x00Purchase\x00R%08d", from+i)
-		}
-		return k
-	}
 	cat := func(parts ...[]string) []string { return slices.Concat(parts...) }
 	var many [][]string
 	for i := range 70 {
-		many = append(many, batch((69-i)*10, 10)) // 70 runs, descending
+		many = append(many, receiptRange((69-i)*10, 10)) // 70 runs, descending
 	}
-	shuffled := batch(0, 500)
+	shuffled := receiptRange(0, 500)
 	rand.New(rand.NewPCG(1, 2)).Shuffle(len(shuffled), reflect.Swapper(shuffled))
 	tests := []struct {
 		name string
 		keys []string
 	}{
 		{"empty", nil},
-		{"one run", batch(0, 100)},
-		{"runs in order", cat(batch(0, 10), batch(10, 10), batch(20, 10))},
-		{"runs out of order, not overlapping", cat(batch(20, 10), batch(0, 10), batch(10, 10))},
-		{"interleaved: 1, 3, 2", cat(batch(0, 10), batch(20, 10), batch(10, 10))},
-		{"interleaved, uneven", cat(batch(0, 5), batch(100, 50), batch(5, 95), batch(150, 1))},
-		{"a key twice across runs", cat(batch(0, 10), batch(5, 10))},
-		{"more runs than a merge takes", cat(batch(0, 3), batch(30, 3), batch(3, 3), batch(33, 3), batch(6, 3), batch(36, 3), batch(9, 3), batch(39, 3), batch(12, 3), batch(42, 3))},
+		{"one run", receiptRange(0, 100)},
+		{"runs in order", cat(receiptRange(0, 10), receiptRange(10, 10), receiptRange(20, 10))},
+		{"runs out of order, not overlapping", cat(receiptRange(20, 10), receiptRange(0, 10), receiptRange(10, 10))},
+		{"interleaved: 1, 3, 2", cat(receiptRange(0, 10), receiptRange(20, 10), receiptRange(10, 10))},
+		{"interleaved, uneven", cat(receiptRange(0, 5), receiptRange(100, 50), receiptRange(5, 95), receiptRange(150, 1))},
+		{"a key twice across runs", cat(receiptRange(0, 10), receiptRange(5, 10))},
+		{"more runs than a merge takes", cat(receiptRange(0, 3), receiptRange(30, 3), receiptRange(3, 3), receiptRange(33, 3), receiptRange(6, 3), receiptRange(36, 3), receiptRange(9, 3), receiptRange(39, 3), receiptRange(12, 3), receiptRange(42, 3))},
 		{"more runs than are tracked", cat(many...)},
 		{"no order at all", shuffled},
 	}
@@ -1121,24 +1114,17 @@ func TestLedgerLateRequestJournalsOnlyItsKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	receipts := func(from, n int) []string {
-		k := make([]string, n)
-		for i := range k {
-			k[i] = fmt.Sprintf("px\x00Purchase\x00R%08d", from+i)
-		}
-		return k
-	}
 	now := time.Now()
-	if err := l.MarkSent(receipts(100, 100), now); err != nil {
+	if err := l.MarkSent(receiptRange(100, 100), now); err != nil {
 		t.Fatal(err)
 	}
-	if err := l.MarkSent(slices.Concat(receipts(0, 100), receipts(200, 100)), now); err != nil {
+	if err := l.MarkSent(slices.Concat(receiptRange(0, 100), receiptRange(200, 100)), now); err != nil {
 		t.Fatal(err)
 	}
 	if n := journalLen(t, l); n != 100 {
 		t.Errorf("journal holds %d keys, want the late request's 100", n)
 	}
-	all := receipts(0, 300)
+	all := receiptRange(0, 300)
 	seen := make([]bool, len(all))
 	if err := l.SeenAll(all, seen); err != nil {
 		t.Fatal(err)
@@ -1162,4 +1148,14 @@ func rawLedgerFile(t *testing.T, fill func(tx *bolt.Tx) error) (string, *bolt.DB
 		t.Fatal(err)
 	}
 	return path, db
+}
+
+// receiptRange returns the ledger keys of the n receipt numbers from
+// from on, in order.
+func receiptRange(from, n int) []string {
+	k := make([]string, n)
+	for i := range k {
+		k[i] = fmt.Sprintf("px\x00Purchase\x00R%08d", from+i)
+	}
+	return k
 }

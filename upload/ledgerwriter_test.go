@@ -33,14 +33,6 @@ func (l *countingLedger) sizes() []int {
 	return n
 }
 
-func keysN(from, n int) []string {
-	k := make([]string, n)
-	for i := range k {
-		k[i] = fmt.Sprint(from + i)
-	}
-	return k
-}
-
 // TestLedgerWriterSpacesCommits: the first keys are committed at once;
 // keys acknowledged within the gap wait for it, unless the queue fills
 // up or the writer is closing, and nothing queued is ever lost.
@@ -63,11 +55,11 @@ func TestLedgerWriterSpacesCommits(t *testing.T) {
 			led := &countingLedger{marked: make(chan struct{}, 10)}
 			// The gap never ends in this test.
 			w := (&ledgerWriter{l: led, now: time.Now, fail: func(error) {}, gap: time.Hour, max: tt.max}).start()
-			w.add(keysN(0, 5))
+			w.add(receiptRange(0, 5))
 			<-led.marked
 			from := 5
 			for i, n := range tt.adds {
-				w.add(keysN(from, n))
+				w.add(receiptRange(from, n))
 				from += n
 				if from-5 >= tt.max || i == len(tt.adds)-1 && !tt.close {
 					continue

@@ -37,6 +37,18 @@ func always(fail func(w http.ResponseWriter)) func(int, http.ResponseWriter, *ht
 	return failFirst(1<<30, fail)
 }
 
+// inTurn answers the first requests with fails, one each, and lets the
+// edge answer the rest.
+func inTurn(fails ...func(w http.ResponseWriter)) func(int, http.ResponseWriter, *http.Request, []string) bool {
+	return func(n int, w http.ResponseWriter, _ *http.Request, _ []string) bool {
+		if n > len(fails) {
+			return false
+		}
+		fails[n-1](w)
+		return true
+	}
+}
+
 func graph(status, code, subcode int, transient bool, msg string) func(w http.ResponseWriter) {
 	return func(w http.ResponseWriter) { graphErr(w, status, code, subcode, transient, msg) }
 }
@@ -695,17 +707,7 @@ func TestRunTellsLedgerMaxAge(t *testing.T) {
 func TestRunAuthStopDuringSplit(t *testing.T) {
 	t.Parallel()
 	e := newEdge(t)
-	e.script = func(n int, w http.ResponseWriter, _ *http.Request, _ []string) bool {
-		switch n {
-		case 1:
-			graphErr(w, 400, 100, 2804050, false, "Invalid parameter")
-		case 2:
-			graphErr(w, 400, 190, 463, false, "Session has expired")
-		default:
-			return false
-		}
-		return true
-	}
+	e.script = inTurn(graph(400, 100, 2804050, false, "Invalid parameter"), graph(400, 190, 463, false, "Session has expired"))
 	evs := makeEvents(10)
 	var col collector
 	err := Run(t.Context(), e.client(t, nil), newMemLedger(), feed(t.Context(), evs), col.options(Options{BatchSize: 10}))
@@ -767,17 +769,7 @@ func TestRunSlowsDownOnHighUsage(t *testing.T) {
 func TestRunStaleThenSplit(t *testing.T) {
 	t.Parallel()
 	e := newEdge(t)
-	e.script = func(n int, w http.ResponseWriter, _ *http.Request, _ []string) bool {
-		switch n {
-		case 1:
-			graphErr(w, 503, 2, 0, true, "down")
-		case 2:
-			graphErr(w, 400, 100, 2804050, false, "Invalid parameter")
-		default:
-			return false
-		}
-		return true
-	}
+	e.script = inTurn(graph(503, 2, 0, true, "down"), graph(400, 100, 2804050, false, "Invalid parameter"))
 	var col collector
 	evs, opt := agingRun(&col)
 	led := newMemLedger()
