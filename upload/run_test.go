@@ -419,33 +419,6 @@ func TestRunInFlightLimit(t *testing.T) {
 	}
 }
 
-func TestRunStaleRecheckedBeforeEachAttempt(t *testing.T) {
-	t.Parallel()
-	e := newEdge(t)
-	e.script = failFirst(1, graph(503, 2, 0, true, "down"))
-	var col collector
-	evs, opt := agingRun(&col)
-	led := newMemLedger()
-	if err := Run(t.Context(), e.client(t, nil), led, feed(t.Context(), evs), opt); err != nil {
-		t.Fatal(err)
-	}
-	col.checkOneOutcome(t, evs)
-	if diff := cmp.Diff(map[Status]int{StatusSent: 6, StatusStale: 4}, col.statuses); diff != "" {
-		t.Errorf("statuses (-want +got):\n%s", diff)
-	}
-	if o := col.outcomes["e00000"][0]; o.Reason != mapping.ReasonStale {
-		t.Errorf("reason = %q, want stale", o.Reason)
-	}
-	var b wireBody
-	if err := json.Unmarshal(e.bodies[1], &b); err != nil {
-		t.Fatal(err)
-	}
-	if len(b.Data) != 6 {
-		t.Errorf("second attempt carried %d events, want 6", len(b.Data))
-	}
-	checkLedgerHoldsSent(t, led, &col)
-}
-
 func TestRunLedgerFailureStops(t *testing.T) {
 	t.Parallel()
 	e := newEdge(t)
@@ -763,24 +736,48 @@ func TestRunSlowsDownOnHighUsage(t *testing.T) {
 	}
 }
 
-// Events that turn stale between attempts and then sit in a batch Meta
-// finds invalid still get exactly one outcome: the halves cut from the
-// batch judge them again, and only then are they reported stale.
-func TestRunStaleThenSplit(t *testing.T) {
+// Events that turn stale while their batch is retried are taken out
+// before the next attempt and reported stale. When the batch is then
+// found invalid, they still get exactly one outcome: the halves cut from
+// the batch judge them again, and only then are they reported stale.
+func TestRunStaleBetweenAttempts(t *testing.T) {
 	t.Parallel()
-	e := newEdge(t)
-	e.script = inTurn(graph(503, 2, 0, true, "down"), graph(400, 100, 2804050, false, "Invalid parameter"))
-	var col collector
-	evs, opt := agingRun(&col)
-	led := newMemLedger()
-	if err := Run(t.Context(), e.client(t, nil), led, feed(t.Context(), evs), opt); err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name   string
+		script func(int, http.ResponseWriter, *http.Request, []string) bool
+	}{
+		{"rechecked before each attempt", failFirst(1, graph(503, 2, 0, true, "down"))},
+		// The second attempt is refused as invalid.
+		{"then split", inTurn(graph(503, 2, 0, true, "down"), graph(400, 100, 2804050, false, "Invalid parameter"))},
 	}
-	col.checkOneOutcome(t, evs)
-	if diff := cmp.Diff(map[Status]int{StatusSent: 6, StatusStale: 4}, col.statuses); diff != "" {
-		t.Errorf("statuses (-want +got):\n%s", diff)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEdge(t)
+			e.script = tt.script
+			var col collector
+			evs, opt := agingRun(&col)
+			led := newMemLedger()
+			if err := Run(t.Context(), e.client(t, nil), led, feed(t.Context(), evs), opt); err != nil {
+				t.Fatal(err)
+			}
+			col.checkOneOutcome(t, evs)
+			if diff := cmp.Diff(map[Status]int{StatusSent: 6, StatusStale: 4}, col.statuses); diff != "" {
+				t.Errorf("statuses (-want +got):\n%s", diff)
+			}
+			if o := col.outcomes["e00000"][0]; o.Reason != mapping.ReasonStale {
+				t.Errorf("reason = %q, want stale", o.Reason)
+			}
+			var b wireBody
+			if err := json.Unmarshal(e.bodies[1], &b); err != nil {
+				t.Fatal(err)
+			}
+			if len(b.Data) != 6 {
+				t.Errorf("second attempt carried %d events, want 6", len(b.Data))
+			}
+			checkLedgerHoldsSent(t, led, &col)
+		})
 	}
-	checkLedgerHoldsSent(t, led, &col)
 }
 
 // agingRun returns ten events in one batch, four of them 6d23h30m old, and
