@@ -180,7 +180,7 @@ func (e *Event) AppendJSON(dst []byte) []byte {
 	dst = append(dst, `{"event_name":`...)
 	dst = appendString(dst, e.EventName)
 	dst = append(dst, `,"event_time":`...)
-	dst = strconv.AppendInt(dst, e.EventTime, 10)
+	dst = appendUnixTime(dst, e.EventTime)
 	dst = append(dst, `,"action_source":`...)
 	dst = appendString(dst, e.ActionSource)
 	if e.EventID != "" {
@@ -194,11 +194,13 @@ func (e *Event) AppendJSON(dst []byte) []byte {
 			continue
 		}
 		if e.mapped && i != KeyExternalID && len(vs) == 1 {
-			if !first {
-				dst = append(dst, ',')
+			// A hash needs no escaping: its member is the key's opening
+			// and the 64 digits.
+			open := userKeyOpen[i]
+			if first {
+				open = open[1:]
 			}
-			dst = append(dst, userKeyJSON[i]...)
-			dst = append(dst, '"')
+			dst = append(dst, open...)
 			dst = append(dst, vs[0]...)
 			dst = append(dst, '"')
 		} else {
@@ -277,6 +279,16 @@ var userKeyJSON = func() (keys [NumUserKeys]string) {
 	return keys
 }()
 
+// userKeyOpen holds, for each customer key, what comes before the value of
+// a member with one hashed value: `,"em":"`. The first member of user_data
+// takes it without the comma.
+var userKeyOpen = func() (open [NumUserKeys]string) {
+	for i := range open {
+		open[i] = "," + userKeyJSON[i] + `"`
+	}
+	return open
+}()
+
 // appendUserKey appends the member of user_data for the key at index i.
 func appendUserKey(dst []byte, i int, vs []string, first bool) []byte {
 	if !first {
@@ -327,6 +339,23 @@ func appendFloat(dst []byte, v float64) []byte {
 	return dst
 }
 
+// appendUnixTime appends t in decimal. Event times of this century have
+// ten digits, written here two at a time without strconv's general path,
+// which cost a tenth of encoding an event.
+func appendUnixTime(dst []byte, t int64) []byte {
+	if t < 1e9 || t >= 1e10 {
+		return strconv.AppendInt(dst, t, 10)
+	}
+	var b [10]byte
+	u := uint(t)
+	for i := 8; i >= 0; i -= 2 {
+		r := u % 100
+		u /= 100
+		b[i], b[i+1] = byte('0'+r/10), byte('0'+r%10)
+	}
+	return append(dst, b[:]...)
+}
+
 // appendValue encodes a custom_data value. The types Map produces are
 // encoded by hand; anything else (set by code, not by a config) falls back
 // to encoding/json.
@@ -359,28 +388,50 @@ const hexDigits = "0123456789abcdef"
 // 8-byte words (or all of s), whose bytes JSON carries as they are: ASCII
 // from 0x20 up, except '"' and '\\'. It tests eight bytes at once with
 // the zero-byte tricks of "Bit Twiddling Hacks": each test is exact about
-// whether some byte of the word matches.
+// whether some byte of the word matches. A string shorter than a word is
+// tested padded with spaces, which need no escaping, so that short
+// strings (currency codes) skip the byte loop too.
 func plainWords(s string) int {
+	if len(s) < 8 {
+		w := [8]byte{' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '}
+		copy(w[:], s)
+		if special(binary.LittleEndian.Uint64(w[:])) {
+			return 0
+		}
+		return len(s)
+	}
+	i := 0
+	var w [8]byte
+	for ; i+8 <= len(s); i += 8 {
+		copy(w[:], s[i:i+8])
+		if special(binary.LittleEndian.Uint64(w[:])) {
+			return i
+		}
+	}
+	// The last part, shorter than a word, is tested as the last word of s.
+	if i < len(s) {
+		copy(w[:], s[len(s)-8:])
+		if special(binary.LittleEndian.Uint64(w[:])) {
+			return i
+		}
+	}
+	return len(s)
+}
+
+// special reports whether a byte of the word x needs escaping in JSON or
+// is not ASCII.
+func special(x uint64) bool {
 	const (
 		ones = 0x0101010101010101
 		high = 0x8080808080808080
 	)
-	i := 0
-	for ; i+8 <= len(s); i += 8 {
-		var w [8]byte
-		copy(w[:], s[i:i+8])
-		x := binary.LittleEndian.Uint64(w[:])
-		q := x ^ ('"' * ones)
-		b := x ^ ('\\' * ones)
-		special := x | // a byte >= 0x80
-			(x-0x20*ones)&^x | // a byte < 0x20
-			(q-ones)&^q | // a '"'
-			(b-ones)&^b // a '\\'
-		if special&high != 0 {
-			return i
-		}
-	}
-	return i
+	q := x ^ ('"' * ones)
+	b := x ^ ('\\' * ones)
+	s := x | // a byte >= 0x80
+		(x-0x20*ones)&^x | // a byte < 0x20
+		(q-ones)&^q | // a '"'
+		(b-ones)&^b // a '\\'
+	return s&high != 0
 }
 
 // appendString appends s as a JSON string.

@@ -206,3 +206,11 @@ func BenchmarkAppendFloat(b *testing.B) {
 		})
 	}
 }
+
+func TestAppendUnixTime(t *testing.T) {
+	for _, v := range []int64{0, -1, 7, 999_999_999, 1_000_000_000, 1_795_655_403, 9_999_999_999, 10_000_000_000, math.MinInt64, math.MaxInt64} {
+		if got, want := string(appendUnixTime([]byte("x"), v)), "x"+strconv.FormatInt(v, 10); got != want {
+			t.Errorf("appendUnixTime(%d) = %q, want %q", v, got, want)
+		}
+	}
+}

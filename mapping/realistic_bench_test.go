@@ -68,3 +68,35 @@ func BenchmarkMapRealistic(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(rows)), "ns/row")
 }
+
+// BenchmarkAppendJSONRealistic encodes 20,000 events that Map built from
+// realistic rows, a request body of 1,000 at a time, as Run does: unlike
+// BenchmarkAppendJSON, whose one event stays in the cache, it pays for
+// reading each event from memory. ns/op is per event.
+func BenchmarkAppendJSONRealistic(b *testing.B) {
+	rows := realisticRows(20_000)
+	m := testMapper(b, benchConfig, testHeader)
+	evs := make([]Event, len(rows))
+	for i, r := range rows {
+		ev, err := m.Map(r)
+		if err != nil {
+			b.Fatal(err)
+		}
+		evs[i] = ev
+	}
+	body := make([]byte, 0, 1<<20)
+	size := 0
+	b.ResetTimer()
+	for b.Loop() {
+		size = 0
+		for i := range evs {
+			if i%1000 == 0 {
+				size += len(body)
+				body = body[:0]
+			}
+			body = evs[i].AppendJSON(body)
+		}
+	}
+	b.SetBytes(int64(size + len(body)))
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(evs)), "ns/event")
+}
