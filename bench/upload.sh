@@ -17,7 +17,8 @@
 # rows/s compare like for like. -shared lets all three share every CPU.
 # Per run it prints wall time, rows/s, max RSS and CPU seconds of
 # capi-upload, and the double's CPU seconds; then medians, the ratio of
-# upload's rows/s to validate's, and, with -latency, the efficiency
+# upload's rows/s to validate's (of the medians, and the median of each
+# pair's ratio), and, with -latency, the efficiency
 # ideal/actual, where ideal = ceil(rows/1000) x latency / concurrency.
 set -euo pipefail
 
@@ -129,6 +130,11 @@ done
 if [[ -s "$out/validate.runs" ]]; then
   awk -v u="$(median 2 "$out/upload.runs")" -v v="$(median 2 "$out/validate.runs")" \
     'BEGIN { printf "  upload rows/s / validate rows/s = %.2f (target: at least 0.80)\n", u / v }'
+  # Each upload runs right after its validate, so their ratio cancels the
+  # drift of a shared machine's speed, which the medians above keep.
+  paste -d' ' "$out/validate.runs" "$out/upload.runs" | awk '{ print $7 / $2 }' >"$out/pairs.runs"
+  printf '  per pair (validate-i, upload-i): ratios %s; median %.2f\n' \
+    "$(sort -g "$out/pairs.runs" | awk '{ printf "%s%.2f", (NR > 1 ? " " : ""), $1 }')" "$(median 1 "$out/pairs.runs")"
 else
   awk -v w="$(median 1 "$out/upload.runs")" -v rows="$rows" -v lat="$latency" -v c="$concurrency" 'BEGIN {
     s = lat; unit = 1
