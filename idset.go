@@ -66,6 +66,8 @@ type idSet struct {
 	w   *bufio.Writer // reused by every run written
 	err error         // sticky: the set cannot answer once I/O failed
 
+	sink uint64 // prefetch's loads
+
 	// Sizes, set by newIDSetSize; tests make them small.
 	maxSlots    int    // largest table, in slots; a power of two
 	bloomBlocks int    // filter size, in 32-byte blocks
@@ -110,24 +112,62 @@ func newIDSetSize(maxSlots, bloomBlocks int, dir string) *idSet {
 // must stop, because a guess either way would send a duplicate or drop an
 // event.
 func (s *idSet) add(pixel, name, id string) (bool, error) {
+	return s.addMixed(s.key(pixel, name, id))
+}
+
+// key returns the hash that add keeps for an event's key, never 0, for
+// addMixed and prefetch.
+func (s *idSet) key(pixel, name, id string) uint64 {
 	s.h.Reset()
 	s.h.WriteString(pixel)
 	s.h.WriteByte(0)
 	s.h.WriteString(name)
 	s.h.WriteByte(0)
 	s.h.WriteString(id)
-	return s.addHash(s.h.Sum64())
+	return mix(s.h.Sum64())
 }
 
-// addHash inserts k and reports whether it was absent.
-func (s *idSet) addHash(k uint64) (bool, error) {
+// mix turns a hash into the form the set keeps, which is never 0.
+func mix(k uint64) uint64 {
 	if k == 0 {
 		k = 1 // 0 marks empty slots
 	}
 	// Multiplying by an odd constant is a bijection, so no two keys
 	// become one, and it spreads keys that differ only in their low bits
 	// over the top bits, which choose the home slot.
-	return s.addMixed(k * 0x9E3779B97F4A7C15)
+	return k * 0x9E3779B97F4A7C15
+}
+
+// addHash inserts k and reports whether it was absent.
+func (s *idSet) addHash(k uint64) (bool, error) {
+	return s.addMixed(mix(k))
+}
+
+// prefetch reads the home slot, and the Bloom filter block once there is
+// one, of each key from key (0 is skipped), so that adding those keys
+// soon after finds them in cache. A million keys' slots are 8 MiB,
+// more than the L2 cache, and each add used to wait for its own miss
+// between a row's other work; loads issued back to back overlap their
+// misses. The answer of add does not depend on it.
+func (s *idSet) prefetch(ms []uint64) {
+	if s.slots == nil || s.err != nil {
+		return
+	}
+	var x uint64
+	for _, m := range ms {
+		if m != 0 {
+			x ^= s.slots[m>>s.shift]
+		}
+	}
+	if s.bloom != nil {
+		for _, m := range ms {
+			if m != 0 {
+				x ^= s.bloom[s.bloomBlock(m)]
+			}
+		}
+	}
+	// Stored, so that the compiler keeps the loads.
+	s.sink = x
 }
 
 // addMixed inserts m, which is not 0, and reports whether it was absent.
@@ -301,16 +341,20 @@ func (s *idSet) close() error {
 // within it from the rest.
 var bloomSalt = [8]uint32{0x47b6137b, 0x44974d91, 0x8824ad5b, 0xa2b7289d, 0x705495c7, 0x2df1424b, 0x9efc4947, 0x5c6bfb31}
 
+// bloomBlock returns the index in bloom of m's block's first word.
+func (s *idSet) bloomBlock(m uint64) int {
+	return 4 * int((m>>32)*uint64(s.bloomBlocks)>>32)
+}
+
 // bloomMasks returns m's block and the bits it sets in the block's four
 // words.
 func (s *idSet) bloomMasks(m uint64) (int, [4]uint64) {
-	blk := int((m >> 32) * uint64(s.bloomBlocks) >> 32)
 	x := uint32(m) ^ uint32(m>>32)
 	var w [4]uint64
 	for i, salt := range bloomSalt {
 		w[i/2] |= 1 << (x*salt>>27 + uint32(32*(i&1)))
 	}
-	return 4 * blk, w
+	return s.bloomBlock(m), w
 }
 
 func (s *idSet) bloomAdd(m uint64) {

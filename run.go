@@ -379,6 +379,7 @@ func readAll(ctx context.Context, o *options, ins []*input, rr *recorder, events
 	}
 
 	seen := newIDSet()
+	keys := make([]uint64, 0, chunkSize) // of a chunk's events in seen
 	var seenErr error
 	maxAge := o.maxAge
 	pixel := o.cfg.PixelID
@@ -392,10 +393,20 @@ func readAll(ctx context.Context, o *options, ins []*input, rr *recorder, events
 		// One reading of the clock per chunk: ages are judged to the
 		// minute, and a chunk takes milliseconds.
 		at := now()
+		keys = keys[:0]
+		for i := range c.items {
+			it := &c.items[i]
+			var k uint64
+			if it.readErr == nil && it.err == nil {
+				k = seen.key(pixel, it.ev.EventName, it.ev.EventID)
+			}
+			keys = append(keys, k)
+		}
+		seen.prefetch(keys)
 		for i := range c.items {
 			it := &c.items[i]
 			var ok bool
-			ok, seenErr = collect(ctx, it, at, pixel, maxAge, seen, rr, events)
+			ok, seenErr = collect(ctx, it, keys[i], at, maxAge, seen, rr, events)
 			if stopped = !ok; stopped {
 				if seenErr != nil {
 					stop()
@@ -418,10 +429,12 @@ func readAll(ctx context.Context, o *options, ins []*input, rr *recorder, events
 }
 
 // collect accounts for one row: a reject, a skip, or an event handed on.
+// key is the event's key in seen (idSet.key), unused for a row that made
+// no event.
 // It returns false when ctx was cancelled before the event could be handed
 // on (the row is counted, upload_failed), or with the error of a failing
 // duplicate-id set (the row is not counted, and the run exits 1).
-func collect(ctx context.Context, it *item, at time.Time, pixel string, maxAge time.Duration, seen *idSet, rr *recorder, events chan<- mapping.Event) (bool, error) {
+func collect(ctx context.Context, it *item, key uint64, at time.Time, maxAge time.Duration, seen *idSet, rr *recorder, events chan<- mapping.Event) (bool, error) {
 	reject := func(eventID string, reason mapping.Reason, field, detail string) {
 		rr.do(func(r *report.Recorder) error {
 			r.RowRead(it.row.File)
@@ -453,7 +466,7 @@ func collect(ctx context.Context, it *item, at time.Time, pixel string, maxAge t
 		reject(ev.EventID, reason, "event_time", detail)
 		return true, nil
 	}
-	isNew, err := seen.add(pixel, ev.EventName, ev.EventID)
+	isNew, err := seen.addMixed(key)
 	if err != nil {
 		return false, err
 	}
