@@ -109,6 +109,7 @@ func NewClient(opt ClientOptions) (*Client, error) {
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		t.MaxIdleConnsPerHost = maxIdleConns
 		t.MaxIdleConns = maxIdleConns
+		t.DialContext = dialBodyConns(t.DialContext)
 		c.hc = &http.Client{Transport: t}
 	}
 	if c.log == nil {
