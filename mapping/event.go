@@ -1,7 +1,6 @@
 package mapping
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"math"
 	"slices"
@@ -393,29 +392,48 @@ const hexDigits = "0123456789abcdef"
 // strings (currency codes) skip the byte loop too.
 func plainWords(s string) int {
 	if len(s) < 8 {
-		w := [8]byte{' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '}
-		copy(w[:], s)
-		if special(binary.LittleEndian.Uint64(w[:])) {
+		// The word is built in a register: copied into an array and read
+		// back, it stalled on the failed store forwarding, and short
+		// strings (currency codes, custom_data keys) cost more than the
+		// 64-digit hashes.
+		var x uint64
+		switch {
+		case len(s) >= 4: // two 4-byte halves, overlapping
+			x = uint64(le32(s)) | uint64(le32(s[len(s)-4:]))<<32
+		case len(s) > 0: // three bytes cover every byte; spaces the rest
+			x = 0x2020202020000000 | uint64(s[0]) | uint64(s[len(s)/2])<<8 | uint64(s[len(s)-1])<<16
+		default:
+			return 0
+		}
+		if special(x) {
 			return 0
 		}
 		return len(s)
 	}
 	i := 0
-	var w [8]byte
 	for ; i+8 <= len(s); i += 8 {
-		copy(w[:], s[i:i+8])
-		if special(binary.LittleEndian.Uint64(w[:])) {
+		if special(le64(s[i:])) {
 			return i
 		}
 	}
 	// The last part, shorter than a word, is tested as the last word of s.
-	if i < len(s) {
-		copy(w[:], s[len(s)-8:])
-		if special(binary.LittleEndian.Uint64(w[:])) {
-			return i
-		}
+	if i < len(s) && special(le64(s[len(s)-8:])) {
+		return i
 	}
 	return len(s)
+}
+
+// le32 and le64 read the first four or eight bytes of s as a
+// little-endian word, which the compiler does in one load.
+func le32(s string) uint32 {
+	_ = s[3]
+	return uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16 | uint32(s[3])<<24
+}
+
+func le64(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }
 
 // special reports whether a byte of the word x needs escaping in JSON or
