@@ -43,7 +43,18 @@ type Event struct {
 	// AppendJSON copies the hashes without looking for characters to
 	// escape (a quarter of its time) and the fields without a sort check.
 	mapped bool
+	// plain marks more strings that Map knows need no escaping, so that
+	// AppendJSON copies them without a scan; with mapped, action_source
+	// (one of ActionSources) and currency (an ISO 4217 code) are plain too.
+	plain uint8
 }
+
+// Event.plain bits.
+const (
+	plainName = 1 << iota // event_name is the config's constant, which is plain
+	plainID               // event_id was derived: hex digits
+	plainKeys             // every custom_data key of the config is plain
+)
 
 // InvalidKey records one customer-information value that was dropped.
 // Reason is a short code such as "not_an_email" or "bad_phone"; it never
@@ -176,13 +187,35 @@ func (e Event) MarshalJSON() ([]byte, error) {
 // with one value is a string, with several an array. Invalid UTF-8 is
 // replaced by U+FFFD, as encoding/json does.
 func (e *Event) AppendJSON(dst []byte) []byte {
-	dst = append(dst, `{"event_name":`...)
-	dst = appendString(dst, e.EventName)
-	dst = append(dst, `,"event_time":`...)
+	// The plain fields take one append with the punctuation around them,
+	// the others appendString's scan: about a fifth of the encoding went
+	// to scanning the same constants (event name, action source, custom
+	// keys, currency) for every event.
+	if e.plain&plainName != 0 {
+		dst = append(dst, `{"event_name":"`...)
+		dst = append(dst, e.EventName...)
+		dst = append(dst, `","event_time":`...)
+	} else {
+		dst = append(dst, `{"event_name":`...)
+		dst = appendString(dst, e.EventName)
+		dst = append(dst, `,"event_time":`...)
+	}
 	dst = appendUnixTime(dst, e.EventTime)
-	dst = append(dst, `,"action_source":`...)
-	dst = appendString(dst, e.ActionSource)
-	if e.EventID != "" {
+	if e.mapped {
+		dst = append(dst, `,"action_source":"`...)
+		dst = append(dst, e.ActionSource...)
+		dst = append(dst, '"')
+	} else {
+		dst = append(dst, `,"action_source":`...)
+		dst = appendString(dst, e.ActionSource)
+	}
+	switch {
+	case e.EventID == "":
+	case e.plain&plainID != 0:
+		dst = append(dst, `,"event_id":"`...)
+		dst = append(dst, e.EventID...)
+		dst = append(dst, '"')
+	default:
 		dst = append(dst, `,"event_id":`...)
 		dst = appendString(dst, e.EventID)
 	}
@@ -218,9 +251,21 @@ func (e *Event) AppendJSON(dst []byte) []byte {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = appendString(dst, f.Key)
-			dst = append(dst, ':')
-			dst = appendValue(dst, f.Value)
+			if e.plain&plainKeys != 0 {
+				dst = append(dst, '"')
+				dst = append(dst, f.Key...)
+				dst = append(dst, `":`...)
+			} else {
+				dst = appendString(dst, f.Key)
+				dst = append(dst, ':')
+			}
+			if s, ok := f.Value.(string); ok && e.mapped && f.Key == "currency" {
+				dst = append(dst, '"')
+				dst = append(dst, s...)
+				dst = append(dst, '"')
+			} else {
+				dst = appendValue(dst, f.Value)
+			}
 		}
 		dst = append(dst, '}')
 	}
@@ -422,6 +467,9 @@ func plainWords(s string) int {
 	}
 	return len(s)
 }
+
+// isPlain reports whether s goes into JSON as it is, between quotes.
+func isPlain(s string) bool { return plainWords(s) == len(s) }
 
 // le32 and le64 read the first four or eight bytes of s as a
 // little-endian word, which the compiler does in one load.

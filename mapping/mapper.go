@@ -29,6 +29,9 @@ type Mapper struct {
 	dpo, dpoCountry, dpoState                   *plan
 	userMapped                                  int
 	memo                                        *memo
+	// plain is the Event.plain bits true of every event this Mapper
+	// makes, found once from the config.
+	plain uint8
 }
 
 // userKeyList fixes the number of customer keys for the array in Mapper.
@@ -130,6 +133,15 @@ func NewMapper(cfg *Config, file string, header []string) (*Mapper, error) {
 			return nil, err
 		}
 		m.custom = append(m.custom, customPlan{key: k, path: "custom_data." + k, p: p})
+	}
+	if p := m.eventName; p.isConst && len(p.consts) > 0 && isPlain(p.consts[0]) {
+		m.plain |= plainName
+	}
+	m.plain |= plainKeys
+	for _, c := range m.custom {
+		if !isPlain(c.key) {
+			m.plain &^= plainKeys
+		}
 	}
 	if m.dpo, err = r.plan("fields.data_processing_options", f.DataProcessingOptions); err != nil {
 		return nil, err
@@ -349,8 +361,10 @@ func (m *Mapper) Map(row ingest.Row) (Event, error) {
 	if m.eventID != nil {
 		ev.EventID, _ = m.eventID.first(cells)
 	}
+	ev.plain = m.plain
 	if ev.EventID == "" {
 		ev.EventID = DeriveEventID(&ev)
+		ev.plain |= plainID
 	}
 	return ev, nil
 }

@@ -427,3 +427,81 @@ func customValue(c CustomData, key string) any {
 	v, _ := c.Get(key)
 	return v
 }
+
+// TestAppendJSONPlainFields: the strings Map marks plain are copied
+// without a scan, so an event must encode exactly as the same event
+// without those marks would, whatever the config's constants hold. Each
+// case checks which marks it expects, so that a config meant to take the
+// fast path does take it.
+func TestAppendJSONPlainFields(t *testing.T) {
+	base := `pixel_id: "1"
+timezone: UTC
+fields:
+  action_source: { value: physical_store }
+  event_time: { column: "Sale Date", format: "01/02/2006 15:04" }
+  user_data: { em: Email, ph: Phone }
+`
+	tests := []struct {
+		name, fields string
+		kv           []string // row changes
+		want         uint8    // Event.plain
+	}{
+		{
+			name: "constants and keys plain, id from a column",
+			fields: `  event_name: { value: Purchase }
+  event_id: "Receipt No"
+  custom_data: { value: { column: Total, decimal: "," }, currency: { value: usd }, order_id: "Receipt No", store: Store }
+`,
+			kv:   []string{"Receipt No", `R"1\2`, "Store", "St\u00f6re \"7\""},
+			want: plainName | plainKeys,
+		},
+		{
+			name: "derived id",
+			fields: `  event_name: { value: Purchase }
+  custom_data: { value: { column: Total, decimal: "," }, currency: { value: EUR } }
+`,
+			want: plainName | plainID | plainKeys,
+		},
+		{
+			name: "constant name and keys that need escaping",
+			fields: `  event_name: { value: "Sale \"in store\"" }
+  custom_data: { "store \"no\"": Store, "géo": Qty, "tab\tkey": { value: x } }
+`,
+			want: plainID,
+		},
+		{
+			name: "name from a column",
+			fields: `  event_name: Type
+  event_id: "Receipt No"
+`,
+			kv:   []string{"Type", "Sale\n\"x\""},
+			want: plainKeys,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := testMapper(t, base+tt.fields, testHeader)
+			ev, err := m.Map(row(2, with(goodRow(), tt.kv...)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ev.plain != tt.want || !ev.mapped {
+				t.Errorf("plain = %03b, mapped %v; want %03b, true", ev.plain, ev.mapped, tt.want)
+			}
+			got := ev.AppendJSON(nil)
+			generic := ev
+			generic.plain, generic.mapped = 0, false
+			if want := generic.AppendJSON(nil); !bytes.Equal(got, want) {
+				t.Errorf("AppendJSON\n got %s\nwant %s", got, want)
+			}
+			if !json.Valid(got) {
+				t.Errorf("AppendJSON = %s: not JSON", got)
+			}
+		})
+	}
+	// An event not from Map gets no shortcut, not even for a currency.
+	ev := Event{EventName: "Purchase", ActionSource: "other", CustomData: CustomData{{"currency", `U"S`}}}
+	if got, want := string(ev.AppendJSON(nil)), `{"event_name":"Purchase","event_time":0,"action_source":"other","user_data":{},"custom_data":{"currency":"U\"S"}}`; got != want {
+		t.Errorf("AppendJSON\n got %s\nwant %s", got, want)
+	}
+}
