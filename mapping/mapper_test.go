@@ -439,7 +439,6 @@ timezone: UTC
 fields:
   action_source: { value: physical_store }
   event_time: { column: "Sale Date", format: "01/02/2006 15:04" }
-  user_data: { em: Email, ph: Phone }
 `
 	tests := []struct {
 		name, fields string
@@ -470,6 +469,33 @@ fields:
 			want: plainID,
 		},
 		{
+			name: "two emails, then hashes, then external_id",
+			fields: `  event_name: { value: Lead }
+  event_id: "Receipt No"
+  user_data: { em: [Email, "Email 2"], ph: Phone, ct: City, external_id: "Loyalty ID" }
+`,
+			kv:   []string{"Email 2", "other@example.com"},
+			want: plainName | plainKeys,
+		},
+		{
+			name: "hashes around an external_id kept as it is",
+			fields: `  event_name: { value: Lead }
+  event_id: "Receipt No"
+  user_data: { ph: Phone, external_id: { column: "Loyalty ID", hash: false } }
+`,
+			kv:   []string{"Loyalty ID", `L"42`},
+			want: plainName | plainKeys,
+		},
+		{
+			name: "only external_id",
+			fields: `  event_name: { value: Lead }
+  event_id: "Receipt No"
+  user_data: { em: Email, external_id: "Loyalty ID" }
+`,
+			kv:   []string{"Email", ""},
+			want: plainName | plainKeys,
+		},
+		{
 			name: "name from a column",
 			fields: `  event_name: Type
   event_id: "Receipt No"
@@ -480,7 +506,11 @@ fields:
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m := testMapper(t, base+tt.fields, testHeader)
+			fields := tt.fields
+			if !strings.Contains(fields, "user_data") {
+				fields += "  user_data: { em: Email, ph: Phone }\n"
+			}
+			m := testMapper(t, base+fields, testHeader)
 			ev, err := m.Map(row(2, with(goodRow(), tt.kv...)))
 			if err != nil {
 				t.Fatal(err)
