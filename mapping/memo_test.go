@@ -1,7 +1,9 @@
 package mapping
 
 import (
+	"hash/maphash"
 	"math/rand/v2"
+	"strconv"
 	"sync"
 	"testing"
 
@@ -55,4 +57,40 @@ func errString(err error) string {
 		return ""
 	}
 	return err.Error()
+}
+
+// Two values whose hashes meet both stay remembered: with one slot each,
+// frequent values that collided under a run's seed evicted each other on
+// every row.
+func TestMemoKeepsCollidingValues(t *testing.T) {
+	m := &memo{seed: maphash.MakeSeed()}
+	byPair := map[int]string{}
+	var a, b string
+	for i := 0; a == ""; i++ {
+		v := "city-" + strconv.Itoa(i)
+		p := m.pair(KeyCt, "", v)
+		if w, ok := byPair[p]; ok {
+			a, b = w, v
+		}
+		byPair[p] = v
+	}
+	for _, v := range []string{a, b} {
+		m.put(&memoEntry{key: KeyCt, value: v, out: Hash(v)})
+	}
+	for _, v := range []string{a, b, a, b} {
+		if e := m.get(KeyCt, "", v); e == nil || e.out != Hash(v) {
+			t.Fatalf("get(%q) = %v after putting %q and %q, which share a pair", v, e, a, b)
+		}
+	}
+	// A third value in the pair takes the second slot; the first stays.
+	var c string
+	for i := 0; c == ""; i++ {
+		if v := "town-" + strconv.Itoa(i); m.pair(KeyCt, "", v) == m.pair(KeyCt, "", a) {
+			c = v
+		}
+	}
+	m.put(&memoEntry{key: KeyCt, value: c, out: Hash(c)})
+	if m.get(KeyCt, "", a) == nil || m.get(KeyCt, "", c) == nil {
+		t.Errorf("after a third value: first kept %v, third kept %v; want both", m.get(KeyCt, "", a) != nil, m.get(KeyCt, "", c) != nil)
+	}
 }
