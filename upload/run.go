@@ -471,10 +471,17 @@ func (r *runner) slowest(usage int) time.Duration {
 // finds the batch invalid, the halves are cut from the events as they were,
 // and each half drops its stale events again.
 func (r *runner) dropStale(evs []mapping.Event) (keep, stale []mapping.Event) {
-	// mapping.CheckTime's test for stale, with the cut computed once.
+	// mapping.CheckTime's test for stale, with the cut computed once, in
+	// whole seconds as event times are: an event is stale when its time
+	// is before the cut, so before the next whole second when the cut
+	// has a fraction.
 	oldest := r.opt.Now().Add(-r.opt.MaxAge)
+	cut := oldest.Unix()
+	if oldest.Nanosecond() > 0 {
+		cut++
+	}
 	for i := range evs {
-		if !time.Unix(evs[i].EventTime, 0).Before(oldest) {
+		if evs[i].EventTime >= cut {
 			if keep != nil {
 				keep = append(keep, evs[i])
 			}

@@ -825,23 +825,27 @@ func agingRun(col *collector) ([]mapping.Event, Options) {
 // batch; it must take out exactly the events CheckTime calls stale.
 func TestDropStaleAgreesWithCheckTime(t *testing.T) {
 	t.Parallel()
-	now := time.Date(2026, 11, 26, 12, 0, 0, 500_000_000, time.UTC)
 	maxAge := 7 * 24 * time.Hour
-	cut := now.Add(-maxAge).Unix()
-	var evs []mapping.Event
-	for _, d := range []int64{-3600, -2, -1, 0, 1, 2, 3600} {
-		evs = append(evs, mapping.Event{EventID: fmt.Sprint(d), EventTime: cut + d})
-	}
-	r := &runner{opt: Options{MaxAge: maxAge, Now: func() time.Time { return now }}}
-	_, stale := r.dropStale(evs)
-	got := map[string]bool{}
-	for _, ev := range stale {
-		got[ev.EventID] = true
-	}
-	for _, ev := range evs {
-		want := mapping.CheckTime(time.Unix(ev.EventTime, 0), now, maxAge) == mapping.ReasonStale
-		if got[ev.EventID] != want {
-			t.Errorf("event at cut%+ss: dropped %v, CheckTime says stale %v", ev.EventID, got[ev.EventID], want)
+	// A clock on a whole second, and one with a fraction, whose cut
+	// falls between two event times.
+	for _, nsec := range []int{0, 1, 500_000_000, 999_999_999} {
+		now := time.Date(2026, 11, 26, 12, 0, 0, nsec, time.UTC)
+		cut := now.Add(-maxAge).Unix()
+		var evs []mapping.Event
+		for _, d := range []int64{-3600, -2, -1, 0, 1, 2, 3600} {
+			evs = append(evs, mapping.Event{EventID: fmt.Sprint(d), EventTime: cut + d})
+		}
+		r := &runner{opt: Options{MaxAge: maxAge, Now: func() time.Time { return now }}}
+		_, stale := r.dropStale(evs)
+		got := map[string]bool{}
+		for _, ev := range stale {
+			got[ev.EventID] = true
+		}
+		for _, ev := range evs {
+			want := mapping.CheckTime(time.Unix(ev.EventTime, 0), now, maxAge) == mapping.ReasonStale
+			if got[ev.EventID] != want {
+				t.Errorf("now +%dns, event at cut%+ss: dropped %v, CheckTime says stale %v", nsec, ev.EventID, got[ev.EventID], want)
+			}
 		}
 	}
 }
