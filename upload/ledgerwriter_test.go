@@ -2,9 +2,11 @@ package upload
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // countingLedger records each MarkSent call's keys.
@@ -17,7 +19,7 @@ type countingLedger struct {
 
 func (l *countingLedger) MarkSent(keys []string, _ time.Time) error {
 	l.mu.Lock()
-	l.commits = append(l.commits, keys)
+	l.commits = append(l.commits, slices.Clone(keys))
 	l.mu.Unlock()
 	l.marked <- struct{}{}
 	return nil
@@ -107,5 +109,38 @@ func TestLedgerWriterSpacesCommits(t *testing.T) {
 				t.Errorf("%d distinct keys committed, want %d", len(seen), from)
 			}
 		})
+	}
+}
+
+// arrayLedger records where each commit's keys live.
+type arrayLedger struct {
+	NopLedger
+	arrays []*string
+	marked chan struct{}
+}
+
+func (l *arrayLedger) MarkSent(keys []string, _ time.Time) error {
+	l.arrays = append(l.arrays, unsafe.SliceData(keys))
+	l.marked <- struct{}{}
+	return nil
+}
+
+// TestLedgerWriterReusesKeys: after the first two commits, keys are queued
+// in the slices of earlier commits, not in new ones.
+func TestLedgerWriterReusesKeys(t *testing.T) {
+	t.Parallel()
+	led := &arrayLedger{marked: make(chan struct{}, 1)}
+	w := (&ledgerWriter{l: led, now: time.Now, fail: func(error) {}, gap: 0, max: 1000}).start()
+	for i := range 6 {
+		w.add(receiptRange(100*i, 100))
+		<-led.marked
+	}
+	if err := w.close(); err != nil {
+		t.Fatal(err)
+	}
+	for i, a := range led.arrays[2:] {
+		if a != led.arrays[0] && a != led.arrays[1] {
+			t.Errorf("commit %d queued its keys in a new slice", i+3)
+		}
 	}
 }

@@ -52,7 +52,8 @@ type Ledger interface {
 	// per event.
 	SeenAll(keys []string, seen []bool) error
 	// MarkSent records keys as sent at t, in one transaction, and
-	// returns once they are on disk. Run calls it from one goroutine.
+	// returns once they are on disk. Run calls it from one goroutine, and
+	// reuses keys after it returns: it must not keep the slice.
 	MarkSent(keys []string, t time.Time) error
 	Close() error
 }
