@@ -134,3 +134,38 @@ func TestClientWritesBodyWhole(t *testing.T) {
 		t.Errorf("the request took %d writes; want at most 3 (net/http no longer hands the body to ReadFrom?)", n)
 	}
 }
+
+// TestBodyConnUnderTLS: over HTTPS the wrapper sits below TLS, and a
+// request, HTTP/2 as against Meta, goes through whole.
+func TestBodyConnUnderTLS(t *testing.T) {
+	t.Parallel()
+	var got atomic.Int64
+	var proto atomic.Value
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n, _ := io.Copy(io.Discard, r.Body)
+		got.Store(n)
+		proto.Store(r.Proto)
+		io.WriteString(w, `{"events_received":1,"fbtrace_id":"T"}`)
+	}))
+	srv.EnableHTTP2 = true
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.DialContext = dialBodyConns(tr.DialContext)
+	tr.TLSClientConfig = srv.Client().Transport.(*http.Transport).TLSClientConfig
+	t.Cleanup(tr.CloseIdleConnections)
+	c, err := NewClient(ClientOptions{BaseURL: srv.URL, Token: "tok", PixelID: testPixel, HTTPClient: &http.Client{Transport: tr}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := []byte(`{"data":["` + strings.Repeat("x", 800_000) + `"]}`)
+	if _, err := c.Send(context.Background(), &Request{Seq: 1, Attempt: 1, Events: 1, Body: body}); err != nil {
+		t.Fatal(err)
+	}
+	if want := int64(len(c.authorize(body))); got.Load() != want {
+		t.Errorf("server read %d bytes; want %d", got.Load(), want)
+	}
+	if p := proto.Load(); p != "HTTP/2.0" {
+		t.Errorf("request went as %v; want HTTP/2.0", p)
+	}
+}
