@@ -189,7 +189,7 @@ func (e Event) MarshalJSON() ([]byte, error) {
 // replaced by U+FFFD, as encoding/json does.
 func (e *Event) AppendJSON(dst []byte) []byte {
 	// The plain fields take one append with the punctuation around them,
-	// the others appendString's scan: about a fifth of the encoding went
+	// the others appendString's scan: about a quarter of the encoding went
 	// to scanning the same constants (event name, action source, custom
 	// keys, currency) for every event.
 	if e.plain&plainName != 0 {

@@ -122,11 +122,7 @@ func TestClientWritesBodyWhole(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	body := []byte(`{"data":["` + strings.Repeat("x", 800_000) + `"]}`)
-	if _, err := c.Send(context.Background(), &Request{Seq: 1, Attempt: 1, Events: 1, Body: body}); err != nil {
-		t.Fatal(err)
-	}
-	if want := int64(len(c.authorize(body))); got.Load() != want {
+	if want := sendBig(t, c); got.Load() != want {
 		t.Fatalf("server read %d bytes; want %d", got.Load(), want)
 	}
 	// Headers, the body before the token, the token part.
@@ -158,14 +154,21 @@ func TestBodyConnUnderTLS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	body := []byte(`{"data":["` + strings.Repeat("x", 800_000) + `"]}`)
-	if _, err := c.Send(context.Background(), &Request{Seq: 1, Attempt: 1, Events: 1, Body: body}); err != nil {
-		t.Fatal(err)
-	}
-	if want := int64(len(c.authorize(body))); got.Load() != want {
+	if want := sendBig(t, c); got.Load() != want {
 		t.Errorf("server read %d bytes; want %d", got.Load(), want)
 	}
 	if p := proto.Load(); p != "HTTP/2.0" {
 		t.Errorf("request went as %v; want HTTP/2.0", p)
 	}
+}
+
+// sendBig sends an 800 KB body with c and returns the length the server
+// must read, credentials included.
+func sendBig(t *testing.T, c *Client) int64 {
+	t.Helper()
+	body := []byte(`{"data":["` + strings.Repeat("x", 800_000) + `"]}`)
+	if _, err := c.Send(context.Background(), &Request{Seq: 1, Attempt: 1, Events: 1, Body: body}); err != nil {
+		t.Fatal(err)
+	}
+	return int64(len(c.authorize(body)))
 }
