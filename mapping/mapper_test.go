@@ -535,3 +535,65 @@ fields:
 		t.Errorf("AppendJSON\n got %s\nwant %s", got, want)
 	}
 }
+
+// FuzzAppendJSONMapped: whatever the cells hold, an event from Map encodes
+// as the same event without Map's marks (Event.mapped, Event.plain) does,
+// and as valid JSON.
+func FuzzAppendJSONMapped(f *testing.F) {
+	f.Add("Purchase", "R-1", "Store \"7\"", "a@b.co", "(650) 555-1212", "Ann", "LOY-1", "12.50")
+	f.Add("Sale\n\"x\"", "", "ß", "", "+44 20 7946 0958", "O'Brien", "", "1,5")
+	configs := []string{
+		`pixel_id: "1"
+timezone: UTC
+fields:
+  event_name: Type
+  action_source: { value: physical_store }
+  event_time: { column: "Sale Date", format: "01/02/2006 15:04" }
+  event_id: "Receipt No"
+  user_data: { em: [Email, "Email 2"], ph: Phone, fn: "First Name", external_id: { column: "Loyalty ID", hash: false } }
+  custom_data: { value: Total, currency: { value: usd }, store: Store, "odd \"key\"": "Receipt No" }
+`,
+		`pixel_id: "1"
+timezone: UTC
+fields:
+  event_name: { value: Purchase }
+  action_source: { value: physical_store }
+  event_time: { column: "Sale Date", format: "01/02/2006 15:04" }
+  user_data: { em: Email, ph: Phone, fn: "First Name", external_id: "Loyalty ID" }
+  custom_data: { value: Total, currency: { value: EUR }, order_id: "Receipt No", store: Store }
+`,
+	}
+	var mappers []*Mapper
+	for _, c := range configs {
+		mappers = append(mappers, testMapper(f, c, testHeader))
+	}
+	cells := func(name, id, store, email, phone, first, loyalty, total string) ingest.Row {
+		return row(2, with(goodRow(), "Type", name, "Receipt No", id, "Store", store, "Email", email,
+			"Email 2", email+"x", "Phone", phone, "First Name", first, "Loyalty ID", loyalty, "Total", total))
+	}
+	// The first seed maps under both configs, so the fuzzer starts from
+	// events, not rejects.
+	for _, m := range mappers {
+		if _, err := m.Map(cells("Purchase", "R-1", "Store \"7\"", "a@b.co", "(650) 555-1212", "Ann", "LOY-1", "12.50")); err != nil {
+			f.Fatalf("the first seed does not map: %v", err)
+		}
+	}
+	f.Fuzz(func(t *testing.T, name, id, store, email, phone, first, loyalty, total string) {
+		for _, m := range mappers {
+			kv := cells(name, id, store, email, phone, first, loyalty, total)
+			ev, err := m.Map(kv)
+			if err != nil {
+				continue
+			}
+			got := ev.AppendJSON(nil)
+			generic := ev
+			generic.plain, generic.mapped = 0, false
+			if want := generic.AppendJSON(nil); !bytes.Equal(got, want) {
+				t.Fatalf("AppendJSON\n got %s\nwant %s", got, want)
+			}
+			if !json.Valid(got) {
+				t.Fatalf("AppendJSON = %s: not JSON", got)
+			}
+		}
+	})
+}
