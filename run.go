@@ -196,7 +196,8 @@ func runPipeline(ctx context.Context, o *options, stdout, stderr io.Writer) exit
 		}
 	}
 
-	events := make(chan mapping.Event, 2*chunkSize)
+	q := newEventQueue()
+	events := q.ch
 	// An error that stops the uploader (a bad token, say) also stops the
 	// reading: rows read after it could only fail.
 	readCtx, stopReading := context.WithCancelCause(ctx)
@@ -232,13 +233,15 @@ func runPipeline(ctx context.Context, o *options, stdout, stderr io.Writer) exit
 		})
 	})
 
-	readErr := readAll(readCtx, o, ins, rr, events, logger)
+	readErr := readAll(readCtx, o, ins, rr, q, logger)
 	close(events)
 	wg.Wait()
 	// An uploader stopped by a signal or an auth error leaves the events
 	// it never took; each still needs its one outcome.
-	for ev := range events {
-		rr.do(func(r *report.Recorder) error { return r.Outcome(notSent(readCtx, &ev)) })
+	for evs := range events {
+		for i := range evs {
+			rr.do(func(r *report.Recorder) error { return r.Outcome(notSent(readCtx, &evs[i])) })
+		}
 	}
 
 	progress.Finish()
@@ -283,7 +286,7 @@ func runPipeline(ctx context.Context, o *options, stdout, stderr io.Writer) exit
 // validateSink stands in for the uploader when nothing is sent: every
 // event that passed the checks is counted as built, or as already sent when
 // the ledger has it.
-func validateSink(o *options, ledger upload.Ledger, events <-chan mapping.Event, rr *recorder) error {
+func validateSink(o *options, ledger upload.Ledger, events <-chan []mapping.Event, rr *recorder) error {
 	built := 0
 	record := func(ev *mapping.Event, st upload.Status) {
 		oc := upload.Outcome{Event: ev, Status: st}
@@ -292,11 +295,10 @@ func validateSink(o *options, ledger upload.Ledger, events <-chan mapping.Event,
 		rr.progress.SetSent(built, 0)
 	}
 	if o.resend {
-		// One variable for every event: the outcome points at it, and the
-		// report does not keep the pointer, so no event is copied to the heap.
-		var ev mapping.Event
-		for ev = range events {
-			record(&ev, upload.StatusSent)
+		for evs := range events {
+			for i := range evs {
+				record(&evs[i], upload.StatusSent)
+			}
 		}
 		return nil
 	}
@@ -322,11 +324,15 @@ func validateSink(o *options, ledger upload.Ledger, events <-chan mapping.Event,
 		buf = buf[:0]
 		return nil
 	}
-	for ev := range events {
-		buf = append(buf, ev)
-		if len(buf) == chunk {
-			if err := flush(); err != nil {
-				return err
+	for evs := range events {
+		for len(evs) > 0 {
+			n := min(len(evs), chunk-len(buf))
+			buf = append(buf, evs[:n]...)
+			evs = evs[n:]
+			if len(buf) == chunk {
+				if err := flush(); err != nil {
+					return err
+				}
 			}
 		}
 	}
@@ -336,7 +342,7 @@ func validateSink(o *options, ledger upload.Ledger, events <-chan mapping.Event,
 // readAll reads every input, maps rows on all cores, applies the run-wide
 // checks in file order and hands the events on. It returns the errors that
 // made an input unreadable part-way; the other inputs are still read.
-func readAll(ctx context.Context, o *options, ins []*input, rr *recorder, events chan<- mapping.Event, logger *slog.Logger) error {
+func readAll(ctx context.Context, o *options, ins []*input, rr *recorder, q *eventQueue, logger *slog.Logger) error {
 	// A duplicate-id set that fails stops the reading too.
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
@@ -406,7 +412,7 @@ func readAll(ctx context.Context, o *options, ins []*input, rr *recorder, events
 		for i := range c.items {
 			it := &c.items[i]
 			var ok bool
-			ok, seenErr = collect(ctx, it, keys[i], at, maxAge, seen, rr, events)
+			ok, seenErr = collect(ctx, it, keys[i], at, maxAge, seen, rr, q)
 			if stopped = !ok; stopped {
 				if seenErr != nil {
 					stop()
@@ -425,6 +431,9 @@ func readAll(ctx context.Context, o *options, ins []*input, rr *recorder, events
 		}
 	}
 	wg.Wait()
+	// The last events, and those queued before a failing duplicate-id set
+	// stopped the reading, go on (or get their outcome if ctx is done).
+	q.flush(ctx, rr)
 	return errors.Join(append(readErrs, seenErr, seen.close())...)
 }
 
@@ -434,7 +443,7 @@ func readAll(ctx context.Context, o *options, ins []*input, rr *recorder, events
 // It returns false when ctx was cancelled before the event could be handed
 // on (the row is counted, upload_failed), or with the error of a failing
 // duplicate-id set (the row is not counted, and the run exits 1).
-func collect(ctx context.Context, it *item, key uint64, at time.Time, maxAge time.Duration, seen *idSet, rr *recorder, events chan<- mapping.Event) (bool, error) {
+func collect(ctx context.Context, it *item, key uint64, at time.Time, maxAge time.Duration, seen *idSet, rr *recorder, q *eventQueue) (bool, error) {
 	reject := func(eventID string, reason mapping.Reason, field, detail string) {
 		rr.do(func(r *report.Recorder) error {
 			r.RowRead(it.row.File)
@@ -479,23 +488,7 @@ func collect(ctx context.Context, it *item, key uint64, at time.Time, maxAge tim
 		r.Built(ev)
 		return nil
 	})
-	// A send that need not wait skips the select on both channels, which
-	// costs several times a plain send; ctx is checked first, so a stopped
-	// run takes no more events.
-	if ctx.Err() == nil {
-		select {
-		case events <- *ev:
-			return true, nil
-		default:
-		}
-	}
-	select {
-	case events <- *ev:
-		return true, nil
-	case <-ctx.Done():
-		rr.do(func(r *report.Recorder) error { return r.Outcome(notSent(ctx, ev)) })
-		return false, nil
-	}
+	return q.put(ctx, ev, rr), nil
 }
 
 // notSent is the outcome of an event the run stopped before sending: by

@@ -102,14 +102,14 @@ func ExampleRun() {
 	defer os.RemoveAll(dir)
 
 	now := time.Now()
-	in := make(chan mapping.Event)
-	go func() {
-		defer close(in)
-		for i, age := range []time.Duration{time.Hour, 8 * 24 * time.Hour, 2 * time.Hour} {
-			in <- mapping.Event{EventName: "Purchase", EventTime: now.Add(-age).Unix(), ActionSource: "physical_store",
-				EventID: fmt.Sprintf("R-%d", i+1), UserData: mapping.UserData{mapping.KeyEm: {"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}}}
-		}
-	}()
+	in := make(chan []mapping.Event, 1)
+	var evs []mapping.Event
+	for i, age := range []time.Duration{time.Hour, 8 * 24 * time.Hour, 2 * time.Hour} {
+		evs = append(evs, mapping.Event{EventName: "Purchase", EventTime: now.Add(-age).Unix(), ActionSource: "physical_store",
+			EventID: fmt.Sprintf("R-%d", i+1), UserData: mapping.UserData{mapping.KeyEm: {"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}}})
+	}
+	in <- evs
+	close(in)
 	opt := Options{
 		PixelID:     "123456789012345",
 		BatchSize:   2,

@@ -177,13 +177,20 @@ func makeEvents(n int) []mapping.Event {
 
 // feed sends evs on a channel the way the caller of Run does: stopping
 // when ctx is done, closing the channel.
-func feed(ctx context.Context, evs []mapping.Event) <-chan mapping.Event {
-	ch := make(chan mapping.Event)
+func feed(ctx context.Context, evs []mapping.Event) <-chan []mapping.Event {
+	// Slices of 7, which no batch size divides, from a ring as small as
+	// Run's contract allows: on an unbuffered channel, the sender refills
+	// a slice as soon as Run has received the next one, so an event Run
+	// kept a pointer to would change under it.
+	ch := make(chan []mapping.Event)
 	go func() {
 		defer close(ch)
-		for _, ev := range evs {
+		var ring [2][]mapping.Event
+		for i := 0; i < len(evs); i += 7 {
+			s := append(ring[i/7%2][:0], evs[i:min(i+7, len(evs))]...)
+			ring[i/7%2] = s
 			select {
-			case ch <- ev:
+			case ch <- s:
 			case <-ctx.Done():
 				return
 			}

@@ -62,17 +62,23 @@ func (o Options) withDefaults() Options {
 // (some may have failed), an *AuthError or a ledger error that stopped the
 // run, or ErrInterrupted.
 //
+// Events come in slices, in order, any number to a slice: a channel
+// operation per event cost more than Run's own work on it. Run copies a
+// slice's events before it receives the next slice and keeps no pointer
+// into it, so the sender may reuse a slice once the next one is received:
+// with a channel of capacity c, a ring of c+2 slices.
+//
 // Run reads in one batch ahead of the requests in flight, so at most
 // Concurrency+1 batches are in memory. When ctx is cancelled Run stops
 // reading in at once, lets the requests in flight finish for Options.Grace,
-// then abandons them. The caller stops feeding in when ctx is done; events
-// left in the channel were never handed to Run and get no Outcome. After
-// an error that stops the run, Run keeps reading in until it is closed (or
-// ctx is done), giving each event upload_failed, so the caller's sends
-// never block and every row is accounted for. A ledger with a
-// Retain(time.Duration) method (*BoltLedger) is told MaxAge, so that it
+// then abandons them. The caller stops feeding in when ctx is done; slices
+// left in the channel were never handed to Run and their events get no
+// Outcome. After an error that stops the run, Run keeps reading in until
+// it is closed (or ctx is done), giving each event upload_failed, so the
+// caller's sends never block and every row is accounted for. A ledger with
+// a Retain(time.Duration) method (*BoltLedger) is told MaxAge, so that it
 // keeps records as long as they can matter.
-func Run(ctx context.Context, s Sender, l Ledger, in <-chan mapping.Event, opt Options) error {
+func Run(ctx context.Context, s Sender, l Ledger, in <-chan []mapping.Event, opt Options) error {
 	opt = opt.withDefaults()
 
 	// Requests run under base, which outlives ctx by the grace period; an
@@ -153,42 +159,37 @@ func Run(ctx context.Context, s Sender, l Ledger, in <-chan mapping.Event, opt O
 		pending = pending[:0]
 		return nil
 	}
-	// halted follows stop for the read loop, which takes an event that is
-	// waiting without a select on both channels: that select, once per
-	// event, cost more than the rest of the loop.
-	var halted atomic.Bool
-	defer context.AfterFunc(stop, func() { halted.Store(true) })()
+	// rest is what a failed sift left of the slice last received: Run
+	// took those events, so they get their outcomes too.
+	var rest []mapping.Event
 read:
-	for {
-		if halted.Load() {
-			stoppedEarly = true
-			break
-		}
-		var ev mapping.Event
+	for stop.Err() == nil {
+		var evs []mapping.Event
 		var ok bool
 		select {
-		case ev, ok = <-in:
-		default:
-			select {
-			case <-stop.Done():
-				stoppedEarly = true
-				break read
-			case ev, ok = <-in:
-			}
+		case evs, ok = <-in:
+		case <-stop.Done():
 		}
 		if !ok {
 			break
 		}
-		r.read.Add(1)
-		pending = append(pending, ev)
-		if len(pending) == opt.BatchSize {
-			if err := sift(); err != nil {
-				ledgerErr = err
-				stoppedEarly = true
-				break
+		r.read.Add(int64(len(evs)))
+		// The events are copied out before the next receive, after which
+		// the sender may reuse the slice.
+		for len(evs) > 0 {
+			n := min(len(evs), opt.BatchSize-len(pending))
+			pending = append(pending, evs[:n]...)
+			evs = evs[n:]
+			if len(pending) == opt.BatchSize {
+				if err := sift(); err != nil {
+					ledgerErr = err
+					rest = evs
+					break read
+				}
 			}
 		}
 	}
+	stoppedEarly = stop.Err() != nil || ledgerErr != nil
 	if !stoppedEarly && len(pending) > 0 {
 		if err := sift(); err != nil {
 			ledgerErr = err
@@ -196,7 +197,7 @@ read:
 		}
 	}
 	if stoppedEarly {
-		r.failAll(append(cur.evs, pending...))
+		r.failAll(slices.Concat(cur.evs, pending, rest))
 	} else if len(cur.evs) > 0 {
 		r.launch(g, cur)
 	}
@@ -252,17 +253,17 @@ func (lk *lookup) check(l Ledger, opt Options, evs []mapping.Event) ([]bool, err
 
 // drain gives every event still coming on in upload_failed, until in is
 // closed or ctx is done.
-func (r *runner) drain(ctx context.Context, in <-chan mapping.Event) {
+func (r *runner) drain(ctx context.Context, in <-chan []mapping.Event) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case ev, ok := <-in:
+		case evs, ok := <-in:
 			if !ok {
 				return
 			}
-			r.read.Add(1)
-			r.failAll([]mapping.Event{ev})
+			r.read.Add(int64(len(evs)))
+			r.failAll(evs)
 		}
 	}
 }
