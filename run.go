@@ -438,11 +438,11 @@ func readAll(ctx context.Context, o *options, ins []*input, rr *recorder, q *eve
 }
 
 // collect accounts for one row: a reject, a skip, or an event handed on.
-// key is the event's key in seen (idSet.key), unused for a row that made
-// no event.
 // It returns false when ctx was cancelled before the event could be handed
 // on (the row is counted, upload_failed), or with the error of a failing
-// duplicate-id set (the row is not counted, and the run exits 1).
+// duplicate-id set (the row is not counted, and the run exits 1). key is
+// the event's key in seen (idSet.key), unused for a row that made no
+// event.
 func collect(ctx context.Context, it *item, key uint64, at time.Time, maxAge time.Duration, seen *idSet, rr *recorder, q *eventQueue) (bool, error) {
 	reject := func(eventID string, reason mapping.Reason, field, detail string) {
 		rr.do(func(r *report.Recorder) error {

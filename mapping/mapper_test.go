@@ -428,6 +428,21 @@ func customValue(c CustomData, key string) any {
 	return v
 }
 
+// checkShortcuts fails t unless ev, from Map, encodes as the same event
+// without Map's marks (Event.mapped, Event.plain) does, and as JSON.
+func checkShortcuts(t *testing.T, ev Event) {
+	t.Helper()
+	got := ev.AppendJSON(nil)
+	generic := ev
+	generic.plain, generic.mapped = 0, false
+	if want := generic.AppendJSON(nil); !bytes.Equal(got, want) {
+		t.Fatalf("AppendJSON\n got %s\nwant %s", got, want)
+	}
+	if !json.Valid(got) {
+		t.Fatalf("AppendJSON = %s: not JSON", got)
+	}
+}
+
 // TestAppendJSONPlainFields: the strings Map marks plain are copied
 // without a scan, so an event must encode exactly as the same event
 // without those marks would, whatever the config's constants hold. Each
@@ -518,15 +533,7 @@ fields:
 			if ev.plain != tt.want || !ev.mapped {
 				t.Errorf("plain = %03b, mapped %v; want %03b, true", ev.plain, ev.mapped, tt.want)
 			}
-			got := ev.AppendJSON(nil)
-			generic := ev
-			generic.plain, generic.mapped = 0, false
-			if want := generic.AppendJSON(nil); !bytes.Equal(got, want) {
-				t.Errorf("AppendJSON\n got %s\nwant %s", got, want)
-			}
-			if !json.Valid(got) {
-				t.Errorf("AppendJSON = %s: not JSON", got)
-			}
+			checkShortcuts(t, ev)
 		})
 	}
 	// An event not from Map gets no shortcut, not even for a currency.
@@ -585,15 +592,7 @@ fields:
 			if err != nil {
 				continue
 			}
-			got := ev.AppendJSON(nil)
-			generic := ev
-			generic.plain, generic.mapped = 0, false
-			if want := generic.AppendJSON(nil); !bytes.Equal(got, want) {
-				t.Fatalf("AppendJSON\n got %s\nwant %s", got, want)
-			}
-			if !json.Valid(got) {
-				t.Fatalf("AppendJSON = %s: not JSON", got)
-			}
+			checkShortcuts(t, ev)
 		}
 	})
 }
