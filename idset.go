@@ -138,11 +138,6 @@ func mix(k uint64) uint64 {
 	return k * 0x9E3779B97F4A7C15
 }
 
-// addHash inserts k and reports whether it was absent.
-func (s *idSet) addHash(k uint64) (bool, error) {
-	return s.addMixed(mix(k))
-}
-
 // prefetch reads the home slot, and the Bloom filter block once there is
 // one, of each key from key (0 is skipped), so that adding those keys
 // soon after finds them in cache. A million keys' slots are 8 MiB,

@@ -14,6 +14,12 @@ import (
 	"testing"
 )
 
+// addHash inserts the hash k as add inserts a key's, and reports whether
+// it was absent: tests choose the hashes, to collide or to spill.
+func (s *idSet) addHash(k uint64) (bool, error) {
+	return s.addMixed(mix(k))
+}
+
 // mustAdd adds k and fails the test on an error.
 func mustAdd(t testing.TB, s *idSet, k uint64) bool {
 	t.Helper()

@@ -14,8 +14,9 @@ import (
 //
 // The consumer is done with a slice once it receives the next one
 // (upload.Run's contract), so a ring of cap(ch)+2 slices is enough: the
-// slice filled next was sent cap(ch)+1 sends ago, and the send after it
-// only went through once the consumer had taken the one after that.
+// slice filled next was sent cap(ch)+1 sends before the latest, and the
+// latest send went through only once the channel had room, that is once
+// the consumer had taken the slice sent after the one to be refilled.
 type eventQueue struct {
 	ch   chan []mapping.Event
 	ring [][]mapping.Event
