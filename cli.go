@@ -132,9 +132,14 @@ type options struct {
 // durationFlag reads Go durations and whole days ("7d").
 type durationFlag struct{ d *time.Duration }
 
+// String is what --help shows as the default: whole days as the "7d" a
+// user may type, not 168h0m0s.
 func (f durationFlag) String() string {
 	if f.d == nil {
 		return ""
+	}
+	if day := 24 * time.Hour; *f.d >= day && *f.d%day == 0 {
+		return fmt.Sprintf("%dd", *f.d/day)
 	}
 	return f.d.String()
 }
@@ -167,7 +172,7 @@ func parseRunFlags(cmd string, args []string, stdout, stderr io.Writer, getenv e
 	fs.StringVar(&o.reportDir, "report-dir", "", "where reports go (default reports/<UTC timestamp>)")
 	fs.StringVar(&o.statePath, "state", "", "the sent-events ledger (default capi-upload.state beside the config)")
 	maxAge := 7 * 24 * time.Hour
-	fs.Var(durationFlag{&maxAge}, "max-age", "drop events older than this (Go duration or 7d) (default 7d)")
+	fs.Var(durationFlag{&maxAge}, "max-age", "drop events older than this `duration` (Go duration or 7d)")
 	fs.StringVar(&o.progress, "progress", "auto", "progress bar on stderr: auto, always or never")
 	fs.StringVar(&o.logFormat, "log-format", "text", "log lines on stderr: text or json")
 	fs.Float64Var(&o.maxRejectRatio, "max-reject-ratio", 0.5, "exit 4 when rejected rows / rows read exceeds this")
@@ -180,7 +185,7 @@ func parseRunFlags(cmd string, args []string, stdout, stderr io.Writer, getenv e
 		fs.BoolVar(&o.dryRun, "dry-run", false, "write the request bodies to <report-dir>/requests/ instead of sending")
 		fs.IntVar(&o.maxAttempts, "max-attempts", 6, "tries per request before its rows are upload_failed")
 		o.requestTimeout = 30 * time.Second
-		fs.Var(durationFlag{&o.requestTimeout}, "request-timeout", "time one request may take (default 30s)")
+		fs.Var(durationFlag{&o.requestTimeout}, "request-timeout", "the `duration` one request may take")
 	}
 	positional, err := parseInterspersed(fs, args)
 	if errors.Is(err, flag.ErrHelp) {

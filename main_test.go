@@ -502,3 +502,56 @@ func TestCancelLedgerExact(t *testing.T) {
 		}
 	}
 }
+
+// TestCommandHelp checks what --help says of each flag: one default, as a
+// user would type it, and a name for the value of duration flags.
+func TestCommandHelp(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		cmd  string
+		want []string
+	}{
+		{"validate", []string{"-max-age duration", "(default 7d)"}},
+		{"upload", []string{"-max-age duration", "(default 7d)", "-request-timeout duration", "(default 30s)", "(default 1000)"}},
+	} {
+		t.Run(tc.cmd, func(t *testing.T) {
+			r := runIn(t.Context(), t, nil, tc.cmd, "--help")
+			if r.code != exitOK {
+				t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(r.stdout, w) {
+					t.Errorf("help lacks %q:\n%s", w, r.stdout)
+				}
+			}
+			// PrintDefaults puts each flag's usage on its own line.
+			for line := range strings.Lines(r.stdout) {
+				if strings.Count(line, "(default") > 1 {
+					t.Errorf("two defaults in %q", line)
+				}
+			}
+		})
+	}
+}
+
+func TestDurationFlagString(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{7 * 24 * time.Hour, "7d"},
+		{24 * time.Hour, "1d"},
+		{36 * time.Hour, "36h0m0s"},
+		{30 * time.Second, "30s"},
+		{0, "0s"},
+	} {
+		d := tc.d
+		if got := (durationFlag{&d}).String(); got != tc.want {
+			t.Errorf("durationFlag(%v).String() = %q, want %q", tc.d, got, tc.want)
+		}
+		if got, err := parseDuration(tc.want); err != nil || got != tc.d {
+			t.Errorf("parseDuration(%q) = %v, %v; want %v", tc.want, got, err, tc.d)
+		}
+	}
+}
