@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"runtime"
 	"sync"
@@ -146,7 +148,10 @@ func runPipeline(ctx context.Context, o *options, stdout, stderr io.Writer) exit
 
 	reportDir := o.reportDir
 	if reportDir == "" {
-		reportDir = filepath.Join("reports", now().UTC().Format("20060102T150405Z"))
+		var err error
+		if reportDir, err = newReportDir("reports", now()); err != nil {
+			return reportError(err, stderr)
+		}
 	}
 	command := o.command
 	if o.dryRun {
@@ -281,6 +286,29 @@ func runPipeline(ctx context.Context, o *options, stdout, stderr io.Writer) exit
 		return exitRejectRatio
 	}
 	return exitOK
+}
+
+// newReportDir creates a report directory of its own under parent, named
+// for the UTC second at: reports/20261126T020000Z, or with -2, -3, ...
+// when a run that started in the same second has that name. Two cron jobs
+// started together (two exports, two ledgers) would otherwise write their
+// reports over each other's.
+func newReportDir(parent string, at time.Time) (string, error) {
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return "", fmt.Errorf("report dir: %w", err)
+	}
+	base := filepath.Join(parent, at.UTC().Format("20060102T150405Z"))
+	dir := base
+	for n := 2; ; n++ {
+		err := os.Mkdir(dir, 0o755)
+		if err == nil {
+			return dir, nil
+		}
+		if !errors.Is(err, fs.ErrExist) || n > 1000 {
+			return "", fmt.Errorf("report dir: %w", err)
+		}
+		dir = fmt.Sprintf("%s-%d", base, n)
+	}
 }
 
 // validateSink stands in for the uploader when nothing is sent: every
