@@ -22,6 +22,7 @@ type eventQueue struct {
 	ring [][]mapping.Event
 	next int             // ring index of cur
 	cur  []mapping.Event // being filled
+	n    int             // events put, for the progress bar
 }
 
 // queueSlice is the most events in a slice, and queueSlices the slices the
@@ -45,6 +46,7 @@ func newEventQueue() *eventQueue {
 // done: a stopped run takes no more events.
 func (q *eventQueue) put(ctx context.Context, ev *mapping.Event, rr *recorder) bool {
 	q.cur = append(q.cur, *ev)
+	q.n++
 	if ctx.Err() != nil {
 		q.fail(ctx, rr)
 		return false

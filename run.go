@@ -231,6 +231,7 @@ func runPipeline(ctx context.Context, o *options, stdout, stderr io.Writer) exit
 			OnStop:        func(error) { stopReading(errRunStopped) },
 			OnOutcome: func(oc upload.Outcome) {
 				rr.do(func(r *report.Recorder) error { return r.Outcome(oc) })
+				progress.AddSettled(1)
 			},
 			OnRequest: func(l upload.RequestLog) {
 				rr.do(func(r *report.Recorder) error { r.Request(l); return nil })
@@ -321,6 +322,7 @@ func validateSink(o *options, ledger upload.Ledger, events <-chan []mapping.Even
 		rr.do(func(r *report.Recorder) error { return r.Outcome(oc) })
 		built++
 		rr.progress.SetSent(built, 0)
+		rr.progress.AddSettled(1)
 	}
 	if o.resend {
 		for evs := range events {
@@ -448,6 +450,7 @@ func readAll(ctx context.Context, o *options, ins []*input, rr *recorder, q *eve
 				break
 			}
 		}
+		rr.progress.SetBuilt(q.n)
 		rr.progress.AddRows(len(c.items))
 		rows += len(c.items)
 		if est := estimateRows(ins, rows); est > 0 {

@@ -44,15 +44,23 @@ type ProgressOptions struct {
 // goroutine, rendered by one goroutine of its own as a progress bar on a
 // terminal or as periodic log lines otherwise. The hot path only does
 // atomic adds, so progress costs nothing per row.
+//
+// The bar counts rows done: read, and if they made an event, that event
+// has its outcome. Rows read alone ran ahead of the requests by the
+// events queued and in flight, so a file of a few thousand rows showed
+// 100% from its first second while its requests took the rest of the run.
 type Progress struct {
 	rows, sent, total atomic.Int64
-	word              string // "sent", or "built" in a dry run
-	bar               *progressbar.ProgressBar
-	logger            *slog.Logger
-	start             time.Time
-	stop              chan struct{}
-	done              chan struct{}
-	once              sync.Once
+	// built counts events handed to the uploader, settled those of them
+	// with an outcome: rows - built + settled rows are done.
+	built, settled atomic.Int64
+	word           string // "sent", or "built" in a dry run
+	bar            *progressbar.ProgressBar
+	logger         *slog.Logger
+	start          time.Time
+	stop           chan struct{}
+	done           chan struct{}
+	once           sync.Once
 }
 
 // NewProgress starts showing progress as opt says; with mode never (or no
@@ -81,6 +89,8 @@ func NewProgress(opt ProgressOptions) *Progress {
 			progressbar.OptionShowIts(),
 			progressbar.OptionThrottle(0), // we pace redraws ourselves
 			progressbar.OptionSetRenderBlankState(true),
+			// The summary that follows says it all, from the line's start.
+			progressbar.OptionClearOnFinish(),
 		)
 		every = opt.Refresh
 		if every <= 0 {
@@ -107,6 +117,13 @@ func isTerminal(w io.Writer) bool {
 // AddRows counts rows read.
 func (p *Progress) AddRows(n int) { p.rows.Add(int64(n)) }
 
+// SetBuilt sets how many events were handed to the uploader so far.
+func (p *Progress) SetBuilt(n int) { p.built.Store(int64(n)) }
+
+// AddSettled counts events that got their outcome (sent, failed, stale,
+// rejected by Meta, already sent).
+func (p *Progress) AddSettled(n int) { p.settled.Add(int64(n)) }
+
 // SetSent sets the number of events acknowledged (or written, in a dry
 // run) and, when known (> 0), how many there will be; it fits
 // upload's progress callback.
@@ -119,6 +136,15 @@ func (p *Progress) SetSent(sent, total int) {
 
 // SetTotal says how many rows the inputs hold, when known.
 func (p *Progress) SetTotal(n int) { p.total.Store(int64(n)) }
+
+// rowsDone is rows read less those whose event awaits its outcome. The
+// pipeline counts rows and built once per chunk, after the chunk's events
+// are queued, and an event may be settled before that: at such moments
+// the events pending count as none.
+func (p *Progress) rowsDone(rows int64) int64 {
+	settled := p.settled.Load()
+	return max(0, rows-max(0, p.built.Load()-settled))
+}
 
 // Counts returns rows read and events sent so far.
 func (p *Progress) Counts() (rows, sent int) { return int(p.rows.Load()), int(p.sent.Load()) }
@@ -145,7 +171,7 @@ func (p *Progress) render(final bool) {
 			p.bar.ChangeMax64(total)
 		}
 		p.bar.Describe(fmt.Sprintf("%s %d", p.word, sent))
-		_ = p.bar.Set64(rows)
+		_ = p.bar.Set64(p.rowsDone(rows))
 		if final {
 			_ = p.bar.Finish()
 		}

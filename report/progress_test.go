@@ -95,3 +95,54 @@ func TestProgress(t *testing.T) {
 		})
 	}
 }
+
+// The bar counts a row done once its event, if it made one, has an
+// outcome: rows queued or in flight hold it back.
+func TestProgressRowsDone(t *testing.T) {
+	tests := []struct {
+		rows, built, settled int
+		want                 int64
+	}{
+		{rows: 0, want: 0},
+		{rows: 1000, want: 1000},                           // all rejected or skipped
+		{rows: 1000, built: 800, want: 200},                // 800 events waiting
+		{rows: 1000, built: 800, settled: 300, want: 500},  // 500 still waiting
+		{rows: 1000, built: 800, settled: 800, want: 1000}, // all settled
+		{rows: 1000, built: 800, settled: 900, want: 1000}, // settled before the chunk's count
+		{rows: 500, built: 800, settled: 0, want: 0},       // never below zero
+	}
+	for _, tt := range tests {
+		p := NewProgress(ProgressOptions{Mode: ProgressNever})
+		p.AddRows(tt.rows)
+		p.SetBuilt(tt.built)
+		p.AddSettled(tt.settled)
+		if got := p.rowsDone(p.rows.Load()); got != tt.want {
+			t.Errorf("rows %d, built %d, settled %d: rowsDone = %d, want %d", tt.rows, tt.built, tt.settled, got, tt.want)
+		}
+	}
+}
+
+// The bar draws rows done, and Finish clears it so that the summary
+// printed next starts at the beginning of the line.
+func TestProgressBarDone(t *testing.T) {
+	var w syncBuffer
+	p := NewProgress(ProgressOptions{Mode: ProgressAlways, W: &w, Refresh: 5 * time.Millisecond})
+	p.SetTotal(1000)
+	p.AddRows(1000)
+	p.SetBuilt(800)
+	p.AddSettled(300)
+	p.SetSent(300, 0)
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(w.String(), "(500/1000") && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	p.Finish()
+	out := w.String()
+	if !strings.Contains(out, "(500/1000") {
+		t.Errorf("bar never showed 500 of 1000 rows done: %q", out)
+	}
+	last := out[strings.LastIndex(strings.TrimSuffix(out, "\r"), "\r")+1:]
+	if strings.TrimSpace(last) != "" {
+		t.Errorf("after Finish the line holds %q, want it cleared", last)
+	}
+}
