@@ -4,17 +4,21 @@
 # same file, as issue 3 asks: throughput with no latency, and the
 # efficiency of keeping requests in flight when each takes a while.
 #
-#   bench/upload.sh [-n RUNS] [-rows ROWS] [-latency DUR] [-concurrency N] [-shared] [-config FILE]
+#   bench/upload.sh [-n RUNS] [-rows ROWS] [-latency DUR] [-concurrency N] [-shared] [-sink] [-config FILE]
 #
 #   bench/upload.sh                            # 1,000,000 rows, 5 runs, no latency
 #   bench/upload.sh -n 1 -latency 600ms -concurrency 8
 #   bench/upload.sh -config bench/derived.yaml   # event ids derived, not mapped
+#   bench/upload.sh -shared -sink              # capi-upload on every CPU, a server that costs next to nothing
 #
 # On a machine with two CPUs or more, the double runs on the last CPU and
 # capi-upload (upload and validate alike) on CPU 0, so that the double's
 # work, which Meta's servers would do elsewhere, does not take the
 # client's CPU; both commands then get the same single CPU, and their
 # rows/s compare like for like. -shared lets all three share every CPU.
+# -sink swaps the double for a sink that answers every batch without
+# checking it (fakeedge -sink): with -shared, capi-upload then has the
+# machine nearly to itself, as it would with Meta's servers elsewhere.
 # Per run it prints wall time, rows/s, max RSS and CPU seconds of
 # capi-upload, and the double's CPU seconds; then medians, the ratio of
 # upload's rows/s to validate's (of the medians, and the median of each
@@ -22,7 +26,7 @@
 # ideal/actual, where ideal = ceil(rows/1000) x latency / concurrency.
 set -euo pipefail
 
-runs=5 rows=1000000 latency=0s concurrency=4 shared=0 config=
+runs=5 rows=1000000 latency=0s concurrency=4 shared=0 sink=0 config=
 while [[ $# -gt 0 ]]; do
   case "$1" in
     -n) runs="$2"; shift 2 ;;
@@ -30,11 +34,17 @@ while [[ $# -gt 0 ]]; do
     -latency) latency="$2"; shift 2 ;;
     -concurrency) concurrency="$2"; shift 2 ;;
     -shared) shared=1; shift ;;
+    -sink) sink=1; shift ;;
     -config) config="$2"; shift 2 ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
     *) echo "upload.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
+
+if [[ $sink -eq 1 && "$latency" != 0s && "$latency" != 0 ]]; then
+  echo "upload.sh: -sink answers at once; -latency needs the full double" >&2
+  exit 2
+fi
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 config="${config:-$root/bench/bench.yaml}"
@@ -66,7 +76,9 @@ fi
 
 # The double prints its URL on its first line and stops when its stdin
 # closes, so it never outlives the script.
-coproc EDGE { exec "${edge[@]}" "$out/fakeedge" -stdin -latency "$latency" 2>"$out/fakeedge.log"; }
+edgeflags=(-stdin -latency "$latency")
+[[ $sink -eq 1 ]] && edgeflags=(-stdin -sink)
+coproc EDGE { exec "${edge[@]}" "$out/fakeedge" "${edgeflags[@]}" 2>"$out/fakeedge.log"; }
 edge_pid=$EDGE_PID
 edge_in=${EDGE[1]}
 # Closing the double's stdin stops it; wait for it so that it is reaped.
@@ -120,6 +132,7 @@ median() { # median of column $1 of file $2
 }
 mode="capi-upload on CPU 0, fakeedge on CPU $((cpus - 1))"
 [[ ${#client[@]} -eq 0 ]] && mode="all on $cpus shared CPUs"
+[[ $sink -eq 1 ]] && mode="$mode, fakeedge -sink"
 echo "medians of $runs runs, $rows rows, latency $latency, concurrency $concurrency ($mode):"
 for name in validate upload; do
   [[ -s "$out/$name.runs" ]] || continue

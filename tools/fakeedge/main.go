@@ -11,6 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http/httptest"
 	"os"
 	"os/signal"
 	"runtime/pprof"
@@ -26,6 +27,7 @@ func main() {
 	pixels := flag.String("pixels", capitest.DefaultPixelID, "comma-separated pixel ids the token may post to")
 	watchStdin := flag.Bool("stdin", false, "also stop when stdin closes")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the double to `file` (for its own benchmarks)")
+	sinkOnly := flag.Bool("sink", false, "answer every batch as received, checking and recording nothing (for benchmarks on shared CPUs)")
 	flag.Parse()
 
 	if *cpuProfile != "" {
@@ -46,14 +48,31 @@ func main() {
 		}()
 	}
 
-	opts := []capitest.Option{capitest.WithPixels(strings.Split(*pixels, ",")...)}
-	if *latency > 0 {
-		opts = append(opts, capitest.WithLatency(*latency))
+	var report func()
+	if *sinkOnly {
+		if *latency > 0 {
+			fmt.Fprintln(os.Stderr, "fakeedge: -sink answers at once; -latency is for the full double")
+			os.Exit(2)
+		}
+		s := &sink{}
+		srv := httptest.NewServer(s)
+		defer srv.Close()
+		fmt.Println(srv.URL)
+		fmt.Fprintf(os.Stderr, "fakeedge: serving a sink that checks nothing at %s\n", srv.URL)
+		report = func() { fmt.Fprintf(os.Stderr, "fakeedge: %d events received (sink)\n", s.events.Load()) }
+	} else {
+		opts := []capitest.Option{capitest.WithPixels(strings.Split(*pixels, ",")...)}
+		if *latency > 0 {
+			opts = append(opts, capitest.WithLatency(*latency))
+		}
+		srv := capitest.NewServer(opts...)
+		defer srv.Close()
+		fmt.Println(srv.URL)
+		fmt.Fprintf(os.Stderr, "fakeedge: serving the /events test double at %s (token %q)\n", srv.URL, srv.Token())
+		report = func() {
+			fmt.Fprintf(os.Stderr, "fakeedge: %d events received, %d duplicates\n", srv.EventsReceived(), len(srv.Duplicates()))
+		}
 	}
-	srv := capitest.NewServer(opts...)
-	defer srv.Close()
-	fmt.Println(srv.URL)
-	fmt.Fprintf(os.Stderr, "fakeedge: serving the /events test double at %s (token %q)\n", srv.URL, srv.Token())
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -67,5 +86,5 @@ func main() {
 	// Let an answer being written finish before the listener goes.
 	shutdown := time.NewTimer(100 * time.Millisecond)
 	<-shutdown.C
-	fmt.Fprintf(os.Stderr, "fakeedge: %d events received, %d duplicates\n", srv.EventsReceived(), len(srv.Duplicates()))
+	report()
 }
