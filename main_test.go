@@ -245,6 +245,26 @@ func TestExitCodes(t *testing.T) {
 			},
 		},
 		{
+			name: "every request fails: the run gives up",
+			setup: func(t *testing.T, f *fixture, srv *capitest.Server) []string {
+				srv.SetFault(capitest.HTTPStatus(503))
+				return posArgs(f, "--batch-size", "10", "--concurrency", "1")
+			},
+			want: exitPartial, summary: true,
+			stderrHas: []string{"gave up after 2 requests in a row failed", "HTTP 503", "the next run sends them"},
+			checkState: func(t *testing.T, f *fixture, srv *capitest.Server) {
+				s := readSummary(t, f.path("reports"))
+				if s.Outcomes.Failed != 280 || s.Outcomes.Sent != 0 {
+					t.Errorf("failed %d sent %d, want 280 and 0", s.Outcomes.Failed, s.Outcomes.Sent)
+				}
+				// 28 batches of 10, but two spent their 2 attempts and
+				// the run stopped.
+				if n := len(srv.Requests()); n != 4 {
+					t.Errorf("%d requests, want 4", n)
+				}
+			},
+		},
+		{
 			name: "every request hangs",
 			setup: func(t *testing.T, f *fixture, srv *capitest.Server) []string {
 				srv.SetFault(capitest.Hang())

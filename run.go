@@ -266,7 +266,8 @@ func runPipeline(ctx context.Context, o *options, stdout, stderr io.Writer) exit
 	}
 
 	var fatal []error
-	if runErr != nil && !errors.Is(runErr, upload.ErrInterrupted) {
+	gaveUp, _ := errors.AsType[*upload.GaveUpError](runErr)
+	if runErr != nil && !errors.Is(runErr, upload.ErrInterrupted) && gaveUp == nil {
 		fatal = append(fatal, runErr)
 	}
 	fatal = append(fatal, readErr, rr.err, closeErr)
@@ -276,6 +277,10 @@ func runPipeline(ctx context.Context, o *options, stdout, stderr io.Writer) exit
 	}
 	if errors.Is(runErr, upload.ErrInterrupted) || ctx.Err() != nil {
 		fmt.Fprintln(stderr, "capi-upload: interrupted: rows not acknowledged are reported as upload_failed and will be sent by the next run")
+		return exitPartial
+	}
+	if gaveUp != nil {
+		fmt.Fprintf(stderr, "capi-upload: %v: the rows not sent are upload_failed, and the next run sends them\n", gaveUp)
 		return exitPartial
 	}
 	if summary != nil && summary.Outcomes.Failed > 0 {

@@ -48,6 +48,9 @@ func (o Options) withDefaults() Options {
 	if o.Backoff == nil {
 		o.Backoff = DefaultBackoff
 	}
+	if o.GiveUpAfter <= 0 {
+		o.GiveUpAfter = max(2, 2*o.Concurrency)
+	}
 	if o.Grace <= 0 {
 		o.Grace = 5 * time.Second
 	}
@@ -59,8 +62,8 @@ func (o Options) withDefaults() Options {
 
 // Run sends the events received on in until in is closed, giving each
 // exactly one Outcome. It returns nil when every event has an outcome
-// (some may have failed), an *AuthError or a ledger error that stopped the
-// run, or ErrInterrupted.
+// (some may have failed), an *AuthError, a *GaveUpError or a ledger error
+// that stopped the run, or ErrInterrupted.
 //
 // Events come in slices, in order, any number to a slice: a channel
 // operation per event cost more than Run's own work on it. Run copies a
@@ -286,6 +289,9 @@ type runner struct {
 	batches chan *batch
 
 	eventBytes, eventCount atomic.Int64 // for avgEventSize
+	// failedInRow counts requests that failed for good since the last
+	// acknowledged one (GiveUpAfter).
+	failedInRow atomic.Int64
 
 	mu   sync.Mutex // serializes callbacks and guards sent
 	sent int
@@ -412,6 +418,7 @@ func (r *runner) attempts(seq int, evs []mapping.Event, keys []string) (invalid 
 				r.log.Warn("Meta acknowledged fewer events than sent", "seq", seq, "attempt", attempt,
 					"sent", len(evs), "events_received", resp.EventsReceived, "fbtrace_id", resp.FBTraceID)
 			}
+			r.failedInRow.Store(0)
 			r.acknowledge(evs, keys)
 			return nil, nil
 		}
@@ -430,12 +437,12 @@ func (r *runner) attempts(seq int, evs []mapping.Event, keys []string) (invalid 
 			return apiErr, nil
 		case actFail:
 			r.finish(evs, StatusFailed, mapping.ReasonUploadFailed, err.Error())
-			return nil, nil
+			return nil, r.failedForGood(seq, err)
 		}
 		if attempt >= r.opt.MaxAttempts {
 			r.finish(evs, StatusFailed, mapping.ReasonUploadFailed,
 				fmt.Sprintf("giving up after %d attempt(s): %v", attempt, err))
-			return nil, nil
+			return nil, r.failedForGood(seq, err)
 		}
 		throttled := act == actThrottle
 		wait := r.opt.Backoff(attempt, throttled, resp.RetryAfter)
@@ -454,6 +461,18 @@ func (r *runner) attempts(seq int, evs []mapping.Event, keys []string) (invalid 
 			continue // the loop head fails the events
 		}
 	}
+}
+
+// failedForGood counts a request whose events failed for good, and
+// returns a *GaveUpError, which stops the run, when GiveUpAfter requests
+// in a row have.
+func (r *runner) failedForGood(seq int, err error) error {
+	n := r.failedInRow.Add(1)
+	if n < int64(r.opt.GiveUpAfter) {
+		return nil
+	}
+	r.log.Error("giving up: requests keep failing", "seq", seq, "failed_in_a_row", n, "error", err.Error())
+	return &GaveUpError{Requests: int(n), Last: err}
 }
 
 // slowest is the spacing between requests at 100% usage: a first

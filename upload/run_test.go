@@ -849,3 +849,81 @@ func TestDropStaleAgreesWithCheckTime(t *testing.T) {
 		}
 	}
 }
+
+// A run against an endpoint that keeps failing gives up after GiveUpAfter
+// requests in a row failed for good, instead of spending every batch's
+// attempts in turn; an acknowledged request starts the count again.
+func TestRunGivesUp(t *testing.T) {
+	t.Parallel()
+	const n, batch, conc, attempts = 300, 10, 2, 2 // 30 batches
+	tests := []struct {
+		name         string
+		script       func(int, http.ResponseWriter, *http.Request, []string) bool
+		giveUpAfter  int
+		wantGiveUp   bool
+		maxRequests  int // at most, when it gives up
+		wantRequests int // exactly, when it does not
+		wantSent     int
+	}{
+		// Two rounds of two requests in flight fail, each after 2
+		// attempts; the requests of the third round may be under way.
+		{name: "5xx, attempts spent", script: always(graph(503, 2, 0, true, "down")),
+			wantGiveUp: true, maxRequests: (4 + conc) * attempts},
+		{name: "an error not worth a retry", script: always(graph(400, 3, 0, false, "Unknown method")),
+			wantGiveUp: true, maxRequests: 4 + conc},
+		{name: "a success in between starts the count again", giveUpAfter: 2,
+			// Each batch fails its first attempt and every other batch
+			// its second as well: never two failed batches in a row.
+			script: func(i int, w http.ResponseWriter, _ *http.Request, _ []string) bool {
+				if i%4 != 0 {
+					graphErr(w, 503, 2, 0, true, "flaky")
+					return true
+				}
+				return false
+			},
+			wantRequests: 60, wantSent: 150},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEdge(t)
+			e.script = tt.script
+			var col collector
+			c := conc
+			if !tt.wantGiveUp {
+				c = 1 // the script's pattern needs the requests in order
+			}
+			opt := col.options(Options{BatchSize: batch, Concurrency: c, MaxAttempts: attempts, GiveUpAfter: tt.giveUpAfter})
+			opt.Backoff = func(int, bool, time.Duration) time.Duration { return time.Millisecond }
+			evs := makeEvents(n)
+			led := newMemLedger()
+			err := Run(t.Context(), e.client(t, nil), led, feed(t.Context(), evs), opt)
+			col.checkOneOutcome(t, evs)
+			gu, gaveUp := errors.AsType[*GaveUpError](err)
+			if gaveUp != tt.wantGiveUp || (!gaveUp && err != nil) {
+				t.Fatalf("Run = %v, want a *GaveUpError: %v", err, tt.wantGiveUp)
+			}
+			if gaveUp {
+				if gu.Requests < 4 || gu.Last == nil || strings.Contains(gu.Error(), "capitest-token") {
+					t.Errorf("GaveUpError = %+v", gu)
+				}
+				if got := e.requests(); got > tt.maxRequests {
+					t.Errorf("requests = %d, want at most %d", got, tt.maxRequests)
+				}
+				if col.statuses[StatusFailed] != n {
+					t.Errorf("statuses %v, want all %d failed", col.statuses, n)
+				}
+			} else {
+				if got := e.requests(); got != tt.wantRequests {
+					t.Errorf("requests = %d, want %d", got, tt.wantRequests)
+				}
+				if col.statuses[StatusSent] != tt.wantSent {
+					t.Errorf("statuses %v, want %d sent", col.statuses, tt.wantSent)
+				}
+			}
+			if led.len() != col.statuses[StatusSent] {
+				t.Errorf("ledger holds %d, want %d (sent)", led.len(), col.statuses[StatusSent])
+			}
+		})
+	}
+}

@@ -3,6 +3,7 @@ package upload
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -79,6 +80,12 @@ type Options struct {
 	// Backoff says how long to wait between attempts; default
 	// DefaultBackoff. Tests inject a fast one.
 	Backoff BackoffFunc
+	// GiveUpAfter is how many requests in a row may fail for good (their
+	// attempts spent, or an error not worth a retry) before Run gives up on
+	// the endpoint and stops with a *GaveUpError; an acknowledged request
+	// starts the count again. Default twice Concurrency, at least 2: two
+	// rounds of requests in flight.
+	GiveUpAfter int
 	// Grace is how long requests in flight may still finish after ctx is
 	// cancelled before they are abandoned; default 5 s.
 	Grace time.Duration
@@ -91,7 +98,7 @@ type Options struct {
 	// Outcome.Event is valid only during the call.
 	OnOutcome func(Outcome)
 	// OnStop, when set, is called once as soon as an error stops the run
-	// (auth, permission, ledger), before Run drains in, so the caller can
+	// (auth, permission, ledger, GiveUpAfter), before Run drains in, so the caller can
 	// stop reading its inputs at once instead of feeding rows that can
 	// only fail.
 	OnStop    func(error)
@@ -111,6 +118,22 @@ type AuthError struct {
 }
 
 func (e *AuthError) Error() string { return e.Message }
+
+// GaveUpError stops a run whose requests kept failing: Requests in a row
+// failed for good, the last with Last. Without it a run against an
+// endpoint that stays down would spend every batch's attempts in turn,
+// hours for a large file; its events are upload_failed like those of the
+// failed requests, and stay out of the ledger for the next run.
+type GaveUpError struct {
+	Requests int
+	Last     error
+}
+
+func (e *GaveUpError) Error() string {
+	return fmt.Sprintf("gave up after %d requests in a row failed (the last: %v)", e.Requests, e.Last)
+}
+
+func (e *GaveUpError) Unwrap() error { return e.Last }
 
 // ErrInterrupted is returned by Run when ctx was cancelled before Run was
 // done; events handed in but never acknowledged got StatusFailed.
