@@ -10,8 +10,10 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	_ "time/tzdata" // timezone names must work on machines without zoneinfo
 
@@ -268,8 +270,19 @@ func parseRunFlags(cmd string, args []string, stdout, stderr io.Writer, getenv e
 	if !set["test-event-code"] && u.TestEventCode != "" {
 		o.testEventCode = u.TestEventCode
 	}
-	o.token = getenv("CAPI_ACCESS_TOKEN")
-	o.appSecret = getenv("CAPI_APP_SECRET")
+	// A token read from a file (cron's $(cat token), a systemd
+	// EnvironmentFile written on Windows) can bring a space or a \r that
+	// Meta would refuse as an invalid token, sending the user off to make
+	// a new one; no token or secret has white space of its own.
+	for _, v := range []struct {
+		name string
+		dst  *string
+	}{{"CAPI_ACCESS_TOKEN", &o.token}, {"CAPI_APP_SECRET", &o.appSecret}} {
+		*v.dst = strings.TrimSpace(getenv(v.name))
+		if strings.ContainsFunc(*v.dst, unicode.IsSpace) {
+			return nil, fmt.Errorf("%s holds white space inside it: set it to the value alone", v.name)
+		}
+	}
 	o.graphURL = getenv("CAPI_GRAPH_URL")
 	if o.graphURL == "" {
 		o.graphURL = "https://graph.facebook.com"

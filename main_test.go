@@ -603,3 +603,42 @@ func TestNewReportDir(t *testing.T) {
 		t.Errorf("newReportDir under a file = %q, want an error", dir)
 	}
 }
+
+// A token with a line ending or spaces around it (read from a file) is
+// sent without them; one with white space inside is refused before
+// anything is read, without echoing it.
+func TestTokenWhiteSpace(t *testing.T) {
+	setClock(t, sampleNow)
+	srv := startEdge(t)
+	for _, tc := range []struct {
+		name  string
+		env   map[string]string
+		want  exitCode
+		inErr string
+	}{
+		{"CRLF after the token", map[string]string{"CAPI_ACCESS_TOKEN": srv.Token() + "\r\n", "CAPI_APP_SECRET": ""}, exitOK, ""},
+		{"spaces around the token", map[string]string{"CAPI_ACCESS_TOKEN": "  " + srv.Token() + "\t"}, exitOK, ""},
+		{"a space inside", map[string]string{"CAPI_ACCESS_TOKEN": "EAAB tok"}, exitFatal, "CAPI_ACCESS_TOKEN holds white space"},
+		{"a secret with a line break inside", map[string]string{"CAPI_ACCESS_TOKEN": srv.Token(), "CAPI_APP_SECRET": "abc\ndef"}, exitFatal, "CAPI_APP_SECRET holds white space"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, sampleNow)
+			env := map[string]string{"CAPI_GRAPH_URL": srv.URL}
+			for k, v := range tc.env {
+				env[k] = v
+			}
+			r := runIn(t.Context(), t, env, posArgs(f)...)
+			if r.code != tc.want {
+				t.Fatalf("exit %d, want %d; stderr:\n%s", r.code, tc.want, r.stderr)
+			}
+			if !strings.Contains(r.stderr, tc.inErr) {
+				t.Errorf("stderr %q lacks %q", r.stderr, tc.inErr)
+			}
+			for _, secret := range []string{"EAAB tok", "abc\ndef"} {
+				if strings.Contains(r.stderr+r.stdout, secret) {
+					t.Errorf("output echoes %q", secret)
+				}
+			}
+		})
+	}
+}
