@@ -273,13 +273,15 @@ func parseRunFlags(cmd string, args []string, stdout, stderr io.Writer, getenv e
 	// A token read from a file (cron's $(cat token), a systemd
 	// EnvironmentFile written on Windows) can bring a space or a \r that
 	// Meta would refuse as an invalid token, sending the user off to make
-	// a new one; no token or secret has white space of its own.
+	// a new one; no token or secret has white space of its own. Only a
+	// run that sends uses them, so only such a run is stopped by them.
+	sends := cmd == "upload" && !o.dryRun
 	for _, v := range []struct {
 		name string
 		dst  *string
 	}{{"CAPI_ACCESS_TOKEN", &o.token}, {"CAPI_APP_SECRET", &o.appSecret}} {
 		*v.dst = strings.TrimSpace(getenv(v.name))
-		if strings.ContainsFunc(*v.dst, unicode.IsSpace) {
+		if sends && strings.ContainsFunc(*v.dst, unicode.IsSpace) {
 			return nil, fmt.Errorf("%s holds white space inside it: set it to the value alone", v.name)
 		}
 	}
@@ -287,7 +289,7 @@ func parseRunFlags(cmd string, args []string, stdout, stderr io.Writer, getenv e
 	if o.graphURL == "" {
 		o.graphURL = "https://graph.facebook.com"
 	}
-	if cmd == "upload" && !o.dryRun && o.token == "" {
+	if sends && o.token == "" {
 		return nil, errors.New("CAPI_ACCESS_TOKEN is not set: generate an access token in Events Manager > Settings > Conversions API and export it (use --dry-run to try without sending)")
 	}
 	return o, nil

@@ -620,6 +620,7 @@ func TestTokenWhiteSpace(t *testing.T) {
 		{"spaces around the token", map[string]string{"CAPI_ACCESS_TOKEN": "  " + srv.Token() + "\t"}, exitOK, ""},
 		{"a space inside", map[string]string{"CAPI_ACCESS_TOKEN": "EAAB tok"}, exitFatal, "CAPI_ACCESS_TOKEN holds white space"},
 		{"a secret with a line break inside", map[string]string{"CAPI_ACCESS_TOKEN": srv.Token(), "CAPI_APP_SECRET": "abc\ndef"}, exitFatal, "CAPI_APP_SECRET holds white space"},
+		{"validate does not use them", map[string]string{"CAPI_ACCESS_TOKEN": "EAAB tok"}, exitOK, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t, sampleNow)
@@ -627,7 +628,11 @@ func TestTokenWhiteSpace(t *testing.T) {
 			for k, v := range tc.env {
 				env[k] = v
 			}
-			r := runIn(t.Context(), t, env, posArgs(f)...)
+			args := posArgs(f)
+			if strings.HasPrefix(tc.name, "validate") {
+				args = []string{"validate", "--config", f.path("pos.yaml"), "--report-dir", f.path("reports"), "--progress", "never", f.path("pos.csv")}
+			}
+			r := runIn(t.Context(), t, env, args...)
 			if r.code != tc.want {
 				t.Fatalf("exit %d, want %d; stderr:\n%s", r.code, tc.want, r.stderr)
 			}
