@@ -98,9 +98,9 @@ type Options struct {
 	// Outcome.Event is valid only during the call.
 	OnOutcome func(Outcome)
 	// OnStop, when set, is called once as soon as an error stops the run
-	// (auth, permission, ledger, GiveUpAfter), before Run drains in, so the caller can
-	// stop reading its inputs at once instead of feeding rows that can
-	// only fail.
+	// (auth, permission, ledger, GiveUpAfter), before Run drains in, so
+	// the caller can stop reading its inputs at once instead of feeding
+	// rows that can only fail.
 	OnStop    func(error)
 	OnRequest func(RequestLog)
 	// OnProgress, when set, is called after each acknowledged request with
