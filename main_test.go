@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -645,5 +647,34 @@ func TestTokenWhiteSpace(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The bar counts rows done: with slow requests it climbs batch by batch
+// from the rows that made no event, where counting rows read showed every
+// row at once.
+func TestProgressBarFollowsRequests(t *testing.T) {
+	setClock(t, sampleNow)
+	f := newFixture(t, sampleNow)
+	srv := startEdge(t, capitest.WithLatency(300*time.Millisecond))
+	r := runIn(t.Context(), t, edgeEnv(srv), posArgs(f, "--batch-size", "50", "--concurrency", "1", "--progress", "always")...)
+	if r.code != exitOK {
+		t.Fatalf("exit %d; stderr:\n%s", r.code, r.stderr)
+	}
+	var done []int
+	for _, m := range regexp.MustCompile(`\((\d+)/299,`).FindAllStringSubmatch(r.stderr, -1) {
+		n, _ := strconv.Atoi(m[1])
+		done = append(done, n)
+	}
+	if !slices.IsSorted(done) {
+		t.Errorf("rows done went down: %v", done)
+	}
+	// 19 rows are rejected or skipped; 280 events go in 6 requests of
+	// 300 ms, and the bar is drawn every 150 ms: it shows several steps
+	// below 280, and at least three requests settled (19 + 150).
+	steps := slices.Compact(slices.Clone(done))
+	below := slices.ContainsFunc(done, func(n int) bool { return n > 0 && n < 280 })
+	if len(steps) < 3 || !below || slices.Max(done) < 169 {
+		t.Errorf("rows done %v: want it to climb request by request", done)
 	}
 }
