@@ -437,11 +437,13 @@ func (r *runner) attempts(seq int, evs []mapping.Event, keys []string) (invalid 
 			return apiErr, nil
 		case actFail:
 			r.finish(evs, StatusFailed, mapping.ReasonUploadFailed, err.Error())
+			r.log.Warn("request failed; its rows are upload_failed", "seq", seq, "attempt", attempt, "events", len(evs), "error", err.Error())
 			return nil, r.failedForGood(seq, err)
 		}
 		if attempt >= r.opt.MaxAttempts {
 			r.finish(evs, StatusFailed, mapping.ReasonUploadFailed,
 				fmt.Sprintf("giving up after %d attempt(s): %v", attempt, err))
+			r.log.Warn("request failed after its last attempt; its rows are upload_failed", "seq", seq, "attempt", attempt, "events", len(evs), "error", err.Error())
 			return nil, r.failedForGood(seq, err)
 		}
 		throttled := act == actThrottle

@@ -895,6 +895,8 @@ func TestRunGivesUp(t *testing.T) {
 			}
 			opt := col.options(Options{BatchSize: batch, Concurrency: c, MaxAttempts: attempts, GiveUpAfter: tt.giveUpAfter})
 			opt.Backoff = func(int, bool, time.Duration) time.Duration { return time.Millisecond }
+			var logs bytes.Buffer // slog's handler serializes its writes
+			opt.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 			evs := makeEvents(n)
 			led := newMemLedger()
 			err := Run(t.Context(), e.client(t, nil), led, feed(t.Context(), evs), opt)
@@ -912,6 +914,11 @@ func TestRunGivesUp(t *testing.T) {
 				}
 				if col.statuses[StatusFailed] != n {
 					t.Errorf("statuses %v, want all %d failed", col.statuses, n)
+				}
+				// Each request that failed for good says so in the log, and
+				// the run says it gave up.
+				if got := strings.Count(logs.String(), "its rows are upload_failed"); got < gu.Requests || !strings.Contains(logs.String(), "giving up") {
+					t.Errorf("log has %d failed requests (want %d or more) and a give-up line:\n%s", got, gu.Requests, logs.String())
 				}
 			} else {
 				if got := e.requests(); got != tt.wantRequests {
