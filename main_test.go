@@ -678,3 +678,34 @@ func TestProgressBarFollowsRequests(t *testing.T) {
 		t.Errorf("rows done %v: want it to climb request by request", done)
 	}
 }
+
+// A --max-age above 7 days sends the rows 7 to 30 days old; a double that
+// keeps Meta's 7 days refuses the batch (code 100, subcode 2804003), and
+// the too-old rows are set aside at once instead of being found by halving
+// the batch, which took about two requests per old row.
+func TestMaxAgeAboveMetasWindow(t *testing.T) {
+	setClock(t, sampleNow)
+	f := newFixture(t, sampleNow)
+	srv := startEdge(t)
+	r := runIn(t.Context(), t, edgeEnv(srv), posArgs(f, "--max-age", "30d")...)
+	if r.code != exitOK {
+		t.Fatalf("exit %d, want 0; stderr:\n%s", r.code, r.stderr)
+	}
+	s := readSummary(t, f.path("reports"))
+	if s.Outcomes.Sent != 280 || s.Outcomes.Stale != 0 || s.Rejects[string(mapping.ReasonAPIRejected)] != 8 {
+		t.Errorf("sent %d, stale %d, api_rejected %d; want 280, 0, 8", s.Outcomes.Sent, s.Outcomes.Stale, s.Rejects[string(mapping.ReasonAPIRejected)])
+	}
+	if n := len(srv.Requests()); n != 2 {
+		t.Errorf("%d requests, want 2: the batch, then the batch less its 8 old rows", n)
+	}
+	if !strings.Contains(r.stderr, "Meta refuses events older than 7 days") {
+		t.Errorf("stderr lacks the warning:\n%s", r.stderr)
+	}
+	rejects, err := os.ReadFile(filepath.Join(f.path("reports"), "rejects.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Count(string(rejects), "Event Timestamp Too Old"); got != 8 {
+		t.Errorf("rejects.csv has Meta's message %d times, want 8", got)
+	}
+}

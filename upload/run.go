@@ -335,8 +335,8 @@ func (r *runner) newBatch() *batch {
 // returns only errors that stop the run.
 func (r *runner) deliver(seq int, batch []mapping.Event, keys []string) error {
 	first := true
-	// isolate tries the events in order, so those with an outcome are
-	// always batch[:done].
+	// isolate tries the events in order (after its triage has moved some
+	// to the front), so those with an outcome are always batch[:done].
 	done := 0
 	send := func(evs []mapping.Event) (*APIError, error) {
 		s := seq
@@ -360,11 +360,51 @@ func (r *runner) deliver(seq int, batch []mapping.Event, keys []string) error {
 		r.finish(evs, StatusRejected, mapping.ReasonAPIRejected, e.detail())
 		done += len(evs)
 	}
-	if err := isolate(batch, send, reject); err != nil {
+	triage := func(evs []mapping.Event, e *APIError) int {
+		n := tooOldFirst(evs, e, r.opt.Now())
+		if n > 0 {
+			r.log.Warn("Meta refuses events older than 7 days; this batch's are api_rejected", "seq", seq,
+				"events", n, "of", len(evs), "code", e.Code, "subcode", e.Subcode, "fbtrace_id", e.FBTraceID)
+		}
+		return n
+	}
+	if err := isolate(batch, send, reject, triage); err != nil {
 		r.failAll(batch[done:]) // the parts of a split batch never tried
 		return err
 	}
 	return nil
+}
+
+// subcodeTimestampTooOld comes with code 100 when an event_time is older
+// than Meta takes: 7 days, for every action_source as far as anyone has
+// seen (a --max-age above 7 days asks whether physical_store events may be
+// older, which Meta's docs leave open).
+const (
+	subcodeTimestampTooOld = 2804003
+	metaMaxAge             = 7 * 24 * time.Hour
+	// clockSkew is how far our clock may run ahead of Meta's without an
+	// event Meta would still take being held too old.
+	clockSkew = time.Minute
+)
+
+// tooOldFirst is isolate's triage for a batch Meta found invalid because an
+// event_time is too old: it moves the events older than 7 days (and
+// clockSkew) by now to the front of evs and returns how many there are;
+// 0, leaving evs as it was, for any other error. Events near the edge that
+// Meta's clock finds too old are left to the halving.
+func tooOldFirst(evs []mapping.Event, e *APIError, now time.Time) int {
+	if e.Code != 100 || e.Subcode != subcodeTimestampTooOld {
+		return 0
+	}
+	cut := now.Add(-metaMaxAge - clockSkew).Unix()
+	n := 0
+	for i := range evs {
+		if evs[i].EventTime < cut {
+			evs[n], evs[i] = evs[i], evs[n]
+			n++
+		}
+	}
+	return n
 }
 
 // attempts sends evs until Meta acknowledges them, attempts run out, the

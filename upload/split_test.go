@@ -6,8 +6,11 @@ import (
 	"math"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"capi-upload/mapping"
 )
 
 func TestIsolate(t *testing.T) {
@@ -52,7 +55,7 @@ func TestIsolate(t *testing.T) {
 				}
 				rejected = append(rejected, part...)
 			}
-			if err := isolate(evs, send, reject); err != nil {
+			if err := isolate(evs, send, reject, nil); err != nil {
 				t.Fatal(err)
 			}
 			if diff := cmp.Diff(tt.bad, rejected); diff != "" && len(tt.bad)+len(rejected) > 0 {
@@ -91,7 +94,7 @@ func TestIsolateStopsOnError(t *testing.T) {
 			return &APIError{Code: 100}, nil
 		}
 		return nil, stop
-	}, func([]int, *APIError) { t.Error("reject called") })
+	}, func([]int, *APIError) { t.Error("reject called") }, nil)
 	if !errors.Is(err, stop) || calls != 2 {
 		t.Errorf("isolate = %v after %d calls, want stop after 2", err, calls)
 	}
@@ -148,7 +151,7 @@ func FuzzIsolate(f *testing.F) {
 				seen[x]++
 			}
 		}
-		if err := isolate(evs, send, reject); err != nil {
+		if err := isolate(evs, send, reject, nil); err != nil {
 			t.Fatal(err)
 		}
 		for x, c := range seen {
@@ -160,4 +163,114 @@ func FuzzIsolate(f *testing.F) {
 			t.Fatalf("%d calls for %d bad in %d, want <= %d", calls, bad, size, limit)
 		}
 	})
+}
+
+// With a triage that knows the bad items, isolate rejects them at once and
+// sends the rest whole: two calls where halving needs about two per item.
+// What triage misses (it finds no cause) is still halved.
+func TestIsolateTriage(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		n         int
+		bad       []int // items send refuses
+		known     []int // of those, the items triage recognizes
+		wantCalls int
+	}{
+		{name: "all bad, all known", n: 1000, bad: seq(0, 1000), known: seq(0, 1000), wantCalls: 1},
+		{name: "most bad, all known", n: 1000, bad: seq(0, 900), known: seq(0, 900), wantCalls: 2},
+		{name: "bad scattered, all known", n: 100, bad: []int{3, 50, 97}, known: []int{3, 50, 97}, wantCalls: 2},
+		// One bad item triage cannot see: the rest is halved as before.
+		{name: "one unknown left", n: 16, bad: []int{1, 2, 9}, known: []int{1, 2}, wantCalls: 1 + 7}, // then 14 halved for one
+		{name: "none known", n: 8, bad: []int{5}, wantCalls: 7},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			evs := seq(0, tt.n)
+			calls := 0
+			var delivered, rejected []int
+			send := func(part []int) (*APIError, error) {
+				calls++
+				for _, x := range part {
+					if slices.Contains(tt.bad, x) {
+						return &APIError{Code: 100, Subcode: 1}, nil
+					}
+				}
+				delivered = append(delivered, part...)
+				return nil, nil
+			}
+			reject := func(part []int, e *APIError) { rejected = append(rejected, part...) }
+			triage := func(part []int, e *APIError) int {
+				n := 0
+				for i := range part {
+					if slices.Contains(tt.known, part[i]) {
+						part[n], part[i] = part[i], part[n]
+						n++
+					}
+				}
+				return n
+			}
+			if err := isolate(evs, send, reject, triage); err != nil {
+				t.Fatal(err)
+			}
+			slices.Sort(rejected)
+			if !slices.Equal(rejected, tt.bad) && len(tt.bad)+len(rejected) > 0 {
+				t.Errorf("rejected %v, want %v", rejected, tt.bad)
+			}
+			if len(delivered)+len(rejected) != tt.n {
+				t.Errorf("%d delivered + %d rejected, want %d", len(delivered), len(rejected), tt.n)
+			}
+			if calls != tt.wantCalls {
+				t.Errorf("calls = %d, want %d", calls, tt.wantCalls)
+			}
+		})
+	}
+}
+
+// seq returns from, from+1, ..., to-1.
+func seq(from, to int) []int {
+	s := make([]int, 0, to-from)
+	for i := from; i < to; i++ {
+		s = append(s, i)
+	}
+	return s
+}
+
+func TestTooOldFirst(t *testing.T) {
+	t.Parallel()
+	now := time.Unix(1_800_000_000, 0)
+	cut := now.Add(-metaMaxAge - clockSkew).Unix()
+	ages := []int64{cut + 1, cut - 1, cut, cut - 86400, cut + 3600} // event times
+	tooOld := &APIError{Code: 100, Subcode: subcodeTimestampTooOld}
+	tests := []struct {
+		name string
+		err  *APIError
+		want []int64 // event times in order after the call; the first n are too old
+		n    int
+	}{
+		{"too old", tooOld, []int64{cut - 1, cut - 86400, cut, cut + 1, cut + 3600}, 2},
+		{"another invalid batch", &APIError{Code: 100, Subcode: 2804050}, ages, 0},
+		{"another code", &APIError{Code: 2, Subcode: subcodeTimestampTooOld}, ages, 0},
+	}
+	for _, tt := range tests {
+		evs := make([]mapping.Event, len(ages))
+		for i, a := range ages {
+			evs[i] = mapping.Event{EventID: fmt.Sprint(i), EventTime: a}
+		}
+		n := tooOldFirst(evs, tt.err, now)
+		var got []int64
+		for _, ev := range evs {
+			got = append(got, ev.EventTime)
+		}
+		if n != tt.n || !slices.Equal(got[:n], tt.want[:n]) {
+			t.Errorf("%s: n = %d, front %v; want %d, %v", tt.name, n, got[:n], tt.n, tt.want[:tt.n])
+		}
+		if tt.n == 0 && !slices.Equal(got, ages) {
+			t.Errorf("%s: evs reordered to %v", tt.name, got)
+		}
+		if !slices.Equal(slices.Sorted(slices.Values(got)), slices.Sorted(slices.Values(ages))) {
+			t.Errorf("%s: events lost or duplicated: %v", tt.name, got)
+		}
+	}
 }
