@@ -705,7 +705,7 @@ func TestMaxAgeAboveMetasWindow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Count(string(rejects), "Event Timestamp Too Old"); got != 8 {
-		t.Errorf("rejects.csv has Meta's message %d times, want 8", got)
+	if got := strings.Count(string(rejects), ",api_rejected,event_time,\"Event Timestamp Too Old"); got != 8 {
+		t.Errorf("rejects.csv has %d api_rejected event_time rows with Meta's message, want 8:\n%s", got, rejects)
 	}
 }

@@ -298,7 +298,7 @@ func (r *Recorder) Outcome(o upload.Outcome) error {
 			return fmt.Errorf("report: unknown outcome status %q", o.Status)
 		}
 	}
-	return r.Reject(Reject{File: ev.File, Row: ev.Row, EventID: ev.EventID, Reason: reason, Detail: o.Detail})
+	return r.Reject(Reject{File: ev.File, Row: ev.Row, EventID: ev.EventID, Reason: reason, Field: o.Field, Detail: o.Detail})
 }
 
 func (r *Recorder) sent(ev *mapping.Event) {

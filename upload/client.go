@@ -295,6 +295,15 @@ func (e *APIError) Error() string {
 
 // detail is the text a rejected row carries in the report: Meta's words
 // for the user, then the subcode.
+// field names the event field an invalid-batch error is about, where its
+// subcode says: for rejects.csv's field column.
+func (e *APIError) field() string {
+	if e.Code == 100 && e.Subcode == subcodeTimestampTooOld {
+		return "event_time"
+	}
+	return ""
+}
+
 func (e *APIError) detail() string {
 	var parts []string
 	if e.UserTitle != "" {

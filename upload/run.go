@@ -357,7 +357,7 @@ func (r *runner) deliver(seq int, batch []mapping.Event, keys []string) error {
 		return invalid, err
 	}
 	reject := func(evs []mapping.Event, e *APIError) {
-		r.finish(evs, StatusRejected, mapping.ReasonAPIRejected, e.detail())
+		r.finish(evs, Outcome{Status: StatusRejected, Reason: mapping.ReasonAPIRejected, Field: e.field(), Detail: e.detail()})
 		done += len(evs)
 	}
 	triage := func(evs []mapping.Event, e *APIError) int {
@@ -422,7 +422,8 @@ func (r *runner) attempts(seq int, evs []mapping.Event, keys []string) (invalid 
 		// On a split the halves are cut from the events as given, stale
 		// ones included, and judge them again: no outcome here then.
 		if invalid == nil && len(stale) > 0 {
-			r.finish(stale, StatusStale, mapping.ReasonStale, "older than "+formatAge(r.opt.MaxAge)+" when its request was about to leave")
+			r.finish(stale, Outcome{Status: StatusStale, Reason: mapping.ReasonStale, Field: "event_time",
+				Detail: "older than " + formatAge(r.opt.MaxAge) + " when its request was about to leave"})
 		}
 	}()
 	for attempt := 1; ; attempt++ {
@@ -471,18 +472,18 @@ func (r *runner) attempts(seq int, evs []mapping.Event, keys []string) (invalid 
 		apiErr, _ := errors.AsType[*APIError](err)
 		switch act {
 		case actStop:
-			r.finish(evs, StatusFailed, mapping.ReasonUploadFailed, detailStopped)
+			r.finish(evs, Outcome{Status: StatusFailed, Reason: mapping.ReasonUploadFailed, Detail: detailStopped})
 			return nil, err
 		case actSplit:
 			return apiErr, nil
 		case actFail:
-			r.finish(evs, StatusFailed, mapping.ReasonUploadFailed, err.Error())
+			r.finish(evs, Outcome{Status: StatusFailed, Reason: mapping.ReasonUploadFailed, Detail: err.Error()})
 			r.log.Warn("request failed; its rows are upload_failed", "seq", seq, "attempt", attempt, "events", len(evs), "error", err.Error())
 			return nil, r.failedForGood(seq, err)
 		}
 		if attempt >= r.opt.MaxAttempts {
-			r.finish(evs, StatusFailed, mapping.ReasonUploadFailed,
-				fmt.Sprintf("giving up after %d attempt(s): %v", attempt, err))
+			r.finish(evs, Outcome{Status: StatusFailed, Reason: mapping.ReasonUploadFailed,
+				Detail: fmt.Sprintf("giving up after %d attempt(s): %v", attempt, err)})
 			r.log.Warn("request failed after its last attempt; its rows are upload_failed", "seq", seq, "attempt", attempt, "events", len(evs), "error", err.Error())
 			return nil, r.failedForGood(seq, err)
 		}
@@ -620,7 +621,7 @@ func (r *runner) acknowledge(evs []mapping.Event, keys []string) {
 		keys = mapping.AppendLedgerKeys(nil, r.opt.PixelID, evs)
 	}
 	r.lw.add(keys)
-	r.finish(evs, StatusSent, "", "")
+	r.finish(evs, Outcome{Status: StatusSent})
 }
 
 // failAll gives evs upload_failed because the run stopped before Meta
@@ -630,18 +631,20 @@ func (r *runner) failAll(evs []mapping.Event) {
 	if r.ctx.Err() != nil {
 		detail = detailInterrupted
 	}
-	r.finish(evs, StatusFailed, mapping.ReasonUploadFailed, detail)
+	r.finish(evs, Outcome{Status: StatusFailed, Reason: mapping.ReasonUploadFailed, Detail: detail})
 }
 
-func (r *runner) finish(evs []mapping.Event, st Status, reason mapping.Reason, detail string) {
+// finish gives each of evs the outcome o (its Event set to each in turn).
+func (r *runner) finish(evs []mapping.Event, o Outcome) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for i := range evs {
 		if r.opt.OnOutcome != nil {
-			r.opt.OnOutcome(Outcome{Event: &evs[i], Status: st, Reason: reason, Detail: detail})
+			o.Event = &evs[i]
+			r.opt.OnOutcome(o)
 		}
 	}
-	if st == StatusSent {
+	if o.Status == StatusSent {
 		r.sent += len(evs)
 		if r.opt.OnProgress != nil {
 			r.opt.OnProgress(r.sent, int(r.read.Load()))

@@ -765,8 +765,8 @@ func TestRunStaleBetweenAttempts(t *testing.T) {
 			if diff := cmp.Diff(map[Status]int{StatusSent: 6, StatusStale: 4}, col.statuses); diff != "" {
 				t.Errorf("statuses (-want +got):\n%s", diff)
 			}
-			if o := col.outcomes["e00000"][0]; o.Reason != mapping.ReasonStale {
-				t.Errorf("reason = %q, want stale", o.Reason)
+			if o := col.outcomes["e00000"][0]; o.Reason != mapping.ReasonStale || o.Field != "event_time" {
+				t.Errorf("reason = %q, field %q; want stale, event_time", o.Reason, o.Field)
 			}
 			var b wireBody
 			if err := json.Unmarshal(e.bodies[1], &b); err != nil {

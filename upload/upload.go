@@ -26,6 +26,7 @@ type Outcome struct {
 	Event  *mapping.Event
 	Status Status
 	Reason mapping.Reason // stale, api_rejected or upload_failed; "" otherwise
+	Field  string         // the event field Reason is about, when one is known ("event_time")
 	Detail string         // Meta's title/message and subcode, or the last error; no customer data
 }
 
