@@ -33,31 +33,19 @@ func TestIsolate(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			evs := make([]int, tt.n)
-			for i := range evs {
-				evs[i] = i
-			}
-			calls := 0
-			var delivered, rejected []int
-			send := func(part []int) (*APIError, error) {
-				calls++
-				for _, x := range part {
-					if slices.Contains(tt.bad, x) {
-						return &APIError{Code: 100}, nil
-					}
-				}
-				delivered = append(delivered, part...)
-				return nil, nil
-			}
+			evs := seq(0, tt.n)
+			edge := &refuser{bad: tt.bad}
+			var rejected []int
 			reject := func(part []int, e *APIError) {
 				if len(part) != 1 || e.Code != 100 {
 					t.Errorf("reject(%v, %v)", part, e)
 				}
 				rejected = append(rejected, part...)
 			}
-			if err := isolate(evs, send, reject, nil); err != nil {
+			if err := isolate(evs, edge.send, reject, nil); err != nil {
 				t.Fatal(err)
 			}
+			calls, delivered := edge.calls, edge.delivered
 			if diff := cmp.Diff(tt.bad, rejected); diff != "" && len(tt.bad)+len(rejected) > 0 {
 				t.Errorf("rejected (-want +got):\n%s", diff)
 			}
@@ -188,18 +176,8 @@ func TestIsolateTriage(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			evs := seq(0, tt.n)
-			calls := 0
-			var delivered, rejected []int
-			send := func(part []int) (*APIError, error) {
-				calls++
-				for _, x := range part {
-					if slices.Contains(tt.bad, x) {
-						return &APIError{Code: 100, Subcode: 1}, nil
-					}
-				}
-				delivered = append(delivered, part...)
-				return nil, nil
-			}
+			edge := &refuser{bad: tt.bad}
+			var rejected []int
 			reject := func(part []int, e *APIError) { rejected = append(rejected, part...) }
 			triage := func(part []int, e *APIError) int {
 				n := 0
@@ -211,9 +189,10 @@ func TestIsolateTriage(t *testing.T) {
 				}
 				return n
 			}
-			if err := isolate(evs, send, reject, triage); err != nil {
+			if err := isolate(evs, edge.send, reject, triage); err != nil {
 				t.Fatal(err)
 			}
+			calls, delivered := edge.calls, edge.delivered
 			slices.Sort(rejected)
 			if !slices.Equal(rejected, tt.bad) && len(tt.bad)+len(rejected) > 0 {
 				t.Errorf("rejected %v, want %v", rejected, tt.bad)
@@ -226,6 +205,26 @@ func TestIsolateTriage(t *testing.T) {
 			}
 		})
 	}
+}
+
+// refuser stands in for Meta in isolate's tests: it refuses a part that
+// holds any of bad, as Meta refuses a whole batch for one bad event,
+// delivers the others, and counts its calls.
+type refuser struct {
+	bad       []int
+	calls     int
+	delivered []int
+}
+
+func (f *refuser) send(part []int) (*APIError, error) {
+	f.calls++
+	for _, x := range part {
+		if slices.Contains(f.bad, x) {
+			return &APIError{Code: 100}, nil
+		}
+	}
+	f.delivered = append(f.delivered, part...)
+	return nil, nil
 }
 
 // seq returns from, from+1, ..., to-1.
