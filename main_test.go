@@ -709,3 +709,29 @@ func TestMaxAgeAboveMetasWindow(t *testing.T) {
 		t.Errorf("rejects.csv has %d api_rejected event_time rows with Meta's message, want 8:\n%s", got, rejects)
 	}
 }
+
+// TestShortTokenMessage: a wrong token short enough to sit inside ordinary
+// words (a typo, a placeholder) is still kept out of the output, but the
+// message saying it was refused must stay readable: it was "the access
+// token is invalid or eREDACTEDpired" for the token "x".
+func TestShortTokenMessage(t *testing.T) {
+	setClock(t, sampleNow)
+	srv := startEdge(t)
+	for _, token := range []string{"x", "e", "ss"} {
+		t.Run(token, func(t *testing.T) {
+			f := newFixture(t, sampleNow)
+			r := runIn(t.Context(), t, map[string]string{"CAPI_GRAPH_URL": srv.URL, "CAPI_ACCESS_TOKEN": token}, posArgs(f)...)
+			if r.code != exitFatal {
+				t.Fatalf("exit %d, want %d; stderr:\n%s", r.code, exitFatal, r.stderr)
+			}
+			for _, want := range []string{"invalid or expired", "generate a new one in Events Manager"} {
+				if !strings.Contains(r.stderr, want) {
+					t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+				}
+			}
+			if strings.Contains(r.stderr, "REDACTED") || strings.Contains(r.stderr, "[redacted]") {
+				t.Errorf("stderr has redactions where the token never was:\n%s", r.stderr)
+			}
+		})
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"capi-upload/mapping"
+	"capi-upload/redact"
 	"capi-upload/upload"
 )
 
@@ -54,12 +55,7 @@ type Options struct {
 
 // redact removes every Options.Redact secret from s.
 func (o Options) redact(s string) string {
-	for _, secret := range o.Redact {
-		if secret != "" && strings.Contains(s, secret) {
-			s = strings.ReplaceAll(s, secret, "[redacted]")
-		}
-	}
-	return s
+	return redact.String(s, "[redacted]", o.Redact...)
 }
 
 func (o Options) dryRun() bool {

@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"capi-upload/redact"
 )
 
 // DefaultAPIVersion is the Graph API version used when ClientOptions
@@ -211,7 +213,7 @@ func (c *Client) scrub(err error) error {
 	if !strings.Contains(s, c.token) && (c.proof == "" || !strings.Contains(s, c.proof)) {
 		return err
 	}
-	return &redactedError{msg: redact(s, c.token, c.proof), err: err}
+	return &redactedError{msg: redact.String(s, "REDACTED", c.token, c.proof), err: err}
 }
 
 type redactedError struct {
@@ -221,15 +223,6 @@ type redactedError struct {
 
 func (e *redactedError) Error() string { return e.msg }
 func (e *redactedError) Unwrap() error { return e.err }
-
-func redact(s string, secrets ...string) string {
-	for _, x := range secrets {
-		if x != "" {
-			s = strings.ReplaceAll(s, x, "REDACTED")
-		}
-	}
-	return s
-}
 
 // sanitizeURL drops the query and user info of u, where a token could
 // hide; the client never puts one there, but a misconfigured base URL or
