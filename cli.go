@@ -342,9 +342,19 @@ func printCommandUsage(w io.Writer, cmd string, fs *flag.FlagSet) {
 // newLogger writes log lines to stderr in the chosen format.
 func newLogger(w io.Writer, format string) *slog.Logger {
 	if format == "json" {
-		return slog.New(slog.NewJSONHandler(w, nil))
+		return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{ReplaceAttr: durationText}))
 	}
 	return slog.New(slog.NewTextHandler(w, nil))
+}
+
+// durationText writes a duration as the text handler does ("1.5s"): the
+// JSON handler's default, a bare count of nanoseconds, reads as seconds or
+// milliseconds to anyone who has not looked it up.
+func durationText(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() == slog.KindDuration {
+		return slog.String(a.Key, a.Value.Duration().String())
+	}
+	return a
 }
 
 // lockedWriter serializes writes: log lines from the uploader's goroutines

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -733,5 +734,26 @@ func TestShortTokenMessage(t *testing.T) {
 				t.Errorf("stderr has redactions where the token never was:\n%s", r.stderr)
 			}
 		})
+	}
+}
+
+// TestJSONLogDurations: a JSON log line gives a duration as text, as the
+// text format does, not as a bare count of nanoseconds.
+func TestJSONLogDurations(t *testing.T) {
+	for _, tc := range []struct {
+		format string
+		want   string
+	}{
+		{"json", `"wait":"1.5s"`},
+		{"text", `wait=1.5s`},
+	} {
+		var b bytes.Buffer
+		newLogger(&b, tc.format).Info("retrying request", "seq", 3, "wait", 1500*time.Millisecond)
+		if !strings.Contains(b.String(), tc.want) {
+			t.Errorf("%s log line %q lacks %s", tc.format, b.String(), tc.want)
+		}
+		if tc.format == "json" && !json.Valid(b.Bytes()) {
+			t.Errorf("json log line %q is not JSON", b.String())
+		}
 	}
 }
