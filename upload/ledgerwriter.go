@@ -2,6 +2,7 @@ package upload
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 )
@@ -33,14 +34,19 @@ type ledgerWriter struct {
 
 	mu   sync.Mutex
 	keys []string // acknowledged, not yet committed
+	adds []keyAdd // where each add's keys are in keys, in the order added
 	// spare is the slice of the last commit, emptied, for the next keys:
 	// growing a new one by appends for every commit was 50 MB of
-	// allocation per million events.
-	spare  []string
-	closed bool
-	err    error // the first failed commit
-	wake   chan struct{}
-	done   chan struct{}
+	// allocation per million events. spareAdds likewise.
+	spare     []string
+	spareAdds []keyAdd
+	// ordered is the loop's buffer for a commit's keys put in request
+	// order (inOrder).
+	ordered []string
+	closed  bool
+	err     error // the first failed commit
+	wake    chan struct{}
+	done    chan struct{}
 }
 
 // LedgerCommitGap is the least time between the starts of two ledger
@@ -63,12 +69,17 @@ func (w *ledgerWriter) start() *ledgerWriter {
 	return w
 }
 
-// add queues keys for the next commit; it never waits for the disk.
-func (w *ledgerWriter) add(keys []string) {
+// keyAdd is one add: the request's sequence number and where its keys are.
+type keyAdd struct{ seq, from, to int }
+
+// add queues the keys of request seq for the next commit; it never waits
+// for the disk.
+func (w *ledgerWriter) add(seq int, keys []string) {
 	w.mu.Lock()
 	// The writer waits for the first keys after a commit, and for the
 	// queue to fill; other adds need not wake it.
 	signal := len(w.keys) == 0 || len(w.keys) < w.max && len(w.keys)+len(keys) >= w.max
+	w.adds = append(w.adds, keyAdd{seq, len(w.keys), len(w.keys) + len(keys)})
 	w.keys = append(w.keys, keys...)
 	w.mu.Unlock()
 	if signal {
@@ -119,27 +130,52 @@ func (w *ledgerWriter) loop() {
 			continue
 		}
 		w.mu.Lock()
-		keys := w.keys
+		keys, adds := w.keys, w.adds
 		w.keys, w.spare = w.spare, nil
+		w.adds, w.spareAdds = w.spareAdds, nil
 		w.mu.Unlock()
 		last = time.Now()
 		if w.err == nil {
-			if err := w.l.MarkSent(keys, w.now()); err != nil {
+			commit := w.inOrder(keys, adds)
+			if err := w.l.MarkSent(commit, w.now()); err != nil {
 				w.err = fmt.Errorf("ledger: record %d sent events: %w", len(keys), err)
 				w.fail(w.err)
 			}
 		}
 		// After a failure the keys are dropped: the run is stopping, and
 		// the events they name were reported sent, as Meta has them.
-		// A Ledger does not keep keys (Ledger.MarkSent), so the slice
-		// takes the next commit's, without the strings it held.
+		// A Ledger does not keep keys (Ledger.MarkSent), so the slices
+		// take the next commit's, without the strings they held.
 		clear(keys)
+		clear(w.ordered)
 		w.mu.Lock()
 		if w.keys == nil {
-			w.keys = keys[:0]
+			w.keys, w.adds = keys[:0], adds[:0]
 		} else {
-			w.spare = keys[:0]
+			w.spare, w.spareAdds = keys[:0], adds[:0]
 		}
 		w.mu.Unlock()
 	}
+}
+
+// inOrder returns a commit's keys with each request's keys in the order
+// the requests were made (their sequence numbers), keys itself when they
+// already are. Requests in flight together are acknowledged in any order,
+// and a commit that takes keys in that order hands the ledger overlapping
+// runs of receipt numbers, which it sorts key by key: about 2% of a
+// million-event upload on two CPUs (perf), where in request order the
+// keys of a sorted export are one ascending run. The keys of a request
+// acknowledged in a later commit still come after the last recorded, and
+// go to the ledger's journal.
+func (w *ledgerWriter) inOrder(keys []string, adds []keyAdd) []string {
+	byseq := func(a, b keyAdd) int { return a.seq - b.seq }
+	if slices.IsSortedFunc(adds, byseq) {
+		return keys
+	}
+	slices.SortStableFunc(adds, byseq)
+	w.ordered = w.ordered[:0]
+	for _, a := range adds {
+		w.ordered = append(w.ordered, keys[a.from:a.to]...)
+	}
+	return w.ordered
 }

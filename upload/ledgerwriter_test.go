@@ -57,11 +57,11 @@ func TestLedgerWriterSpacesCommits(t *testing.T) {
 			led := &countingLedger{marked: make(chan struct{}, 10)}
 			// The gap never ends in this test.
 			w := (&ledgerWriter{l: led, now: time.Now, fail: func(error) {}, gap: time.Hour, max: tt.max}).start()
-			w.add(receiptRange(0, 5))
+			w.add(0, receiptRange(0, 5))
 			<-led.marked
 			from := 5
 			for i, n := range tt.adds {
-				w.add(receiptRange(from, n))
+				w.add(i+1, receiptRange(from, n))
 				from += n
 				if from-5 >= tt.max || i == len(tt.adds)-1 && !tt.close {
 					continue
@@ -132,7 +132,7 @@ func TestLedgerWriterReusesKeys(t *testing.T) {
 	led := &arrayLedger{marked: make(chan struct{}, 1)}
 	w := (&ledgerWriter{l: led, now: time.Now, fail: func(error) {}, gap: 0, max: 1000}).start()
 	for i := range 6 {
-		w.add(receiptRange(100*i, 100))
+		w.add(i, receiptRange(100*i, 100))
 		<-led.marked
 	}
 	if err := w.close(); err != nil {
@@ -142,5 +142,49 @@ func TestLedgerWriterReusesKeys(t *testing.T) {
 		if a != led.arrays[0] && a != led.arrays[1] {
 			t.Errorf("commit %d queued its keys in a new slice", i+3)
 		}
+	}
+}
+
+// TestLedgerWriterRequestOrder: keys acknowledged out of request order
+// are committed in request order, each request's keys as given, so that
+// the receipts of a sorted export reach the ledger as one ascending run.
+func TestLedgerWriterRequestOrder(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		seqs []int // request sequence numbers, in the order acknowledged
+	}{
+		{"in order", []int{1, 2, 3, 4}},
+		{"out of order", []int{2, 4, 1, 3}},
+		{"reversed", []int{4, 3, 2, 1}},
+		{"a split batch's parts after later batches", []int{1, 3, 5, 2, 4}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			led := &countingLedger{marked: make(chan struct{}, 10)}
+			w := (&ledgerWriter{l: led, now: time.Now, fail: func(error) {}, gap: time.Hour, max: 1 << 20}).start()
+			// The writer commits the first add at once; the rest wait for
+			// close, in one commit.
+			w.add(0, receiptRange(0, 1))
+			<-led.marked
+			for _, seq := range tt.seqs {
+				w.add(seq, receiptRange(10*seq, 10))
+			}
+			if err := w.close(); err != nil {
+				t.Fatal(err)
+			}
+			if len(led.commits) != 2 {
+				t.Fatalf("%d commits, want 2", len(led.commits))
+			}
+			got := led.commits[1]
+			want := slices.Sorted(slices.Values(got))
+			if !slices.Equal(got, want) {
+				t.Errorf("committed out of request order:\n got %q\nwant %q", got, want)
+			}
+			if len(got) != 10*len(tt.seqs) {
+				t.Errorf("%d keys committed, want %d", len(got), 10*len(tt.seqs))
+			}
+		})
 	}
 }

@@ -460,7 +460,7 @@ func (r *runner) attempts(seq int, evs []mapping.Event, keys []string) (invalid 
 					"sent", len(evs), "events_received", resp.EventsReceived, "fbtrace_id", resp.FBTraceID)
 			}
 			r.failedInRow.Store(0)
-			r.acknowledge(evs, keys)
+			r.acknowledge(seq, evs, keys)
 			return nil, nil
 		}
 		if r.reqCtx.Err() != nil {
@@ -612,15 +612,15 @@ func (r *runner) avgEventSize() int {
 	return int(r.eventBytes.Load()/n) + 16
 }
 
-// acknowledge queues evs for the ledger and gives them StatusSent. keys
-// are evs's ledger keys when the batch still has those it was formed with,
-// else nil. The ledger writer commits them off this request's slot; a
-// failed write stops the run from there.
-func (r *runner) acknowledge(evs []mapping.Event, keys []string) {
+// acknowledge queues evs, sent by request seq, for the ledger and gives
+// them StatusSent. keys are evs's ledger keys when the batch still has
+// those it was formed with, else nil. The ledger writer commits them off
+// this request's slot; a failed write stops the run from there.
+func (r *runner) acknowledge(seq int, evs []mapping.Event, keys []string) {
 	if keys == nil {
 		keys = mapping.AppendLedgerKeys(nil, r.opt.PixelID, evs)
 	}
-	r.lw.add(keys)
+	r.lw.add(seq, keys)
 	r.finish(evs, Outcome{Status: StatusSent})
 }
 
