@@ -218,11 +218,11 @@ func parseRunFlags(cmd string, args []string, stdout, stderr io.Writer, getenv e
 		if o.batchSize < 1 || o.batchSize > 1000 {
 			return nil, usagef("--batch-size must be between 1 and 1000, not %d", o.batchSize)
 		}
-		if o.concurrency < 1 {
-			return nil, usagef("--concurrency must be at least 1, not %d", o.concurrency)
+		if o.concurrency < 1 || o.concurrency > mapping.MaxConcurrency {
+			return nil, usagef("--concurrency must be between 1 and %d, not %d", mapping.MaxConcurrency, o.concurrency)
 		}
-		if o.maxAttempts < 1 {
-			return nil, usagef("--max-attempts must be at least 1, not %d", o.maxAttempts)
+		if o.maxAttempts < 1 || o.maxAttempts > mapping.MaxAttempts {
+			return nil, usagef("--max-attempts must be between 1 and %d, not %d", mapping.MaxAttempts, o.maxAttempts)
 		}
 	}
 	if o.maxRejectRatio < 0 || o.maxRejectRatio > 1 {

@@ -219,6 +219,20 @@ func TestExitCodes(t *testing.T) {
 			want: exitUsage, stderrHas: []string{"--batch-size"},
 		},
 		{
+			name: "usage: concurrency over 64, as the config's twin",
+			setup: func(t *testing.T, f *fixture, srv *capitest.Server) []string {
+				return posArgs(f, "--concurrency", "500")
+			},
+			want: exitUsage, stderrHas: []string{"--concurrency must be between 1 and 64, not 500"},
+		},
+		{
+			name: "usage: max attempts over 100, as the config's twin",
+			setup: func(t *testing.T, f *fixture, srv *capitest.Server) []string {
+				return posArgs(f, "--max-attempts", "1000")
+			},
+			want: exitUsage, stderrHas: []string{"--max-attempts must be between 1 and 100, not 1000"},
+		},
+		{
 			name: "usage: no input",
 			setup: func(t *testing.T, f *fixture, srv *capitest.Server) []string {
 				return []string{"validate", "--config", f.path("pos.yaml")}

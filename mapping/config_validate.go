@@ -18,6 +18,16 @@ var ActionSources = []string{
 
 var apiVersionRE = regexp.MustCompile(`^v[0-9]+\.0$`)
 
+// The most requests in flight and attempts per request a run takes, from
+// the config or the command line. Each request in flight holds about 2 MB
+// (its body, its events and their hashes), and Meta throttles an app long
+// before 64 requests at once; 100 attempts at the 30 s backoff cap are
+// most of an hour for one batch.
+const (
+	MaxConcurrency = 64
+	MaxAttempts    = 100
+)
+
 // specRule says which options a field spec may carry; an option where it
 // means nothing is an error, because the user expected it to do something.
 type specRule struct {
@@ -103,11 +113,11 @@ func (c *Config) validateTop() error {
 	if c.set("upload.batch_size") && (u.BatchSize < 1 || u.BatchSize > 1000) {
 		return c.errf("upload.batch_size", ErrInvalid, "%d: want 1 to 1000 (Meta takes at most 1000 events per request)", u.BatchSize)
 	}
-	if c.set("upload.concurrency") && (u.Concurrency < 1 || u.Concurrency > 64) {
-		return c.errf("upload.concurrency", ErrInvalid, "%d: want 1 to 64", u.Concurrency)
+	if c.set("upload.concurrency") && (u.Concurrency < 1 || u.Concurrency > MaxConcurrency) {
+		return c.errf("upload.concurrency", ErrInvalid, "%d: want 1 to %d", u.Concurrency, MaxConcurrency)
 	}
-	if c.set("upload.max_attempts") && (u.MaxAttempts < 1 || u.MaxAttempts > 100) {
-		return c.errf("upload.max_attempts", ErrInvalid, "%d: want 1 to 100", u.MaxAttempts)
+	if c.set("upload.max_attempts") && (u.MaxAttempts < 1 || u.MaxAttempts > MaxAttempts) {
+		return c.errf("upload.max_attempts", ErrInvalid, "%d: want 1 to %d", u.MaxAttempts, MaxAttempts)
 	}
 	if c.set("upload.request_timeout") && u.RequestTimeout <= 0 {
 		return c.errf("upload.request_timeout", ErrInvalid, "want a duration above 0, such as 30s")
