@@ -9,6 +9,7 @@ import (
 	"hash/maphash"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -185,6 +186,13 @@ func openLedger(path string, readOnly bool, now func() time.Time) (*BoltLedger, 
 		errors.Is(err, bolterrors.ErrVersionMismatch), errors.Is(err, bolterrors.ErrInvalidMapping):
 		return nil, &CorruptError{Path: path, Err: err}
 	case err != nil:
+		// The message names the path once: os's errors name it too.
+		if pe, ok := errors.AsType[*fs.PathError](err); ok && pe.Path == path {
+			err = pe.Err
+		}
+		if dir := filepath.Dir(path); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("open ledger %s: %w: create %s first, or give --state another path", path, err, dir)
+		}
 		return nil, fmt.Errorf("open ledger %s: %w", path, err)
 	}
 	l := &BoltLedger{db: db, path: path, keep: LedgerRetention, now: now, mergeAt: journalMerge, perTx: mergeBlocksPerTx, convert: convertChunk, filterKeys: filterKeys, filterAfter: filterSearches}

@@ -1159,3 +1159,30 @@ func receiptRange(from, n int) []string {
 	}
 	return k
 }
+
+// TestOpenLedgerErrors: a ledger that cannot be opened is named once in
+// the message, with what to do when its directory is missing.
+func TestOpenLedgerErrors(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name string
+		path string
+		want string
+	}{
+		{"a directory", dir, "open ledger " + dir + ": is a directory"},
+		{"a missing directory", filepath.Join(dir, "nope", "x.state"),
+			"open ledger " + filepath.Join(dir, "nope", "x.state") + ": no such file or directory: create " + filepath.Join(dir, "nope") + " first, or give --state another path"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l, err := OpenLedger(tt.path, false)
+			if err == nil {
+				l.Close()
+				t.Fatal("OpenLedger succeeded")
+			}
+			if err.Error() != tt.want {
+				t.Errorf("error\n got %q\nwant %q", err, tt.want)
+			}
+		})
+	}
+}
