@@ -6,12 +6,15 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 )
 
 // Built with -tags profile, capi-upload writes a CPU profile to the file
-// named by CAPI_UPLOAD_CPUPROFILE and a heap profile (with every
-// allocation's size, for alloc_space) to CAPI_UPLOAD_MEMPROFILE, for the
-// bench scripts; release builds carry no profiling hooks.
+// named by CAPI_UPLOAD_CPUPROFILE, a heap profile (with every
+// allocation's size, for alloc_space) to CAPI_UPLOAD_MEMPROFILE, and an
+// execution trace to CAPI_UPLOAD_TRACE (where the CPU waits: on the disk,
+// on the double, on a lock), for the bench scripts; release builds carry
+// no profiling hooks.
 func init() {
 	var stops []func()
 	if path := os.Getenv("CAPI_UPLOAD_CPUPROFILE"); path != "" {
@@ -38,6 +41,19 @@ func init() {
 			if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
 				panic(err)
 			}
+		})
+	}
+	if path := os.Getenv("CAPI_UPLOAD_TRACE"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			panic(err)
+		}
+		if err := trace.Start(f); err != nil {
+			panic(err)
+		}
+		stops = append(stops, func() {
+			trace.Stop()
+			f.Close()
 		})
 	}
 	stopProfile = func() {

@@ -165,8 +165,8 @@ func (w *ledgerWriter) loop() {
 // runs of receipt numbers, which it sorts key by key: about 2% of a
 // million-event upload on two CPUs (perf), where in request order the
 // keys of a sorted export are one ascending run. The keys of a request
-// acknowledged in a later commit still come after the last recorded, and
-// go to the ledger's journal.
+// acknowledged only after a later request's commit sort before the last
+// key recorded, and still go to the ledger's journal.
 func (w *ledgerWriter) inOrder(keys []string, adds []keyAdd) []string {
 	byseq := func(a, b keyAdd) int { return a.seq - b.seq }
 	if slices.IsSortedFunc(adds, byseq) {
