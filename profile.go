@@ -3,6 +3,7 @@
 package main
 
 import (
+	"io"
 	"os"
 	"runtime"
 	"runtime/pprof"
@@ -17,19 +18,27 @@ import (
 // no profiling hooks.
 func init() {
 	var stops []func()
-	if path := os.Getenv("CAPI_UPLOAD_CPUPROFILE"); path != "" {
+	// stream starts a profile that writes to the file named by env as the
+	// run goes, and stops it at the end.
+	stream := func(env string, start func(io.Writer) error, stop func()) {
+		path := os.Getenv(env)
+		if path == "" {
+			return
+		}
 		f, err := os.Create(path)
 		if err != nil {
 			panic(err)
 		}
-		if err := pprof.StartCPUProfile(f); err != nil {
+		if err := start(f); err != nil {
 			panic(err)
 		}
 		stops = append(stops, func() {
-			pprof.StopCPUProfile()
+			stop()
 			f.Close()
 		})
 	}
+	stream("CAPI_UPLOAD_CPUPROFILE", pprof.StartCPUProfile, pprof.StopCPUProfile)
+	stream("CAPI_UPLOAD_TRACE", trace.Start, trace.Stop)
 	if path := os.Getenv("CAPI_UPLOAD_MEMPROFILE"); path != "" {
 		runtime.MemProfileRate = 64 << 10
 		stops = append(stops, func() {
@@ -41,19 +50,6 @@ func init() {
 			if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
 				panic(err)
 			}
-		})
-	}
-	if path := os.Getenv("CAPI_UPLOAD_TRACE"); path != "" {
-		f, err := os.Create(path)
-		if err != nil {
-			panic(err)
-		}
-		if err := trace.Start(f); err != nil {
-			panic(err)
-		}
-		stops = append(stops, func() {
-			trace.Stop()
-			f.Close()
 		})
 	}
 	stopProfile = func() {
