@@ -60,9 +60,20 @@ var (
 const filterKeys = 1 << 20
 
 // journalMerge is how many keys the journal takes before they are merged:
-// it bounds the memory for remembering them (about 50 bytes each) and the
-// work of a merge.
-const journalMerge = 200_000
+// it bounds the memory for remembering them (about 30 bytes each). A merge
+// rewrites every block that its keys fall into, and keys in no order fall
+// into every block: merged every 200,000 keys, an upload of a million
+// derived ids rewrote the ledger five times, and a quarter of its time
+// went to merging.
+const journalMerge = 1_000_000
+
+// mergePart is about how many records a merge reads into memory at a time
+// (mergeParts): about 30 MB.
+const mergePart = 200_000
+
+// unmergedSize is what the journal's keys in memory are sized for at
+// first: a run that journals a few keys does not pay for a million.
+const unmergedSize = 1 << 18
 
 // mergeBlocksPerTx is how many blocks one transaction of a merge or a
 // prune rewrites: a few megabytes in memory at a time, each block still
@@ -145,6 +156,7 @@ type BoltLedger struct {
 	wantFilter  atomic.Bool
 	filterAfter int // filterSearches; smaller in tests
 	mergeAt     int // journalMerge; smaller in tests
+	mergePart   int // mergePart; smaller in tests
 	perTx       int // mergeBlocksPerTx; smaller in tests
 	convert     int // convertChunk; smaller in tests
 }
@@ -195,7 +207,7 @@ func openLedger(path string, readOnly bool, now func() time.Time) (*BoltLedger, 
 		}
 		return nil, fmt.Errorf("open ledger %s: %w", path, err)
 	}
-	l := &BoltLedger{db: db, path: path, keep: LedgerRetention, now: now, mergeAt: journalMerge, perTx: mergeBlocksPerTx, convert: convertChunk, filterKeys: filterKeys, filterAfter: filterSearches}
+	l := &BoltLedger{db: db, path: path, keep: LedgerRetention, now: now, mergeAt: journalMerge, mergePart: mergePart, perTx: mergeBlocksPerTx, convert: convertChunk, filterKeys: filterKeys, filterAfter: filterSearches}
 	if err := l.check(); err != nil {
 		db.Close()
 		return nil, err
@@ -486,46 +498,40 @@ func (l *BoltLedger) addToFilter(b *bolt.Bucket, ck commitKeys, journal bool) er
 }
 
 // merge moves the journal's records into the blocks in key order, then
-// deletes the journal. The records are merged perTx blocks at a time, each
-// part in its own transaction: a part's keys are neighbours, so its
-// transaction holds only its blocks in memory, and each block is still
-// rewritten once. A merge cut short by a crash is done again from the
-// journal at the next open; merging a record twice is harmless.
+// deletes the journal. It takes the journal a part at a time, each part a
+// range of keys of about mergePart records, so that a merge holds no more
+// than a part in memory however large the journal (each part's records
+// are copied out of the file's pages, which are valid only for their
+// transaction). The parts go in key order, so each block is still
+// rewritten once; each costs a read of the whole journal, which is little
+// next to the rewriting. A part's records are merged perTx blocks at a time,
+// each in its own transaction: its keys are neighbours, so a transaction
+// holds only its blocks in memory. A merge cut short by a crash is done
+// again from the journal at the next open; merging a record twice is
+// harmless.
 func (l *BoltLedger) merge() (err error) {
 	defer l.recoverCorrupt(&err)
-	l.umu.RLock()
-	recs := make([]record, 0, len(l.unmerged))
-	l.umu.RUnlock()
-	err = l.db.View(func(tx *bolt.Tx) error {
-		j := tx.Bucket(journalBucket)
-		if j == nil {
-			return nil
-		}
-		// Each record is copied out of the file's pages, which are valid
-		// only for this transaction, and its keys are read in the copy.
-		return j.ForEach(func(_, v []byte) error {
-			s := string(v)
-			return journalKeys(v, func(from, to int) {
-				recs = append(recs, record{s[from:to], int64(binary.BigEndian.Uint64(v))})
-			})
-		})
-	})
-	if err != nil || len(recs) == 0 {
+	parts, err := l.journalParts()
+	if err != nil || parts == nil {
 		return err
 	}
-	sorted := sortJournal(recs)
-	recs = nil
-	for rest := sorted; len(rest) > 0; {
-		err := l.db.Update(func(tx *bolt.Tx) error {
-			b, err := tx.CreateBucketIfNotExists(blocksBucket)
-			if err != nil {
-				return err
-			}
-			rest, err = mergeBlocks(b, rest, l.perTx)
-			return err
-		})
+	for i := range parts.n() {
+		recs, err := l.journalPart(parts, i)
 		if err != nil {
-			return l.fail("merge the journal", err)
+			return err
+		}
+		for rest := sortJournal(recs); len(rest) > 0; {
+			err := l.db.Update(func(tx *bolt.Tx) error {
+				b, err := tx.CreateBucketIfNotExists(blocksBucket)
+				if err != nil {
+					return err
+				}
+				rest, err = mergeBlocks(b, rest, l.perTx)
+				return err
+			})
+			if err != nil {
+				return l.fail("merge the journal", err)
+			}
 		}
 	}
 	err = l.db.Update(func(tx *bolt.Tx) error { return tx.DeleteBucket(journalBucket) })
@@ -537,6 +543,131 @@ func (l *BoltLedger) merge() (err error) {
 	l.journalMax = ""
 	l.umu.Unlock()
 	return nil
+}
+
+// mergeParts divides the journal's keys into ranges for merge: part i
+// holds the keys from cuts[i-1] (none for i = 0) up to, not including,
+// cuts[i] (none for the last).
+type mergeParts struct {
+	cuts [][]byte
+	// of is the part of each key of the journal, in the journal's order,
+	// so that each part's read of the journal compares no keys; nil when
+	// there is one part.
+	of []uint32
+	// keys and bytes are the journal's, to size a part's buffers.
+	keys, bytes int
+}
+
+func (p *mergeParts) n() int { return len(p.cuts) + 1 }
+
+// part returns the part that holds key k.
+func (p *mergeParts) part(k []byte) int {
+	i, cut := slices.BinarySearchFunc(p.cuts, k, bytes.Compare)
+	if cut {
+		i++ // a part starts at its cut
+	}
+	return i
+}
+
+// journalParts reads the journal's keys through, keeping only a sample,
+// and cuts them into parts of about l.mergePart keys: one cut every so
+// many keys of the sample, sorted. It returns nil for an empty journal.
+func (l *BoltLedger) journalParts() (*mergeParts, error) {
+	forEach := func(f func(k []byte)) error {
+		return l.db.View(func(tx *bolt.Tx) error {
+			j := tx.Bucket(journalBucket)
+			if j == nil {
+				return nil
+			}
+			return j.ForEach(func(_, v []byte) error {
+				return journalKeys(v, func(from, to int) { f(v[from:to]) })
+			})
+		})
+	}
+	parts := &mergeParts{}
+	err := forEach(func(k []byte) {
+		parts.keys++
+		parts.bytes += len(k)
+	})
+	if err != nil {
+		return nil, l.fail("merge the journal", err)
+	}
+	if parts.keys == 0 {
+		return nil, nil
+	}
+	if parts.keys <= l.mergePart {
+		return parts, nil
+	}
+	// About 64 samples a part place the cuts within a few percent of
+	// where a sort of every key would.
+	every := max(1, l.mergePart/64)
+	var sample [][]byte
+	i := 0
+	err = forEach(func(k []byte) {
+		if i%every == 0 {
+			sample = append(sample, bytes.Clone(k))
+		}
+		i++
+	})
+	if err != nil {
+		return nil, l.fail("merge the journal", err)
+	}
+	slices.SortFunc(sample, bytes.Compare)
+	per := max(1, l.mergePart/every)
+	for at := per; at < len(sample); at += per {
+		// A key sent twice is sampled twice; its cut is made once.
+		if c := sample[at]; bytes.Compare(c, sample[0]) > 0 &&
+			(len(parts.cuts) == 0 || bytes.Compare(c, parts.cuts[len(parts.cuts)-1]) > 0) {
+			parts.cuts = append(parts.cuts, c)
+		}
+	}
+	parts.of = make([]uint32, 0, parts.keys)
+	err = forEach(func(k []byte) { parts.of = append(parts.of, uint32(parts.part(k))) })
+	if err != nil {
+		return nil, l.fail("merge the journal", err)
+	}
+	return parts, nil
+}
+
+// journalPart returns the journal's records of part i, copied out of the
+// file's pages: the keys into one string, which the records slice.
+func (l *BoltLedger) journalPart(parts *mergeParts, i int) ([]record, error) {
+	type span struct {
+		from, to int
+		t        int64
+	}
+	// Room for a part's share and a little more, as parts vary.
+	n := parts.n()
+	data := make([]byte, 0, parts.bytes/n+parts.bytes/n/8)
+	spans := make([]span, 0, parts.keys/n+parts.keys/n/8)
+	err := l.db.View(func(tx *bolt.Tx) error {
+		j := tx.Bucket(journalBucket)
+		if j == nil {
+			return nil
+		}
+		at := 0
+		return j.ForEach(func(_, v []byte) error {
+			t := int64(binary.BigEndian.Uint64(v))
+			return journalKeys(v, func(from, to int) {
+				// The journal cannot change under a merge (MarkSent waits
+				// for it), so its keys come in the order parts.of has.
+				if parts.of == nil || (at < len(parts.of) && parts.of[at] == uint32(i)) {
+					spans = append(spans, span{len(data), len(data) + to - from, t})
+					data = append(data, v[from:to]...)
+				}
+				at++
+			})
+		})
+	})
+	if err != nil {
+		return nil, l.fail("merge the journal", err)
+	}
+	s := string(data)
+	recs := make([]record, len(spans))
+	for i, sp := range spans {
+		recs[i] = record{s[sp.from:sp.to], sp.t}
+	}
+	return recs, nil
 }
 
 // sortJournal sorts the journal's records by key, each key once with its
@@ -893,9 +1024,9 @@ func (l *BoltLedger) MarkSent(keys []string, t time.Time) (err error) {
 	if len(journaled) > 0 {
 		l.umu.Lock()
 		if l.unmerged == nil {
-			// Sized at once for the keys of a merge: growing it a
-			// doubling at a time cost as much again as the inserts.
-			l.unmerged = make(map[keyHash]struct{}, min(l.mergeAt, journalMerge))
+			// Sized at once for many of the keys of a merge: growing
+			// it a doubling at a time cost as much again as the inserts.
+			l.unmerged = make(map[keyHash]struct{}, min(l.mergeAt, unmergedSize))
 		}
 		for _, k := range journaled {
 			l.unmerged[hashKey(k)] = struct{}{}

@@ -450,6 +450,97 @@ func benchMarkSent(b *testing.B, keys []string) {
 	}
 }
 
+// A journal larger than mergePart is merged a part at a time: the parts
+// are ranges of keys in order, each key in exactly one, none much larger
+// than mergePart, and the blocks end up holding every record.
+func TestLedgerMergeInParts(t *testing.T) {
+	t.Parallel()
+	l, err := OpenLedger(filepath.Join(t.TempDir(), "capi-upload.state"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	l.db.NoSync = true
+	l.mergeAt = 1 << 30 // merged below, by hand
+	l.mergePart = 300
+	model := ledgerModel{}
+	at := time.Unix(1_800_000_000, 0)
+	mark := func(keys []string) {
+		t.Helper()
+		if err := l.MarkSent(keys, at); err != nil {
+			t.Fatal(err)
+		}
+		model.mark(keys, at.Unix())
+	}
+	// A last key after all the others, so that every commit below is
+	// journalled; then derived ids, some of them sharing their first 8
+	// hex digits, and a few of another event name.
+	mark([]string{"123\x00Purchase\x00~"})
+	r := rand.New(rand.NewPCG(7, 7))
+	var keys []string
+	for i := range 5000 {
+		var id [16]byte
+		binary.BigEndian.PutUint64(id[:], r.Uint64())
+		binary.BigEndian.PutUint64(id[8:], r.Uint64())
+		if i%50 == 0 {
+			copy(id[:4], "same")
+		}
+		event := "Purchase"
+		if i%500 == 0 {
+			event = "Lead"
+		}
+		keys = append(keys, "123\x00"+event+"\x00"+hex.EncodeToString(id[:]))
+	}
+	for i := 0; i < len(keys); i += 700 {
+		mark(keys[i:min(i+700, len(keys))])
+	}
+
+	parts, err := l.journalParts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if parts.n() < 10 {
+		t.Fatalf("%d parts for %d keys of at most about %d, want more", parts.n(), len(keys), l.mergePart)
+	}
+	seen := map[string]int{}
+	var prevMax string
+	for i := range parts.n() {
+		recs, err := l.journalPart(parts, i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(recs) > 2*l.mergePart {
+			t.Errorf("part %d holds %d records, want about %d", i, len(recs), l.mergePart)
+		}
+		if len(recs) == 0 {
+			continue
+		}
+		lo := slices.MinFunc(recs, func(a, b record) int { return strings.Compare(a.k, b.k) }).k
+		hi := slices.MaxFunc(recs, func(a, b record) int { return strings.Compare(a.k, b.k) }).k
+		if prevMax != "" && lo <= prevMax {
+			t.Errorf("part %d starts at %q, not after the part before, which ends at %q", i, lo, prevMax)
+		}
+		prevMax = hi
+		for _, r := range recs {
+			seen[r.k]++
+		}
+	}
+	for _, k := range keys {
+		if seen[k] != 1 {
+			t.Errorf("key %q is in %d parts, want 1", k, seen[k])
+		}
+	}
+	if err := l.merge(); err != nil {
+		t.Fatal(err)
+	}
+	if n := journalLen(t, l); n != 0 {
+		t.Errorf("journal holds %d keys after the merge, want 0", n)
+	}
+	if got := dumpBlocks(t, l); !maps.Equal(model, got) {
+		t.Errorf("blocks differ from the records (-want +got):\n%s", cmp.Diff(model, got))
+	}
+}
+
 // A key sent again (--resend) keeps its later time when merged, and a
 // journal record that is cut short makes the ledger damaged, not empty.
 func TestLedgerJournalMerge(t *testing.T) {
@@ -728,6 +819,7 @@ func TestLedgerModel(t *testing.T) {
 					t.Fatal(err)
 				}
 				l.mergeAt = 1 + r.IntN(3000)
+				l.mergePart = 1 + r.IntN(400)
 				l.perTx = 1 + r.IntN(4)
 				// A filter sized for a few keys is rebuilt often, and
 				// says yes to many keys never recorded.
