@@ -33,8 +33,9 @@ import (
 // order (event ids derived from customer data are hashes) would each
 // rewrite a block, so a commit that holds any goes to the journal
 // instead, which touches its last page only. The journal is merged into
-// the blocks in key order when it holds journalMerge keys, and when the
-// ledger is opened or closed, so each block is rewritten once per merge.
+// the blocks in key order when it holds journalMerge keys, and when a
+// close finds records in it old enough to prune; otherwise it stays for
+// the next run. Each block is rewritten once per merge.
 // Between merges the journal's keys are also remembered in memory (as
 // 128-bit hashes), so SeenAll sees them. SeenAll asks a filter of the
 // ledger's keys first (ledgerblockfilter.go), so that a new key in no
@@ -148,9 +149,12 @@ type BoltLedger struct {
 	umu        sync.RWMutex
 	unmerged   map[keyHash]struct{}
 	journalMax string // the greatest key in unmerged
-	filter     *keyFilter
-	filterMax  string // every key recorded up to this one is in filter
-	filterKeys int    // the least a filter is sized for; smaller in tests
+	// journalFrom is the earliest sent-at time in the journal (Unix
+	// seconds), for Close; guarded by wmu, which every writer holds.
+	journalFrom int64
+	filter      *keyFilter
+	filterMax   string // every key recorded up to this one is in filter
+	filterKeys  int    // the least a filter is sized for; smaller in tests
 	// wantFilter says a SeenAll searched the blocks filterAfter times or
 	// more, so the next builds the filter.
 	wantFilter  atomic.Bool
@@ -212,9 +216,13 @@ func openLedger(path string, readOnly bool, now func() time.Time) (*BoltLedger, 
 		db.Close()
 		return nil, err
 	}
-	if readOnly {
+	if !readOnly {
+		err = l.convertSent()
+	}
+	if err == nil {
 		err = l.loadJournal()
-	} else if err = l.convertSent(); err == nil {
+	}
+	if err == nil && !readOnly && len(l.unmerged) >= l.mergeAt {
 		err = l.merge()
 	}
 	if err != nil {
@@ -329,8 +337,8 @@ func journalKeys(v []byte, f func(from, to int)) error {
 	return nil
 }
 
-// loadJournal remembers the keys of a journal that a run left unmerged (it
-// was killed), for a read-only ledger, which cannot merge it.
+// loadJournal remembers the keys of the journal that earlier runs left
+// unmerged, so that SeenAll sees them.
 func (l *BoltLedger) loadJournal() (err error) {
 	defer l.recoverCorrupt(&err)
 	return l.db.View(func(tx *bolt.Tx) error {
@@ -340,6 +348,9 @@ func (l *BoltLedger) loadJournal() (err error) {
 		}
 		l.unmerged = map[keyHash]struct{}{}
 		return j.ForEach(func(_, v []byte) error {
+			if t := int64(binary.BigEndian.Uint64(v)); l.journalFrom == 0 || t < l.journalFrom {
+				l.journalFrom = t
+			}
 			return journalKeys(v, func(from, to int) {
 				l.unmerged[hashKey(v[from:to])] = struct{}{}
 				if k := v[from:to]; string(k) > l.journalMax {
@@ -542,6 +553,7 @@ func (l *BoltLedger) merge() (err error) {
 	clear(l.unmerged)
 	l.journalMax = ""
 	l.umu.Unlock()
+	l.journalFrom = 0
 	return nil
 }
 
@@ -1034,6 +1046,9 @@ func (l *BoltLedger) MarkSent(keys []string, t time.Time) (err error) {
 		if jck.hi > l.journalMax {
 			l.journalMax = strings.Clone(jck.hi)
 		}
+		if l.journalFrom == 0 || t.Unix() < l.journalFrom {
+			l.journalFrom = t.Unix()
+		}
 		full := len(l.unmerged) >= l.mergeAt
 		l.umu.Unlock()
 		if full {
@@ -1174,11 +1189,18 @@ func (l *BoltLedger) Close() error {
 	l.closed = true
 	var err error
 	if !l.db.IsReadOnly() {
+		// The journal stays for the next run, unless it holds records
+		// the prune would take out: a run of a few thousand derived ids
+		// then leaves a few thousand records in the journal, where a
+		// merge at every close rewrote every block of the ledger.
+		cut := l.now().Add(-l.keep)
 		l.wmu.Lock()
-		err = l.merge()
+		if l.journalFrom != 0 && l.journalFrom < cut.Unix() {
+			err = l.merge()
+		}
 		l.wmu.Unlock()
 		if err == nil {
-			err = l.prune(l.now().Add(-l.keep))
+			err = l.prune(cut)
 		}
 	}
 	return errors.Join(err, l.db.Close())

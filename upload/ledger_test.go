@@ -401,11 +401,107 @@ func TestLedgerJournal(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rw.Close()
-	if n := journalLen(t, rw); n != 0 {
-		t.Errorf("journal holds %d keys after a read-write open, want 0", n)
+	if !seenAll(rw, keys(0, 35)) {
+		t.Error("read-write open does not see the killed run's journal")
+	}
+	if err := rw.merge(); err != nil {
+		t.Fatal(err)
 	}
 	if got := sentAt(t, rw, keys(34, 35)[0]); got != at.Unix() {
 		t.Errorf("recovered record sent at %d, want %d", got, at.Unix())
+	}
+}
+
+// A run's journal stays in the file for the next runs, seen by them, until
+// it fills or until a close finds in it records old enough to prune: then
+// it is merged, and the old records pruned.
+func TestLedgerJournalKeptAcrossRuns(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "capi-upload.state")
+	now := time.Unix(1_800_000_000, 0)
+	clock := func() time.Time { return now }
+	open := func() *BoltLedger {
+		t.Helper()
+		l, err := openLedger(path, false, clock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	hashes := func(from, to int) []string {
+		var ks []string
+		for i := from; i < to; i++ {
+			sum := sha256.Sum256([]byte(strconv.Itoa(i)))
+			ks = append(ks, "p\x00Purchase\x00"+hex.EncodeToString(sum[:]))
+		}
+		return ks
+	}
+	seen := func(l *BoltLedger, ks []string) int {
+		t.Helper()
+		got := make([]bool, len(ks))
+		if err := l.SeenAll(ks, got); err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, s := range got {
+			if s {
+				n++
+			}
+		}
+		return n
+	}
+	close := func(l *BoltLedger) {
+		t.Helper()
+		if err := l.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	l := open()
+	// A last key after the hashes, so that they go to the journal.
+	if err := l.MarkSent([]string{"p\x00Purchase\x00~"}, now); err != nil {
+		t.Fatal(err)
+	}
+	first := now
+	if err := l.MarkSent(hashes(0, 100), now); err != nil {
+		t.Fatal(err)
+	}
+	close(l)
+
+	now = now.Add(3 * 24 * time.Hour)
+	l = open()
+	if n := journalLen(t, l); n != 100 {
+		t.Errorf("second run: journal holds %d keys, want the first run's 100", n)
+	}
+	if n := seen(l, hashes(0, 100)); n != 100 {
+		t.Errorf("second run sees %d of the first run's 100 keys", n)
+	}
+	if err := l.MarkSent(hashes(100, 150), now); err != nil {
+		t.Fatal(err)
+	}
+	close(l)
+
+	// The first run's records reach the end of their retention: the
+	// close merges the journal and prunes them; the second run's stay.
+	now = first.Add(LedgerRetention + time.Second)
+	l = open()
+	if n := journalLen(t, l); n != 150 {
+		t.Errorf("third run: journal holds %d keys, want 150", n)
+	}
+	close(l)
+	l = open()
+	defer close(l)
+	if n := journalLen(t, l); n != 0 {
+		t.Errorf("after a close with records to prune, the journal holds %d keys, want 0", n)
+	}
+	if n := seen(l, hashes(0, 100)); n != 0 {
+		t.Errorf("%d of the first run's keys are still seen after their retention", n)
+	}
+	if n := seen(l, hashes(100, 150)); n != 50 {
+		t.Errorf("%d of the second run's 50 keys are seen, want all", n)
+	}
+	if got := sentAt(t, l, hashes(120, 121)[0]); got != first.Add(3*24*time.Hour).Unix() {
+		t.Errorf("merged record sent at %d, want %d", got, first.Add(3*24*time.Hour).Unix())
 	}
 }
 
@@ -759,6 +855,29 @@ func dumpBlocks(t *testing.T, l *BoltLedger) ledgerModel {
 	return got
 }
 
+// dumpLedger is every record of the ledger, of the blocks and of the
+// journal, a key sent twice with its later time.
+func dumpLedger(t *testing.T, l *BoltLedger) ledgerModel {
+	t.Helper()
+	got := dumpBlocks(t, l)
+	err := l.db.View(func(tx *bolt.Tx) error {
+		j := tx.Bucket(journalBucket)
+		if j == nil {
+			return nil
+		}
+		return j.ForEach(func(_, v []byte) error {
+			at := int64(binary.BigEndian.Uint64(v))
+			return journalKeys(v, func(from, to int) {
+				got.mark([]string{string(v[from:to])}, at)
+			})
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
 // keyGen makes ledger keys of every kind the ledger meets: receipt
 // numbers in order, after every other key; hashes in no order; and short
 // keys that are prefixes of one another ("b" < "b\x00" < "ba"). Never the
@@ -861,16 +980,13 @@ func TestLedgerModel(t *testing.T) {
 					}
 				}
 			}
-			// same compares every record of the blocks, times included,
-			// with the model; the journal must be merged.
+			// same compares every record of the blocks and the journal,
+			// times included, with the model.
 			same := func(l *BoltLedger, step string) {
 				t.Helper()
-				if n := journalLen(t, l); n != 0 {
-					t.Fatalf("%s: journal holds %d keys", step, n)
-				}
-				if got := dumpBlocks(t, l); !maps.Equal(model, got) {
+				if got := dumpLedger(t, l); !maps.Equal(model, got) {
 					diff := cmp.Diff(model, got)
-					t.Fatalf("%s: blocks differ from the model (-want +got):\n%s", step, diff)
+					t.Fatalf("%s: ledger differs from the model (-want +got):\n%s", step, diff)
 				}
 			}
 			commit := func(name string, keys []string) {
@@ -931,6 +1047,9 @@ func TestLedgerModel(t *testing.T) {
 				case op == 17: // a merge now, with the blocks checked
 					if err := l.merge(); err != nil {
 						t.Fatalf("%s: merge: %v", name, err)
+					}
+					if n := journalLen(t, l); n != 0 {
+						t.Fatalf("%s: journal holds %d keys after a merge", name, n)
 					}
 					same(l, name+" after merge")
 				case op == 18 && len(recent) > 0: // the clock reaches a record's retention, to the second
@@ -1035,12 +1154,12 @@ func TestLedgerConvertsSentBucket(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer rw.Close()
-			if diff := cmp.Diff(model, dumpBlocks(t, rw)); diff != "" {
-				t.Errorf("converted blocks differ (-want +got):\n%s", diff)
+			if diff := cmp.Diff(model, dumpLedger(t, rw)); diff != "" {
+				t.Errorf("converted ledger differs (-want +got):\n%s", diff)
 			}
 			err = rw.db.View(func(tx *bolt.Tx) error {
-				if tx.Bucket(sentBucket) != nil || tx.Bucket(journalBucket) != nil {
-					t.Error("the sent bucket or the journal is left after the conversion")
+				if tx.Bucket(sentBucket) != nil {
+					t.Error("the sent bucket is left after the conversion")
 				}
 				if m := tx.Bucket(metaBucket); m != nil && m.Get(convertedKey) != nil {
 					t.Error("the conversion's note is left after it")
