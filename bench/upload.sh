@@ -4,12 +4,13 @@
 # same file, as issue 3 asks: throughput with no latency, and the
 # efficiency of keeping requests in flight when each takes a while.
 #
-#   bench/upload.sh [-n RUNS] [-rows ROWS] [-latency DUR] [-concurrency N] [-shared] [-sink] [-config FILE]
+#   bench/upload.sh [-n RUNS] [-rows ROWS] [-latency DUR] [-concurrency N] [-shared] [-sink] [-config FILE] [-ledger FILE]
 #
 #   bench/upload.sh                            # 1,000,000 rows, 5 runs, no latency
 #   bench/upload.sh -n 1 -latency 600ms -concurrency 8
 #   bench/upload.sh -config bench/derived.yaml   # event ids derived, not mapped
 #   bench/upload.sh -shared -sink              # capi-upload on every CPU, a server that costs next to nothing
+#   bench/upload.sh -config bench/derived.yaml -ledger big.state   # into a ledger that already holds events
 #
 # On a machine with two CPUs or more, the double runs on the last CPU and
 # capi-upload (upload and validate alike) on CPU 0, so that the double's
@@ -19,6 +20,9 @@
 # -sink swaps the double for a sink that answers every batch without
 # checking it (fakeedge -sink): with -shared, capi-upload then has the
 # machine nearly to itself, as it would with Meta's servers elsewhere.
+# -ledger FILE starts each upload from a copy of FILE (a ledger an earlier
+# upload of other rows wrote) instead of an empty ledger, and has validate
+# read that copy too, to measure a run on a ledger of some size.
 # Per run it prints wall time, rows/s, max RSS and CPU seconds of
 # capi-upload, and the double's CPU seconds; then medians, the ratio of
 # upload's rows/s to validate's (of the medians, and the median of each
@@ -26,7 +30,7 @@
 # ideal/actual, where ideal = ceil(rows/1000) x latency / concurrency.
 set -euo pipefail
 
-runs=5 rows=1000000 latency=0s concurrency=4 shared=0 sink=0 config=
+runs=5 rows=1000000 latency=0s concurrency=4 shared=0 sink=0 config= ledger=
 while [[ $# -gt 0 ]]; do
   case "$1" in
     -n) runs="$2"; shift 2 ;;
@@ -36,7 +40,8 @@ while [[ $# -gt 0 ]]; do
     -shared) shared=1; shift ;;
     -sink) sink=1; shift ;;
     -config) config="$2"; shift 2 ;;
-    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+    -ledger) ledger="$2"; shift 2 ;;
+    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
     *) echo "upload.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -46,6 +51,10 @@ if [[ $sink -eq 1 && "$latency" != 0s && "$latency" != 0 ]]; then
   exit 2
 fi
 
+if [[ -n "$ledger" && ! -s "$ledger" ]]; then
+  echo "upload.sh: -ledger $ledger: no such ledger" >&2
+  exit 2
+fi
 root="$(cd "$(dirname "$0")/.." && pwd)"
 config="${config:-$root/bench/bench.yaml}"
 config="$(cd "$(dirname "$config")" && pwd)/$(basename "$config")"
@@ -100,6 +109,7 @@ one() {
   local name="$1"; shift
   local log="$out/time-$name.txt" report="$out/reports/$name" status=0
   rm -rf "$report" "$out/upload.state"
+  [[ -n "$ledger" ]] && cp "$ledger" "$out/upload.state"
   local e0; e0=$(edge_cpu)
   "${client[@]}" /usr/bin/time -v -o "$log" "$out/capi-upload" "$@" --config "$config" \
     --report-dir "$report" --progress never "$input" >"$out/stdout-$name.txt" 2>"$out/stderr-$name.txt" || status=$?
@@ -122,7 +132,7 @@ one() {
 rm -f "$out/validate.runs" "$out/upload.runs"
 for i in $(seq 1 "$runs"); do
   if [[ "$latency" == 0s || "$latency" == 0 ]]; then
-    one "validate-$i" validate
+    one "validate-$i" validate --state "$out/upload.state"
   fi
   one "upload-$i" upload --state "$out/upload.state" --concurrency "$concurrency"
 done
@@ -133,6 +143,7 @@ median() { # median of column $1 of file $2
 mode="capi-upload on CPU 0, fakeedge on CPU $((cpus - 1))"
 [[ ${#client[@]} -eq 0 ]] && mode="all on $cpus shared CPUs"
 [[ $sink -eq 1 ]] && mode="$mode, fakeedge -sink"
+[[ -n "$ledger" ]] && mode="$mode, ledger $(basename "$ledger")"
 echo "medians of $runs runs, $rows rows, latency $latency, concurrency $concurrency ($mode):"
 for name in validate upload; do
   [[ -s "$out/$name.runs" ]] || continue
