@@ -637,6 +637,78 @@ func TestLedgerMergeInParts(t *testing.T) {
 	}
 }
 
+// On a ledger of many records, a few lookups of new keys in no order
+// search the blocks rather than build the filter of every record; lookups
+// that go on build it once their searches have cost about as much.
+func TestLedgerFilterWaitsForItsCost(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "capi-upload.state")
+	hashes := func(from, to int) []string {
+		var ks []string
+		for i := from; i < to; i++ {
+			sum := sha256.Sum256([]byte(strconv.Itoa(i)))
+			ks = append(ks, "p\x00Purchase\x00"+hex.EncodeToString(sum[:]))
+		}
+		return ks
+	}
+	l, err := OpenLedger(path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.db.NoSync = true
+	const records = 24 * 400
+	for i := 0; i < records; i += 1000 {
+		if err := l.MarkSent(hashes(i, min(i+1000, records)), time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.merge(); err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+
+	l, err = OpenLedger(path, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if l.records != records {
+		t.Fatalf("open counted %d records, want %d", l.records, records)
+	}
+	lookUp := func(keys []string) {
+		t.Helper()
+		seen := make([]bool, len(keys))
+		if err := l.SeenAll(keys, seen); err != nil {
+			t.Fatal(err)
+		}
+		if i := slices.Index(seen, true); i >= 0 {
+			t.Fatalf("new key %q seen", keys[i])
+		}
+	}
+	// Lookups that search the blocks fewer times than records/24.
+	for i := 0; i < 300; i += 100 {
+		lookUp(hashes(records+i, records+i+100))
+	}
+	if n := l.searched.Load(); n < 100 || n >= records/searchesPerRecord {
+		t.Fatalf("%d searches of the blocks, want 100 to %d", n, records/searchesPerRecord)
+	}
+	if l.filter != nil || l.wantFilter.Load() {
+		t.Fatalf("the filter is built after %d searches, want not before %d", l.searched.Load(), records/searchesPerRecord)
+	}
+	for i := 300; l.searched.Load() < records/searchesPerRecord; i += 100 {
+		lookUp(hashes(records+i, records+i+100))
+	}
+	lookUp(hashes(2*records, 2*records+1))
+	if l.filter == nil {
+		t.Errorf("no filter after %d searches of the blocks", l.searched.Load())
+	}
+	lookUp(hashes(2*records+1, 2*records+500))
+	seen := make([]bool, 10)
+	if err := l.SeenAll(hashes(0, 10), seen); err != nil || slices.Contains(seen, false) {
+		t.Errorf("recorded keys not seen with the filter: %v %v", seen, err)
+	}
+}
+
 // A key sent again (--resend) keeps its later time when merged, and a
 // journal record that is cut short makes the ledger damaged, not empty.
 func TestLedgerJournalMerge(t *testing.T) {
