@@ -311,6 +311,17 @@ func sentAt(t *testing.T, l *BoltLedger, key string) int64 {
 	return at
 }
 
+// derivedKeys are the ledger keys of events from..to-1 with derived ids,
+// which are hashes: keys in no order.
+func derivedKeys(from, to int) []string {
+	var ks []string
+	for i := from; i < to; i++ {
+		sum := sha256.Sum256([]byte(strconv.Itoa(i)))
+		ks = append(ks, "p\x00Purchase\x00"+hex.EncodeToString(sum[:]))
+	}
+	return ks
+}
+
 // journalLen is how many keys wait in the journal file.
 func journalLen(t *testing.T, l *BoltLedger) int {
 	t.Helper()
@@ -428,14 +439,6 @@ func TestLedgerJournalKeptAcrossRuns(t *testing.T) {
 		}
 		return l
 	}
-	hashes := func(from, to int) []string {
-		var ks []string
-		for i := from; i < to; i++ {
-			sum := sha256.Sum256([]byte(strconv.Itoa(i)))
-			ks = append(ks, "p\x00Purchase\x00"+hex.EncodeToString(sum[:]))
-		}
-		return ks
-	}
 	seen := func(l *BoltLedger, ks []string) int {
 		t.Helper()
 		got := make([]bool, len(ks))
@@ -463,7 +466,7 @@ func TestLedgerJournalKeptAcrossRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	first := now
-	if err := l.MarkSent(hashes(0, 100), now); err != nil {
+	if err := l.MarkSent(derivedKeys(0, 100), now); err != nil {
 		t.Fatal(err)
 	}
 	close(l)
@@ -473,10 +476,10 @@ func TestLedgerJournalKeptAcrossRuns(t *testing.T) {
 	if n := journalLen(t, l); n != 100 {
 		t.Errorf("second run: journal holds %d keys, want the first run's 100", n)
 	}
-	if n := seen(l, hashes(0, 100)); n != 100 {
+	if n := seen(l, derivedKeys(0, 100)); n != 100 {
 		t.Errorf("second run sees %d of the first run's 100 keys", n)
 	}
-	if err := l.MarkSent(hashes(100, 150), now); err != nil {
+	if err := l.MarkSent(derivedKeys(100, 150), now); err != nil {
 		t.Fatal(err)
 	}
 	close(l)
@@ -494,13 +497,13 @@ func TestLedgerJournalKeptAcrossRuns(t *testing.T) {
 	if n := journalLen(t, l); n != 0 {
 		t.Errorf("after a close with records to prune, the journal holds %d keys, want 0", n)
 	}
-	if n := seen(l, hashes(0, 100)); n != 0 {
+	if n := seen(l, derivedKeys(0, 100)); n != 0 {
 		t.Errorf("%d of the first run's keys are still seen after their retention", n)
 	}
-	if n := seen(l, hashes(100, 150)); n != 50 {
+	if n := seen(l, derivedKeys(100, 150)); n != 50 {
 		t.Errorf("%d of the second run's 50 keys are seen, want all", n)
 	}
-	if got := sentAt(t, l, hashes(120, 121)[0]); got != first.Add(3*24*time.Hour).Unix() {
+	if got := sentAt(t, l, derivedKeys(120, 121)[0]); got != first.Add(3*24*time.Hour).Unix() {
 		t.Errorf("merged record sent at %d, want %d", got, first.Add(3*24*time.Hour).Unix())
 	}
 }
@@ -643,14 +646,6 @@ func TestLedgerMergeInParts(t *testing.T) {
 func TestLedgerFilterWaitsForItsCost(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "capi-upload.state")
-	hashes := func(from, to int) []string {
-		var ks []string
-		for i := from; i < to; i++ {
-			sum := sha256.Sum256([]byte(strconv.Itoa(i)))
-			ks = append(ks, "p\x00Purchase\x00"+hex.EncodeToString(sum[:]))
-		}
-		return ks
-	}
 	l, err := OpenLedger(path, false)
 	if err != nil {
 		t.Fatal(err)
@@ -658,7 +653,7 @@ func TestLedgerFilterWaitsForItsCost(t *testing.T) {
 	l.db.NoSync = true
 	const records = 24 * 400
 	for i := 0; i < records; i += 1000 {
-		if err := l.MarkSent(hashes(i, min(i+1000, records)), time.Now()); err != nil {
+		if err := l.MarkSent(derivedKeys(i, min(i+1000, records)), time.Now()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -687,7 +682,7 @@ func TestLedgerFilterWaitsForItsCost(t *testing.T) {
 	}
 	// Lookups that search the blocks fewer times than records/24.
 	for i := 0; i < 300; i += 100 {
-		lookUp(hashes(records+i, records+i+100))
+		lookUp(derivedKeys(records+i, records+i+100))
 	}
 	if n := l.searched.Load(); n < 100 || n >= records/searchesPerRecord {
 		t.Fatalf("%d searches of the blocks, want 100 to %d", n, records/searchesPerRecord)
@@ -696,15 +691,15 @@ func TestLedgerFilterWaitsForItsCost(t *testing.T) {
 		t.Fatalf("the filter is built after %d searches, want not before %d", l.searched.Load(), records/searchesPerRecord)
 	}
 	for i := 300; l.searched.Load() < records/searchesPerRecord; i += 100 {
-		lookUp(hashes(records+i, records+i+100))
+		lookUp(derivedKeys(records+i, records+i+100))
 	}
-	lookUp(hashes(2*records, 2*records+1))
+	lookUp(derivedKeys(2*records, 2*records+1))
 	if l.filter == nil {
 		t.Errorf("no filter after %d searches of the blocks", l.searched.Load())
 	}
-	lookUp(hashes(2*records+1, 2*records+500))
+	lookUp(derivedKeys(2*records+1, 2*records+500))
 	seen := make([]bool, 10)
-	if err := l.SeenAll(hashes(0, 10), seen); err != nil || slices.Contains(seen, false) {
+	if err := l.SeenAll(derivedKeys(0, 10), seen); err != nil || slices.Contains(seen, false) {
 		t.Errorf("recorded keys not seen with the filter: %v %v", seen, err)
 	}
 }
