@@ -853,8 +853,17 @@ func convertStep(tx *bolt.Tx, n int) (done bool, err error) {
 	return false, meta.Put(convertedKey, []byte(recs[len(recs)-1].k))
 }
 
-// prune deletes records sent before cut, perTx blocks per transaction.
-func (l *BoltLedger) prune(cut time.Time) (err error) {
+// pruneSlack is how much older than the retention a record must be before
+// its block is rewritten to prune it; the rewrite then takes out every
+// record past the retention. Derived ids put a day's expired records in
+// every block, so pruning whatever had expired rewrote the whole ledger
+// at every close; a block is now rewritten at most once a day, and a
+// record is pruned between the retention and a day later.
+const pruneSlack = 24 * time.Hour
+
+// prune deletes the records sent before cut from every block that holds
+// one sent before due, perTx blocks per transaction.
+func (l *BoltLedger) prune(cut, due time.Time) (err error) {
 	defer l.recoverCorrupt(&err)
 	var from []byte
 	for more := true; more; {
@@ -864,7 +873,7 @@ func (l *BoltLedger) prune(cut time.Time) (err error) {
 				more = false
 				return nil
 			}
-			from, err = pruneBlocks(b, from, cut.Unix(), l.perTx)
+			from, err = pruneBlocks(b, from, cut.Unix(), due.Unix(), l.perTx)
 			more = from != nil
 			return err
 		})
@@ -1217,13 +1226,14 @@ func (l *BoltLedger) Close() error {
 		// then leaves a few thousand records in the journal, where a
 		// merge at every close rewrote every block of the ledger.
 		cut := l.now().Add(-l.keep)
+		due := cut.Add(-pruneSlack)
 		l.wmu.Lock()
-		if l.journalFrom != 0 && l.journalFrom < cut.Unix() {
+		if l.journalFrom != 0 && l.journalFrom < due.Unix() {
 			err = l.merge()
 		}
 		l.wmu.Unlock()
 		if err == nil {
-			err = l.prune(cut)
+			err = l.prune(cut, due)
 		}
 	}
 	return errors.Join(err, l.db.Close())

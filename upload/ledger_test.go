@@ -109,6 +109,48 @@ func TestLedgerPrunesOldRecordsOnClose(t *testing.T) {
 	}
 }
 
+// A block is rewritten to prune it only when it holds a record past the
+// retention by pruneSlack; then every record past the retention goes.
+func TestLedgerPruneSlack(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	path := filepath.Join(t.TempDir(), "state")
+	run := func(marks map[string]time.Duration) {
+		t.Helper()
+		l, err := openLedger(path, false, clock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range slices.Sorted(maps.Keys(marks)) {
+			if err := l.MarkSent([]string{k}, now.Add(-marks[k])); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := l.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seen := func(want map[string]bool) {
+		t.Helper()
+		l, err := openLedger(path, true, clock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		for k, w := range want {
+			if got, _ := l.Seen(k); got != w {
+				t.Errorf("Seen(%s) = %v, want %v", k, got, w)
+			}
+		}
+	}
+	day := 24 * time.Hour
+	run(map[string]time.Duration{"a": 8*day + time.Hour, "b": 2 * day, "c": 8*day + 23*time.Hour})
+	seen(map[string]bool{"a": true, "b": true, "c": true}) // past the retention, within the slack
+	run(map[string]time.Duration{"d": 9*day + time.Second})
+	seen(map[string]bool{"a": false, "b": true, "c": false, "d": false})
+}
+
 func TestLedgerLocked(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "state")
@@ -424,8 +466,9 @@ func TestLedgerJournal(t *testing.T) {
 }
 
 // A run's journal stays in the file for the next runs, seen by them, until
-// it fills or until a close finds in it records old enough to prune: then
-// it is merged, and the old records pruned.
+// it fills or until a close finds in it records old enough to prune (past
+// the retention by pruneSlack): then it is merged, and the old records
+// pruned.
 func TestLedgerJournalKeptAcrossRuns(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "capi-upload.state")
@@ -484,13 +527,20 @@ func TestLedgerJournalKeptAcrossRuns(t *testing.T) {
 	}
 	close(l)
 
-	// The first run's records reach the end of their retention: the
-	// close merges the journal and prunes them; the second run's stay.
+	// The first run's records pass their retention, but not by
+	// pruneSlack: they stay, in the journal.
 	now = first.Add(LedgerRetention + time.Second)
 	l = open()
+	close(l)
+	l = open()
 	if n := journalLen(t, l); n != 150 {
-		t.Errorf("third run: journal holds %d keys, want 150", n)
+		t.Errorf("fourth run: journal holds %d keys, want 150", n)
 	}
+	close(l)
+	// Past it, the close merges the journal and prunes them; the second
+	// run's stay.
+	now = first.Add(LedgerRetention + pruneSlack + time.Second)
+	l = open()
 	close(l)
 	l = open()
 	defer close(l)
@@ -816,6 +866,68 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
+// BenchmarkLedgerNightlyDerived is one nightly run of 10,000 derived ids
+// on a ledger that eight earlier nights filled with 100,000 each: open,
+// record, close (with its prune). On night 9 the first night's records
+// are past the retention but not by pruneSlack, so the close rewrites
+// nothing; on night 10 they are past both, and it rewrites every block.
+func BenchmarkLedgerNightlyDerived(b *testing.B) {
+	const perNight, run = 100_000, 10_000
+	start := time.Date(2026, 11, 1, 2, 0, 0, 0, time.UTC)
+	base := filepath.Join(b.TempDir(), "base.state")
+	night := func(n int) func() time.Time {
+		return func() time.Time { return start.Add(time.Duration(n) * 24 * time.Hour) }
+	}
+	for n := range 8 {
+		l, err := openLedger(base, false, night(n))
+		if err != nil {
+			b.Fatal(err)
+		}
+		l.db.NoSync = true
+		keys := derivedKeys(n*perNight, (n+1)*perNight)
+		for i := 0; i < len(keys); i += 1000 {
+			if err := l.MarkSent(keys[i:i+1000], night(n)()); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := l.merge(); err != nil { // as if its journal had filled
+			b.Fatal(err)
+		}
+		if err := l.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	data, err := os.ReadFile(base)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, n := range []int{9, 10} {
+		b.Run(fmt.Sprint("night ", n), func(b *testing.B) {
+			keys := derivedKeys(10*perNight, 10*perNight+run)
+			path := filepath.Join(b.TempDir(), "state")
+			for b.Loop() {
+				b.StopTimer()
+				if err := os.WriteFile(path, data, 0o600); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				l, err := openLedger(path, false, night(n))
+				if err != nil {
+					b.Fatal(err)
+				}
+				for i := 0; i < len(keys); i += 1000 {
+					if err := l.MarkSent(keys[i:i+1000], night(n)()); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if err := l.Close(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
 // BenchmarkLedgerSeenAll1M asks about batches of 1,000 keys in a ledger of
 // 1,000,000 receipt numbers: keys it holds, in order and shuffled; keys
 // inside its range it does not hold; and new keys after its last.
@@ -883,10 +995,19 @@ func (m ledgerModel) mark(keys []string, t int64) {
 	}
 }
 
-func (m ledgerModel) prune(cut int64) {
-	for k, t := range m {
-		if t < cut {
-			delete(m, k)
+// prune is a close's prune: records sent before due are gone, and those
+// sent from due to cut may be (their block held an older record) or not;
+// maybe takes them, with their times.
+func (m ledgerModel) prune(maybe ledgerModel, cut, due int64) {
+	for _, mm := range []ledgerModel{m, maybe} {
+		for k, t := range mm {
+			switch {
+			case t < due:
+				delete(mm, k)
+			case t < cut:
+				delete(m, k)
+				maybe[k] = t
+			}
 		}
 	}
 }
@@ -998,6 +1119,7 @@ func TestLedgerModel(t *testing.T) {
 			clock := func() time.Time { return now }
 			path := filepath.Join(t.TempDir(), "state")
 			model := ledgerModel{}
+			maybe := ledgerModel{} // records a prune may have taken out or not
 			open := func(readOnly bool) *BoltLedger {
 				t.Helper()
 				l, err := openLedger(path, readOnly, clock)
@@ -1043,15 +1165,26 @@ func TestLedgerModel(t *testing.T) {
 				}
 				for i, k := range ks {
 					if _, want := model[k]; seen[i] != want {
-						t.Fatalf("%s: SeenAll(%q) = %v, want %v", step, k, seen[i], want)
+						if _, either := maybe[k]; !either {
+							t.Fatalf("%s: SeenAll(%q) = %v, want %v", step, k, seen[i], want)
+						}
 					}
 				}
 			}
 			// same compares every record of the blocks and the journal,
-			// times included, with the model.
+			// times included, with the model; of the records a prune may
+			// have taken out, those it did are gone for good.
 			same := func(l *BoltLedger, step string) {
 				t.Helper()
-				if got := dumpLedger(t, l); !maps.Equal(model, got) {
+				got := dumpLedger(t, l)
+				for k, at := range maybe {
+					if gt, ok := got[k]; !ok {
+						delete(maybe, k)
+					} else if gt == at {
+						delete(got, k)
+					}
+				}
+				if !maps.Equal(model, got) {
 					diff := cmp.Diff(model, got)
 					t.Fatalf("%s: ledger differs from the model (-want +got):\n%s", step, diff)
 				}
@@ -1060,6 +1193,9 @@ func TestLedgerModel(t *testing.T) {
 				t.Helper()
 				if err := l.MarkSent(keys, now); err != nil {
 					t.Fatalf("%s: MarkSent: %v", name, err)
+				}
+				for _, k := range keys {
+					delete(maybe, k) // later than any time it had
 				}
 				model.mark(keys, now.Unix())
 				recent = append(recent[max(0, len(recent)-5000):], keys...)
@@ -1099,7 +1235,8 @@ func TestLedgerModel(t *testing.T) {
 					if err := l.Close(); err != nil {
 						t.Fatalf("%s: Close: %v", name, err)
 					}
-					model.prune(now.Add(-LedgerRetention).Unix())
+					cut := now.Add(-LedgerRetention)
+					model.prune(maybe, cut.Unix(), cut.Add(-pruneSlack).Unix())
 					l = open(false)
 					same(l, name+" after reopen")
 				case op == 16: // a run killed before its merge: the next open reads the journal
@@ -1119,9 +1256,10 @@ func TestLedgerModel(t *testing.T) {
 						t.Fatalf("%s: journal holds %d keys after a merge", name, n)
 					}
 					same(l, name+" after merge")
-				case op == 18 && len(recent) > 0: // the clock reaches a record's retention, to the second
+				case op == 18 && len(recent) > 0: // the clock reaches a record's retention, or that and the slack, to the second
 					at, ok := model[recent[r.IntN(len(recent))]]
-					if t := time.Unix(at, 0).Add(LedgerRetention + time.Duration(r.IntN(2))*time.Second); ok && t.After(now) {
+					end := LedgerRetention + time.Duration(r.IntN(2))*pruneSlack
+					if t := time.Unix(at, 0).Add(end + time.Duration(r.IntN(2))*time.Second); ok && t.After(now) {
 						now = t
 					}
 				default: // time passes: seconds to days

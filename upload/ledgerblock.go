@@ -389,9 +389,10 @@ func appendBlocks(b *bolt.Bucket, recs []record) error {
 }
 
 // pruneBlocks takes the records sent before cut out of the blocks from
-// from on (nil: the first), deleting blocks left empty. It stops after
-// rewriting maxBlocks blocks and returns where to go on, nil when done.
-func pruneBlocks(b *bolt.Bucket, from []byte, cut int64, maxBlocks int) ([]byte, error) {
+// from on (nil: the first) that hold a record sent before due (at most
+// cut), deleting blocks left empty. It stops after rewriting maxBlocks
+// blocks and returns where to go on, nil when done.
+func pruneBlocks(b *bolt.Bucket, from []byte, cut, due int64, maxBlocks int) ([]byte, error) {
 	type change struct {
 		k    []byte
 		keep []record
@@ -410,7 +411,7 @@ func pruneBlocks(b *bolt.Bucket, from []byte, cut int64, maxBlocks int) ([]byte,
 		}
 		old := -1
 		for i := range blk.n {
-			if blk.time(i) < cut {
+			if blk.time(i) < due {
 				old = i
 				break
 			}
