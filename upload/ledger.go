@@ -343,27 +343,38 @@ func journalKeys(v []byte, f func(from, to int)) error {
 	return nil
 }
 
-// loadJournal remembers the keys of the journal that earlier runs left
-// unmerged, so that SeenAll sees them.
-func (l *BoltLedger) loadJournal() (err error) {
-	defer l.recoverCorrupt(&err)
+// eachJournalKey calls f with each key of the journal and its sent-at
+// time, in the journal's order, in one read transaction: k is valid only
+// during the call.
+func (l *BoltLedger) eachJournalKey(f func(k []byte, t int64)) error {
 	return l.db.View(func(tx *bolt.Tx) error {
 		j := tx.Bucket(journalBucket)
 		if j == nil {
 			return nil
 		}
-		l.unmerged = map[keyHash]struct{}{}
 		return j.ForEach(func(_, v []byte) error {
-			if t := int64(binary.BigEndian.Uint64(v)); l.journalFrom == 0 || t < l.journalFrom {
-				l.journalFrom = t
-			}
 			return journalKeys(v, func(from, to int) {
-				l.unmerged[hashKey(v[from:to])] = struct{}{}
-				if k := v[from:to]; string(k) > l.journalMax {
-					l.journalMax = string(k)
-				}
+				f(v[from:to], int64(binary.BigEndian.Uint64(v)))
 			})
 		})
+	})
+}
+
+// loadJournal remembers the keys of the journal that earlier runs left
+// unmerged, so that SeenAll sees them.
+func (l *BoltLedger) loadJournal() (err error) {
+	defer l.recoverCorrupt(&err)
+	return l.eachJournalKey(func(k []byte, t int64) {
+		if l.unmerged == nil {
+			l.unmerged = map[keyHash]struct{}{}
+		}
+		l.unmerged[hashKey(k)] = struct{}{}
+		if string(k) > l.journalMax {
+			l.journalMax = string(k)
+		}
+		if l.journalFrom == 0 || t < l.journalFrom {
+			l.journalFrom = t
+		}
 	})
 }
 
@@ -607,19 +618,8 @@ func (p *mergeParts) part(k []byte) int {
 // and cuts them into parts of about l.mergePart keys: one cut every so
 // many keys of the sample, sorted. It returns nil for an empty journal.
 func (l *BoltLedger) journalParts() (*mergeParts, error) {
-	forEach := func(f func(k []byte)) error {
-		return l.db.View(func(tx *bolt.Tx) error {
-			j := tx.Bucket(journalBucket)
-			if j == nil {
-				return nil
-			}
-			return j.ForEach(func(_, v []byte) error {
-				return journalKeys(v, func(from, to int) { f(v[from:to]) })
-			})
-		})
-	}
 	parts := &mergeParts{}
-	err := forEach(func(k []byte) {
+	err := l.eachJournalKey(func(k []byte, _ int64) {
 		parts.keys++
 		parts.bytes += len(k)
 	})
@@ -637,7 +637,7 @@ func (l *BoltLedger) journalParts() (*mergeParts, error) {
 	every := max(1, l.mergePart/64)
 	var sample [][]byte
 	i := 0
-	err = forEach(func(k []byte) {
+	err = l.eachJournalKey(func(k []byte, _ int64) {
 		if i%every == 0 {
 			sample = append(sample, bytes.Clone(k))
 		}
@@ -656,7 +656,7 @@ func (l *BoltLedger) journalParts() (*mergeParts, error) {
 		}
 	}
 	parts.of = make([]uint32, 0, parts.keys)
-	err = forEach(func(k []byte) { parts.of = append(parts.of, uint32(parts.part(k))) })
+	err = l.eachJournalKey(func(k []byte, _ int64) { parts.of = append(parts.of, uint32(parts.part(k))) })
 	if err != nil {
 		return nil, l.fail("merge the journal", err)
 	}
@@ -674,27 +674,22 @@ func (l *BoltLedger) journalPart(parts *mergeParts, i int) ([]record, error) {
 	n := parts.n()
 	data := make([]byte, 0, parts.bytes/n+parts.bytes/n/8)
 	spans := make([]span, 0, parts.keys/n+parts.keys/n/8)
-	err := l.db.View(func(tx *bolt.Tx) error {
-		j := tx.Bucket(journalBucket)
-		if j == nil {
-			return nil
+	at := 0
+	err := l.eachJournalKey(func(k []byte, t int64) {
+		// The journal cannot change under a merge (MarkSent waits for
+		// it), so its keys come in the order parts.of has.
+		if parts.of == nil || (at < len(parts.of) && parts.of[at] == uint32(i)) {
+			spans = append(spans, span{len(data), len(data) + len(k), t})
+			data = append(data, k...)
 		}
-		at := 0
-		return j.ForEach(func(_, v []byte) error {
-			t := int64(binary.BigEndian.Uint64(v))
-			return journalKeys(v, func(from, to int) {
-				// The journal cannot change under a merge (MarkSent waits
-				// for it), so its keys come in the order parts.of has.
-				if parts.of == nil || (at < len(parts.of) && parts.of[at] == uint32(i)) {
-					spans = append(spans, span{len(data), len(data) + to - from, t})
-					data = append(data, v[from:to]...)
-				}
-				at++
-			})
-		})
+		at++
 	})
 	if err != nil {
 		return nil, l.fail("merge the journal", err)
+	}
+	if at != parts.keys {
+		// A merge that went on would delete records it never merged.
+		return nil, fmt.Errorf("ledger %s: merge the journal: it held %d keys, then %d", l.path, parts.keys, at)
 	}
 	s := string(data)
 	recs := make([]record, len(spans))
