@@ -155,9 +155,9 @@ type BoltLedger struct {
 	filter      *keyFilter
 	filterMax   string // every key recorded up to this one is in filter
 	filterKeys  int    // the least a filter is sized for; smaller in tests
-	// wantFilter says the SeenAll calls so far searched the blocks enough
-	// times (filterDue) that the next builds the filter; searched counts
-	// them, and records is what the blocks held at open.
+	// wantFilter says a SeenAll searched the blocks enough times
+	// (filterDue) that the next builds the filter; searched counts the
+	// searches since the open, and records is what the blocks held then.
 	wantFilter  atomic.Bool
 	searched    atomic.Int64
 	records     int
@@ -454,8 +454,8 @@ func (l *BoltLedger) loadFilter() (err error) {
 	return nil
 }
 
-// filterSearches is how many searches of the blocks SeenAll makes at least
-// before the filter is built for the next: keys in no order (derived
+// filterSearches is how many searches of the blocks one SeenAll makes
+// before the filter may be built for the next: keys in no order (derived
 // event ids), which it saves a search each. Keys in order (receipt
 // numbers) search a block per few hundred keys, and spare the open of a
 // ledger of a million keys the filter's 0.1 CPU s.
@@ -471,10 +471,11 @@ const filterSearches = 64
 // in hindsight whatever the length of the run.
 const searchesPerRecord = 24
 
-// filterDue reports whether the blocks were searched enough times for
-// the filter to be worth building.
-func (l *BoltLedger) filterDue() bool {
-	return l.searched.Load() >= int64(max(l.filterAfter, l.records/searchesPerRecord))
+// filterDue reports whether a SeenAll that searched the blocks n times,
+// total since the open, makes the filter worth building: keys in no order,
+// searched enough times to have cost what the filter does.
+func (l *BoltLedger) filterDue(n int, total int64) bool {
+	return n >= l.filterAfter && total >= int64(l.records/searchesPerRecord)
 }
 
 // buildFilter builds the filter a SeenAll asked for, with MarkSent held
@@ -921,8 +922,8 @@ func (l *BoltLedger) SeenAll(keys []string, seen []bool) (err error) {
 		r := newBlockReader(tx)
 		searches := 0
 		defer func() {
-			l.searched.Add(int64(searches + r.seeks))
-			if l.filter == nil && l.filterDue() {
+			n := searches + r.seeks
+			if total := l.searched.Add(int64(n)); l.filter == nil && l.filterDue(n, total) {
 				l.wantFilter.Store(true)
 			}
 		}()

@@ -754,6 +754,50 @@ func TestLedgerFilterWaitsForItsCost(t *testing.T) {
 	}
 }
 
+// An upload of receipt numbers, asked about and recorded a thousand at a
+// time as Run does, with requests now and then acknowledged late, and
+// receipts recorded before asked about again, never builds the filter:
+// it searches a block per few hundred keys at most.
+func TestLedgerReceiptsNeedNoFilter(t *testing.T) {
+	t.Parallel()
+	l, err := OpenLedger(filepath.Join(t.TempDir(), "capi-upload.state"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	l.db.NoSync = true
+	seen := make([]bool, 1000)
+	var late []string
+	for i := 0; i < 200_000; i += 1000 {
+		keys := receiptRange(i, 1000)
+		if err := l.SeenAll(keys, seen); err != nil {
+			t.Fatal(err)
+		}
+		if i%7000 == 0 {
+			late = keys // acknowledged with the next
+			continue
+		}
+		if err := l.MarkSent(append(keys, late...), time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		late = nil
+	}
+	for i := 0; i < 100_000; i += 1000 {
+		if err := l.SeenAll(receiptRange(i, 1000), seen); err != nil {
+			t.Fatal(err)
+		}
+		if slices.Contains(seen, false) {
+			t.Fatalf("receipts %d.. not seen", i)
+		}
+	}
+	if l.searched.Load() < 100 {
+		t.Fatalf("%d searches of the blocks, want some for the receipts asked again", l.searched.Load())
+	}
+	if l.filter != nil || l.wantFilter.Load() {
+		t.Errorf("the filter was built for receipt numbers, after %d searches", l.searched.Load())
+	}
+}
+
 // A key sent again (--resend) keeps its later time when merged, and a
 // journal record that is cut short makes the ledger damaged, not empty.
 func TestLedgerJournalMerge(t *testing.T) {
