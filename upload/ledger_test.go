@@ -364,6 +364,22 @@ func derivedKeys(from, to int) []string {
 	return ks
 }
 
+// countSeen is how many of keys SeenAll says were sent.
+func countSeen(t *testing.T, l *BoltLedger, keys []string) int {
+	t.Helper()
+	seen := make([]bool, len(keys))
+	if err := l.SeenAll(keys, seen); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, s := range seen {
+		if s {
+			n++
+		}
+	}
+	return n
+}
+
 // journalLen is how many keys wait in the journal file.
 func journalLen(t *testing.T, l *BoltLedger) int {
 	t.Helper()
@@ -412,14 +428,7 @@ func TestLedgerJournal(t *testing.T) {
 	if n := journalLen(t, l); n != 10 {
 		t.Errorf("journal holds %d keys, want 10", n)
 	}
-	seenAll := func(l *BoltLedger, ks []string) bool {
-		seen := make([]bool, len(ks))
-		if err := l.SeenAll(ks, seen); err != nil {
-			t.Fatal(err)
-		}
-		return !slices.Contains(seen, false)
-	}
-	if !seenAll(l, keys(0, 10)) {
+	if countSeen(t, l, keys(0, 10)) != 10 {
 		t.Error("keys in the journal not seen")
 	}
 	if err := l.MarkSent(keys(10, 30), at); err != nil {
@@ -442,10 +451,10 @@ func TestLedgerJournal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !seenAll(ro, keys(0, 35)) {
+	if countSeen(t, ro, keys(0, 35)) != 35 {
 		t.Error("read-only open does not see the killed run's journal")
 	}
-	if seenAll(ro, keys(35, 36)) {
+	if countSeen(t, ro, keys(35, 36)) != 0 {
 		t.Error("a key never sent is seen")
 	}
 	ro.Close()
@@ -454,7 +463,7 @@ func TestLedgerJournal(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rw.Close()
-	if !seenAll(rw, keys(0, 35)) {
+	if countSeen(t, rw, keys(0, 35)) != 35 {
 		t.Error("read-write open does not see the killed run's journal")
 	}
 	if err := rw.merge(); err != nil {
@@ -482,20 +491,6 @@ func TestLedgerJournalKeptAcrossRuns(t *testing.T) {
 		}
 		return l
 	}
-	seen := func(l *BoltLedger, ks []string) int {
-		t.Helper()
-		got := make([]bool, len(ks))
-		if err := l.SeenAll(ks, got); err != nil {
-			t.Fatal(err)
-		}
-		n := 0
-		for _, s := range got {
-			if s {
-				n++
-			}
-		}
-		return n
-	}
 	close := func(l *BoltLedger) {
 		t.Helper()
 		if err := l.Close(); err != nil {
@@ -519,7 +514,7 @@ func TestLedgerJournalKeptAcrossRuns(t *testing.T) {
 	if n := journalLen(t, l); n != 100 {
 		t.Errorf("second run: journal holds %d keys, want the first run's 100", n)
 	}
-	if n := seen(l, derivedKeys(0, 100)); n != 100 {
+	if n := countSeen(t, l, derivedKeys(0, 100)); n != 100 {
 		t.Errorf("second run sees %d of the first run's 100 keys", n)
 	}
 	if err := l.MarkSent(derivedKeys(100, 150), now); err != nil {
@@ -547,10 +542,10 @@ func TestLedgerJournalKeptAcrossRuns(t *testing.T) {
 	if n := journalLen(t, l); n != 0 {
 		t.Errorf("after a close with records to prune, the journal holds %d keys, want 0", n)
 	}
-	if n := seen(l, derivedKeys(0, 100)); n != 0 {
+	if n := countSeen(t, l, derivedKeys(0, 100)); n != 0 {
 		t.Errorf("%d of the first run's keys are still seen after their retention", n)
 	}
-	if n := seen(l, derivedKeys(100, 150)); n != 50 {
+	if n := countSeen(t, l, derivedKeys(100, 150)); n != 50 {
 		t.Errorf("%d of the second run's 50 keys are seen, want all", n)
 	}
 	if got := sentAt(t, l, derivedKeys(120, 121)[0]); got != first.Add(3*24*time.Hour).Unix() {
@@ -722,12 +717,8 @@ func TestLedgerFilterWaitsForItsCost(t *testing.T) {
 	}
 	lookUp := func(keys []string) {
 		t.Helper()
-		seen := make([]bool, len(keys))
-		if err := l.SeenAll(keys, seen); err != nil {
-			t.Fatal(err)
-		}
-		if i := slices.Index(seen, true); i >= 0 {
-			t.Fatalf("new key %q seen", keys[i])
+		if n := countSeen(t, l, keys); n != 0 {
+			t.Fatalf("%d new keys seen", n)
 		}
 	}
 	// Lookups that search the blocks fewer times than records/24.
