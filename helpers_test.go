@@ -69,6 +69,36 @@ func writeFile(t testing.TB, path, content string) {
 	}
 }
 
+// testClocks are the clocks the end-to-end set runs under: the pinned
+// sample time (golden files depend on it) and a year either side of the
+// wall clock, so that no test depends on the day it runs.
+func testClocks() []struct {
+	name string
+	at   time.Time
+} {
+	wall := time.Now().UTC().Truncate(time.Second)
+	return []struct {
+		name string
+		at   time.Time
+	}{
+		{"pinned", sampleNow},
+		{"year_ahead", wall.AddDate(1, 0, 0)},
+		{"year_behind", wall.AddDate(-1, 0, 0)},
+	}
+}
+
+// eachClock runs test once under each of testClocks, with the run's clock
+// (and so the double's, the samples' and the ledger's) set to it.
+func eachClock(t *testing.T, test func(t *testing.T, at time.Time)) {
+	t.Helper()
+	for _, c := range testClocks() {
+		t.Run(c.name, func(t *testing.T) {
+			setClock(t, c.at)
+			test(t, c.at)
+		})
+	}
+}
+
 // setClock makes the in-process runs of this test see a fixed time.
 func setClock(t testing.TB, at time.Time) {
 	t.Helper()
@@ -96,10 +126,12 @@ func runIn(ctx context.Context, t testing.TB, e map[string]string, args ...strin
 	return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
 }
 
-// startEdge starts the double with its clock pinned to sampleNow.
+// startEdge starts the double with its clock pinned to the run's clock as
+// the test set it (setClock), so both sides judge the 7-day window alike.
 func startEdge(t testing.TB, opts ...capitest.Option) *capitest.Server {
 	t.Helper()
-	opts = append([]capitest.Option{capitest.WithNow(func() time.Time { return sampleNow })}, opts...)
+	at := now()
+	opts = append([]capitest.Option{capitest.WithNow(func() time.Time { return at })}, opts...)
 	return capitest.Start(t, opts...)
 }
 

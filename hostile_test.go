@@ -238,30 +238,31 @@ func TestReportDirUnwritable(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			setClock(t, sampleNow)
-			f := newFixture(t, sampleNow)
-			srv := startEdge(t)
-			if r := runIn(t.Context(), t, edgeEnv(srv), posArgs(f)...); r.code != exitOK {
-				t.Fatalf("first run: exit %d; stderr:\n%s", r.code, r.stderr)
-			}
-			before := len(srv.Requests())
-			dir := tt.dir(t, f)
-			args := posArgs(f, "--report-dir", dir, "--resend")
-			r := runIn(t.Context(), t, edgeEnv(srv), args...)
-			if r.code != exitFatal {
-				t.Errorf("exit %d, want 1; stderr:\n%s", r.code, r.stderr)
-			}
-			mustContain(t, "stderr", r.stderr, dir)
-			if n := len(srv.Requests()) - before; n != 0 {
-				t.Errorf("%d requests sent although no report could be written", n)
-			}
-			keys := make([]capitest.EventKey, 0, 280)
-			for k := range srv.Accepted() {
-				keys = append(keys, k)
-			}
-			if got := ledgerHas(t, f.state, keys); len(got) != 280 {
-				t.Errorf("ledger holds %d of 280 after the failed run", len(got))
-			}
+			eachClock(t, func(t *testing.T, at time.Time) {
+				f := newFixture(t, at)
+				srv := startEdge(t)
+				if r := runIn(t.Context(), t, edgeEnv(srv), posArgs(f)...); r.code != exitOK {
+					t.Fatalf("first run: exit %d; stderr:\n%s", r.code, r.stderr)
+				}
+				before := len(srv.Requests())
+				dir := tt.dir(t, f)
+				args := posArgs(f, "--report-dir", dir, "--resend")
+				r := runIn(t.Context(), t, edgeEnv(srv), args...)
+				if r.code != exitFatal {
+					t.Errorf("exit %d, want 1; stderr:\n%s", r.code, r.stderr)
+				}
+				mustContain(t, "stderr", r.stderr, dir)
+				if n := len(srv.Requests()) - before; n != 0 {
+					t.Errorf("%d requests sent although no report could be written", n)
+				}
+				keys := make([]capitest.EventKey, 0, 280)
+				for k := range srv.Accepted() {
+					keys = append(keys, k)
+				}
+				if got := ledgerHas(t, f.state, keys); len(got) != 280 {
+					t.Errorf("ledger holds %d of 280 after the failed run", len(got))
+				}
+			})
 		})
 	}
 }

@@ -110,41 +110,42 @@ func posArgs(f *fixture, extra ...string) []string {
 // TestUploadThenRerun: every good row arrives exactly once, and a second
 // run on the same ledger sends nothing.
 func TestUploadThenRerun(t *testing.T) {
-	setClock(t, sampleNow)
-	f := newFixture(t, sampleNow)
-	srv := startEdge(t)
-	r := runIn(t.Context(), t, edgeEnv(srv), posArgs(f, "--batch-size", "50")...)
-	if r.code != exitOK {
-		t.Fatalf("exit %d, want 0; stderr:\n%s", r.code, r.stderr)
-	}
-	s := readSummary(t, f.path("reports"))
-	if s.Outcomes.Sent != 280 || srv.EventsReceived() != 280 || len(srv.Accepted()) != 280 {
-		t.Errorf("sent %d, double received %d (%d distinct), want 280", s.Outcomes.Sent, srv.EventsReceived(), len(srv.Accepted()))
-	}
-	if d := srv.Duplicates(); len(d) != 0 {
-		t.Errorf("accepted twice: %v", d)
-	}
-	for _, rq := range srv.Requests() {
-		if rq.TokenInURL {
-			t.Errorf("request %d carried the token in its URL", rq.Seq)
+	eachClock(t, func(t *testing.T, at time.Time) {
+		f := newFixture(t, at)
+		srv := startEdge(t)
+		r := runIn(t.Context(), t, edgeEnv(srv), posArgs(f, "--batch-size", "50")...)
+		if r.code != exitOK {
+			t.Fatalf("exit %d, want 0; stderr:\n%s", r.code, r.stderr)
 		}
-		if rq.UploadTag != "sample-pos" {
-			t.Errorf("request %d upload_tag %q, want sample-pos", rq.Seq, rq.UploadTag)
+		s := readSummary(t, f.path("reports"))
+		if s.Outcomes.Sent != 280 || srv.EventsReceived() != 280 || len(srv.Accepted()) != 280 {
+			t.Errorf("sent %d, double received %d (%d distinct), want 280", s.Outcomes.Sent, srv.EventsReceived(), len(srv.Accepted()))
 		}
-	}
+		if d := srv.Duplicates(); len(d) != 0 {
+			t.Errorf("accepted twice: %v", d)
+		}
+		for _, rq := range srv.Requests() {
+			if rq.TokenInURL {
+				t.Errorf("request %d carried the token in its URL", rq.Seq)
+			}
+			if rq.UploadTag != "sample-pos" {
+				t.Errorf("request %d upload_tag %q, want sample-pos", rq.Seq, rq.UploadTag)
+			}
+		}
 
-	before := len(srv.Requests())
-	r = runIn(t.Context(), t, edgeEnv(srv), posArgs(f)...)
-	if r.code != exitOK {
-		t.Fatalf("rerun: exit %d, want 0; stderr:\n%s", r.code, r.stderr)
-	}
-	s = readSummary(t, f.path("reports"))
-	if s.Outcomes.AlreadySent != 280 || s.Outcomes.Sent != 0 {
-		t.Errorf("rerun: already_sent %d sent %d, want 280 and 0", s.Outcomes.AlreadySent, s.Outcomes.Sent)
-	}
-	if n := len(srv.Requests()) - before; n != 0 {
-		t.Errorf("rerun made %d requests, want none", n)
-	}
+		before := len(srv.Requests())
+		r = runIn(t.Context(), t, edgeEnv(srv), posArgs(f)...)
+		if r.code != exitOK {
+			t.Fatalf("rerun: exit %d, want 0; stderr:\n%s", r.code, r.stderr)
+		}
+		s = readSummary(t, f.path("reports"))
+		if s.Outcomes.AlreadySent != 280 || s.Outcomes.Sent != 0 {
+			t.Errorf("rerun: already_sent %d sent %d, want 280 and 0", s.Outcomes.AlreadySent, s.Outcomes.Sent)
+		}
+		if n := len(srv.Requests()) - before; n != 0 {
+			t.Errorf("rerun made %d requests, want none", n)
+		}
+	})
 }
 
 // TestExitCodes runs the command into each exit code SPEC names, and checks
@@ -365,7 +366,7 @@ func TestLedgerLocked(t *testing.T) {
 	setClock(t, sampleNow)
 	f := newFixture(t, sampleNow)
 	srv := startEdge(t)
-	held, err := upload.OpenLedger(f.state, false)
+	held, err := upload.OpenLedger(f.state, false, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -387,7 +388,7 @@ func TestLedgerLocked(t *testing.T) {
 // ledgerHas reports which of keys the ledger at path holds.
 func ledgerHas(t *testing.T, path string, keys []capitest.EventKey) map[capitest.EventKey]bool {
 	t.Helper()
-	l, err := upload.OpenLedger(path, true)
+	l, err := upload.OpenLedger(path, true, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -410,134 +411,136 @@ func ledgerHas(t *testing.T, path string, keys []capitest.EventKey) map[capitest
 // and its ledger holds exactly what the double acknowledged; the next run
 // sends exactly the rest.
 func TestCancelMidRun(t *testing.T) {
-	setClock(t, sampleNow)
-	f := newFixture(t, sampleNow)
-	srv := startEdge(t, capitest.WithLatency(40*time.Millisecond))
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	go func() {
-		for srv.EventsReceived() < 40 {
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(2 * time.Millisecond):
+	eachClock(t, func(t *testing.T, at time.Time) {
+		f := newFixture(t, at)
+		srv := startEdge(t, capitest.WithLatency(40*time.Millisecond))
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		go func() {
+			for srv.EventsReceived() < 40 {
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(2 * time.Millisecond):
+				}
 			}
+			cancel()
+		}()
+		r := runIn(ctx, t, edgeEnv(srv), posArgs(f, "--batch-size", "20", "--concurrency", "2")...)
+		if r.code != exitPartial {
+			t.Fatalf("exit %d, want 3; stderr:\n%s", r.code, r.stderr)
 		}
-		cancel()
-	}()
-	r := runIn(ctx, t, edgeEnv(srv), posArgs(f, "--batch-size", "20", "--concurrency", "2")...)
-	if r.code != exitPartial {
-		t.Fatalf("exit %d, want 3; stderr:\n%s", r.code, r.stderr)
-	}
-	s := readSummary(t, f.path("reports"))
-	first := srv.Accepted()
-	if len(first) == 0 || len(first) >= 280 {
-		t.Fatalf("double accepted %d events before the cancel; the test wants a run cut in the middle", len(first))
-	}
-	if s.Outcomes.Sent != len(first) {
-		t.Errorf("summary says sent %d, double accepted %d", s.Outcomes.Sent, len(first))
-	}
-	if s.Outcomes.Failed == 0 {
-		t.Errorf("no row upload_failed after a cancel mid-run")
-	}
+		s := readSummary(t, f.path("reports"))
+		first := srv.Accepted()
+		if len(first) == 0 || len(first) >= 280 {
+			t.Fatalf("double accepted %d events before the cancel; the test wants a run cut in the middle", len(first))
+		}
+		if s.Outcomes.Sent != len(first) {
+			t.Errorf("summary says sent %d, double accepted %d", s.Outcomes.Sent, len(first))
+		}
+		if s.Outcomes.Failed == 0 {
+			t.Errorf("no row upload_failed after a cancel mid-run")
+		}
 
-	srv.ClearFaults()
-	srv2 := srv // same double: it remembers what it accepted
-	r = runIn(t.Context(), t, edgeEnv(srv2), posArgs(f)...)
-	if r.code != exitOK {
-		t.Fatalf("second run: exit %d, want 0; stderr:\n%s", r.code, r.stderr)
-	}
-	all := srv.Accepted()
-	if len(all) != 280 {
-		t.Errorf("after two runs the double has %d distinct events, want 280", len(all))
-	}
-	if d := srv.Duplicates(); len(d) != 0 {
-		t.Errorf("accepted twice (no answer was lost, so none may be): %v", d)
-	}
-	keys := slices.Collect(func(yield func(capitest.EventKey) bool) {
-		for k := range all {
-			if !yield(k) {
-				return
+		srv.ClearFaults()
+		srv2 := srv // same double: it remembers what it accepted
+		r = runIn(t.Context(), t, edgeEnv(srv2), posArgs(f)...)
+		if r.code != exitOK {
+			t.Fatalf("second run: exit %d, want 0; stderr:\n%s", r.code, r.stderr)
+		}
+		all := srv.Accepted()
+		if len(all) != 280 {
+			t.Errorf("after two runs the double has %d distinct events, want 280", len(all))
+		}
+		if d := srv.Duplicates(); len(d) != 0 {
+			t.Errorf("accepted twice (no answer was lost, so none may be): %v", d)
+		}
+		keys := slices.Collect(func(yield func(capitest.EventKey) bool) {
+			for k := range all {
+				if !yield(k) {
+					return
+				}
 			}
+		})
+		// The ledger after the first run held exactly the first run's
+		// acknowledged events: the second run skipped those and sent the rest.
+		s2 := readSummary(t, f.path("reports"))
+		if s2.Outcomes.AlreadySent != len(first) || s2.Outcomes.Sent != 280-len(first) {
+			t.Errorf("second run: already_sent %d sent %d, want %d and %d", s2.Outcomes.AlreadySent, s2.Outcomes.Sent, len(first), 280-len(first))
+		}
+		if got := ledgerHas(t, f.state, keys); len(got) != 280 {
+			t.Errorf("ledger holds %d of 280 events after the second run", len(got))
 		}
 	})
-	// The ledger after the first run held exactly the first run's
-	// acknowledged events: the second run skipped those and sent the rest.
-	s2 := readSummary(t, f.path("reports"))
-	if s2.Outcomes.AlreadySent != len(first) || s2.Outcomes.Sent != 280-len(first) {
-		t.Errorf("second run: already_sent %d sent %d, want %d and %d", s2.Outcomes.AlreadySent, s2.Outcomes.Sent, len(first), 280-len(first))
-	}
-	if got := ledgerHas(t, f.state, keys); len(got) != 280 {
-		t.Errorf("ledger holds %d of 280 events after the second run", len(got))
-	}
 }
 
 // TestCancelLedgerExact checks the ledger right after a cancelled run
 // against the double's acknowledgements, event by event.
 func TestCancelLedgerExact(t *testing.T) {
-	setClock(t, sampleNow)
-	f := newFixture(t, sampleNow)
-	srv := startEdge(t, capitest.WithLatency(30*time.Millisecond))
-	// A lost answer in the middle: Meta has those events, the client does
-	// not know it; they are the only ones allowed to arrive twice.
-	srv.Enqueue(capitest.Fault{}, capitest.LoseResponse())
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	go func() {
-		for srv.EventsReceived() < 60 {
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(2 * time.Millisecond):
+	eachClock(t, func(t *testing.T, at time.Time) {
+		f := newFixture(t, at)
+		srv := startEdge(t, capitest.WithLatency(30*time.Millisecond))
+		// A lost answer in the middle: Meta has those events, the client does
+		// not know it; they are the only ones allowed to arrive twice.
+		srv.Enqueue(capitest.Fault{}, capitest.LoseResponse())
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		go func() {
+			for srv.EventsReceived() < 60 {
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(2 * time.Millisecond):
+				}
 			}
+			cancel()
+		}()
+		r := runIn(ctx, t, edgeEnv(srv), posArgs(f, "--batch-size", "20", "--concurrency", "1")...)
+		if r.code != exitPartial {
+			t.Fatalf("exit %d, want 3; stderr:\n%s", r.code, r.stderr)
 		}
-		cancel()
-	}()
-	r := runIn(ctx, t, edgeEnv(srv), posArgs(f, "--batch-size", "20", "--concurrency", "1")...)
-	if r.code != exitPartial {
-		t.Fatalf("exit %d, want 3; stderr:\n%s", r.code, r.stderr)
-	}
-	first := srv.Accepted()
-	keys := make([]capitest.EventKey, 0, len(first))
-	for k := range first {
-		keys = append(keys, k)
-	}
-	inLedger := ledgerHas(t, f.state, keys)
-	// Events whose answer was lost: accepted twice already (the client
-	// retried them), or accepted but not in the ledger (the run stopped
-	// before the retry). One request of 20 lost its answer.
-	lost := map[capitest.EventKey]bool{}
-	for _, k := range srv.Duplicates() {
-		lost[k] = true
-	}
-	acked := 0
-	for _, k := range keys {
-		if inLedger[k] {
-			acked++
-		} else {
+		first := srv.Accepted()
+		keys := make([]capitest.EventKey, 0, len(first))
+		for k := range first {
+			keys = append(keys, k)
+		}
+		inLedger := ledgerHas(t, f.state, keys)
+		// Events whose answer was lost: accepted twice already (the client
+		// retried them), or accepted but not in the ledger (the run stopped
+		// before the retry). One request of 20 lost its answer.
+		lost := map[capitest.EventKey]bool{}
+		for _, k := range srv.Duplicates() {
 			lost[k] = true
 		}
-	}
-	if len(lost) > 20 {
-		t.Errorf("%d events accepted twice or missing from the ledger; only the lost answer's batch (20) may be", len(lost))
-	}
-	s := readSummary(t, f.path("reports"))
-	if s.Outcomes.Sent != acked {
-		t.Errorf("summary sent %d, ledger holds %d acknowledged events", s.Outcomes.Sent, acked)
-	}
-
-	r = runIn(t.Context(), t, edgeEnv(srv), posArgs(f)...)
-	if r.code != exitOK {
-		t.Fatalf("second run: exit %d; stderr:\n%s", r.code, r.stderr)
-	}
-	if n := len(srv.Accepted()); n != 280 {
-		t.Errorf("double has %d distinct events after the rerun, want 280", n)
-	}
-	for _, k := range srv.Duplicates() {
-		if !lost[k] {
-			t.Errorf("event %v accepted twice although its answer was not lost", k)
+		acked := 0
+		for _, k := range keys {
+			if inLedger[k] {
+				acked++
+			} else {
+				lost[k] = true
+			}
 		}
-	}
+		if len(lost) > 20 {
+			t.Errorf("%d events accepted twice or missing from the ledger; only the lost answer's batch (20) may be", len(lost))
+		}
+		s := readSummary(t, f.path("reports"))
+		if s.Outcomes.Sent != acked {
+			t.Errorf("summary sent %d, ledger holds %d acknowledged events", s.Outcomes.Sent, acked)
+		}
+
+		r = runIn(t.Context(), t, edgeEnv(srv), posArgs(f)...)
+		if r.code != exitOK {
+			t.Fatalf("second run: exit %d; stderr:\n%s", r.code, r.stderr)
+		}
+		if n := len(srv.Accepted()); n != 280 {
+			t.Errorf("double has %d distinct events after the rerun, want 280", n)
+		}
+		for _, k := range srv.Duplicates() {
+			if !lost[k] {
+				t.Errorf("event %v accepted twice although its answer was not lost", k)
+			}
+		}
+	})
 }
 
 // TestCommandHelp checks what --help says of each flag: one default, as a

@@ -70,6 +70,7 @@ func openInputs(o *options) ([]*input, error) {
 		if err != nil {
 			return fail(err)
 		}
+		m.Now = now // birth years are judged by the run's clock too
 		ins[len(ins)-1].mapper = m
 	}
 	return ins, nil
@@ -131,14 +132,14 @@ func runPipeline(ctx context.Context, o *options, stdout, stderr io.Writer) exit
 	sending := o.command == "upload" && !o.dryRun
 	var ledger upload.Ledger
 	if sending {
-		l, err := upload.OpenLedger(o.statePath, false)
+		l, err := upload.OpenLedger(o.statePath, false, now)
 		if err != nil {
 			return reportError(err, stderr)
 		}
 		defer l.Close()
 		ledger = l
 	} else {
-		l, err := upload.OpenLedger(o.statePath, true)
+		l, err := upload.OpenLedger(o.statePath, true, now)
 		if err != nil {
 			return reportError(err, stderr)
 		}

@@ -95,7 +95,7 @@ func BenchmarkRunBoltLedger(b *testing.B) {
 	b.ReportAllocs()
 	var elapsed time.Duration
 	for b.Loop() {
-		led, err := OpenLedger(filepath.Join(b.TempDir(), "state"), false)
+		led, err := OpenLedger(filepath.Join(b.TempDir(), "state"), false, time.Now)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -111,7 +111,7 @@ func BenchmarkRunBoltLedger(b *testing.B) {
 }
 
 func BenchmarkLedgerSeen(b *testing.B) {
-	led, err := OpenLedger(filepath.Join(b.TempDir(), "state"), false)
+	led, err := OpenLedger(filepath.Join(b.TempDir(), "state"), false, time.Now)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -137,7 +137,7 @@ func BenchmarkLedgerSeen(b *testing.B) {
 // transaction, the way Run and validate ask; compare ns/op / 1000 with
 // BenchmarkLedgerSeen.
 func BenchmarkLedgerSeenAll(b *testing.B) {
-	led, err := OpenLedger(filepath.Join(b.TempDir(), "state"), false)
+	led, err := OpenLedger(filepath.Join(b.TempDir(), "state"), false, time.Now)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -179,8 +179,10 @@ var (
 // file is not a readable ledger (it never starts over silently). readOnly
 // (validate) takes a shared lock, never writes, and treats a missing file
 // as an empty ledger without creating it. Close prunes old records.
-func OpenLedger(path string, readOnly bool) (*BoltLedger, error) {
-	return openLedger(path, readOnly, time.Now)
+// now is the run's clock: records are kept by it, so a run whose clock is
+// pinned (a test, a replayed backfill) prunes by the same time it records.
+func OpenLedger(path string, readOnly bool, now func() time.Time) (*BoltLedger, error) {
+	return openLedger(path, readOnly, now)
 }
 
 func openLedger(path string, readOnly bool, now func() time.Time) (*BoltLedger, error) {

@@ -26,7 +26,7 @@ import (
 func TestLedgerRoundTrip(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "capi-upload.state")
-	l, err := OpenLedger(path, false)
+	l, err := OpenLedger(path, false, time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +40,7 @@ func TestLedgerRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, ro := range []bool{false, true} {
-		l, err := OpenLedger(path, ro)
+		l, err := OpenLedger(path, ro, time.Now)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -154,13 +154,13 @@ func TestLedgerPruneSlack(t *testing.T) {
 func TestLedgerLocked(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "state")
-	l, err := OpenLedger(path, false)
+	l, err := OpenLedger(path, false, time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer l.Close()
 	start := time.Now()
-	_, err = OpenLedger(path, false)
+	_, err = OpenLedger(path, false, time.Now)
 	le, ok := errors.AsType[*LockedError](err)
 	if !ok {
 		t.Fatalf("second OpenLedger = %v, want *LockedError", err)
@@ -176,7 +176,7 @@ func TestLedgerLocked(t *testing.T) {
 func TestLedgerReadOnlyMissingFile(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "none.state")
-	l, err := OpenLedger(path, true)
+	l, err := OpenLedger(path, true, time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +195,7 @@ func TestLedgerCorrupt(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	good := filepath.Join(dir, "good")
-	l, err := OpenLedger(good, false)
+	l, err := OpenLedger(good, false, time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,7 +224,7 @@ func TestLedgerCorrupt(t *testing.T) {
 			// Read-only first: a panicking read-write open leaves bbolt's lock
 			// held by this process.
 			for _, ro := range []bool{true, false} {
-				l, err := OpenLedger(path, ro)
+				l, err := OpenLedger(path, ro, time.Now)
 				if err == nil {
 					l.Close()
 					t.Fatalf("readOnly=%v: OpenLedger of a damaged file succeeded", ro)
@@ -240,7 +240,7 @@ func TestLedgerCorrupt(t *testing.T) {
 func TestLedgerSeenAll(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "capi-upload.state")
-	l, err := OpenLedger(path, false)
+	l, err := OpenLedger(path, false, time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,7 +277,7 @@ func TestLedgerSeenAll(t *testing.T) {
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
-	missing, err := OpenLedger(filepath.Join(t.TempDir(), "none"), true)
+	missing, err := OpenLedger(filepath.Join(t.TempDir(), "none"), true, time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -292,7 +292,7 @@ func TestLedgerSeenAll(t *testing.T) {
 // sent-at time, merges included (mergeAt is small).
 func TestLedgerMarkSentConcurrent(t *testing.T) {
 	t.Parallel()
-	l, err := OpenLedger(filepath.Join(t.TempDir(), "capi-upload.state"), false)
+	l, err := OpenLedger(filepath.Join(t.TempDir(), "capi-upload.state"), false, time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -405,7 +405,7 @@ func journalLen(t *testing.T, l *BoltLedger) int {
 func TestLedgerJournal(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "capi-upload.state")
-	l, err := OpenLedger(path, false)
+	l, err := OpenLedger(path, false, time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -447,7 +447,7 @@ func TestLedgerJournal(t *testing.T) {
 	if err := l.db.Close(); err != nil {
 		t.Fatal(err)
 	}
-	ro, err := OpenLedger(path, true)
+	ro, err := OpenLedger(path, true, time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -458,7 +458,7 @@ func TestLedgerJournal(t *testing.T) {
 		t.Error("a key never sent is seen")
 	}
 	ro.Close()
-	rw, err := OpenLedger(path, false)
+	rw, err := OpenLedger(path, false, time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -574,7 +574,7 @@ func benchMarkSent(b *testing.B, keys []string) {
 			b.ReportAllocs()
 			cpu := cpuTime()
 			for b.Loop() {
-				l, err := OpenLedger(filepath.Join(b.TempDir(), "state"), false)
+				l, err := OpenLedger(filepath.Join(b.TempDir(), "state"), false, time.Now)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -599,7 +599,7 @@ func benchMarkSent(b *testing.B, keys []string) {
 // than mergePart, and the blocks end up holding every record.
 func TestLedgerMergeInParts(t *testing.T) {
 	t.Parallel()
-	l, err := OpenLedger(filepath.Join(t.TempDir(), "capi-upload.state"), false)
+	l, err := OpenLedger(filepath.Join(t.TempDir(), "capi-upload.state"), false, time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -691,7 +691,7 @@ func TestLedgerMergeInParts(t *testing.T) {
 func TestLedgerFilterWaitsForItsCost(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "capi-upload.state")
-	l, err := OpenLedger(path, false)
+	l, err := OpenLedger(path, false, time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -707,7 +707,7 @@ func TestLedgerFilterWaitsForItsCost(t *testing.T) {
 	}
 	l.Close()
 
-	l, err = OpenLedger(path, true)
+	l, err = OpenLedger(path, true, time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -751,7 +751,7 @@ func TestLedgerFilterWaitsForItsCost(t *testing.T) {
 // it searches a block per few hundred keys at most.
 func TestLedgerReceiptsNeedNoFilter(t *testing.T) {
 	t.Parallel()
-	l, err := OpenLedger(filepath.Join(t.TempDir(), "capi-upload.state"), false)
+	l, err := OpenLedger(filepath.Join(t.TempDir(), "capi-upload.state"), false, time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -794,7 +794,7 @@ func TestLedgerReceiptsNeedNoFilter(t *testing.T) {
 func TestLedgerJournalMerge(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "capi-upload.state")
-	l, err := OpenLedger(path, false)
+	l, err := OpenLedger(path, false, time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -825,7 +825,7 @@ func TestLedgerJournalMerge(t *testing.T) {
 		t.Fatal(err)
 	}
 	l.db.Close()
-	if _, err := OpenLedger(path, true); !errors.As(err, new(*CorruptError)) {
+	if _, err := OpenLedger(path, true, time.Now); !errors.As(err, new(*CorruptError)) {
 		t.Errorf("OpenLedger with a cut journal record = %v, want a *CorruptError", err)
 	}
 }
@@ -835,7 +835,7 @@ func TestLedgerJournalMerge(t *testing.T) {
 // a commit with keys after it. Either way they are seen.
 func TestLedgerAppend(t *testing.T) {
 	t.Parallel()
-	l, err := OpenLedger(filepath.Join(t.TempDir(), "capi-upload.state"), false)
+	l, err := OpenLedger(filepath.Join(t.TempDir(), "capi-upload.state"), false, time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -968,7 +968,7 @@ func BenchmarkLedgerNightlyDerived(b *testing.B) {
 // inside its range it does not hold; and new keys after its last.
 func BenchmarkLedgerSeenAll1M(b *testing.B) {
 	const n = 1_000_000
-	l, err := OpenLedger(filepath.Join(b.TempDir(), "state"), false)
+	l, err := OpenLedger(filepath.Join(b.TempDir(), "state"), false, time.Now)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -1370,7 +1370,7 @@ func TestLedgerConvertsSentBucket(t *testing.T) {
 			}
 			db.Close()
 
-			ro, err := OpenLedger(path, true)
+			ro, err := OpenLedger(path, true, time.Now)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -1389,7 +1389,7 @@ func TestLedgerConvertsSentBucket(t *testing.T) {
 			}
 			ro.Close()
 
-			rw, err := OpenLedger(path, false)
+			rw, err := OpenLedger(path, false, time.Now)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -1444,7 +1444,7 @@ func TestLedgerDamagedBlock(t *testing.T) {
 			})
 			db.Close()
 			for _, ro := range []bool{true, false} {
-				l, err := OpenLedger(path, ro)
+				l, err := OpenLedger(path, ro, time.Now)
 				if err == nil {
 					l.Close()
 				}
@@ -1560,7 +1560,7 @@ func TestCommitKeysRecords(t *testing.T) {
 // before the last recorded, in the journal; the newer ones are appended.
 func TestLedgerLateRequestJournalsOnlyItsKeys(t *testing.T) {
 	t.Parallel()
-	l, err := OpenLedger(filepath.Join(t.TempDir(), "state"), false)
+	l, err := OpenLedger(filepath.Join(t.TempDir(), "state"), false, time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1626,7 +1626,7 @@ func TestOpenLedgerErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			l, err := OpenLedger(tt.path, false)
+			l, err := OpenLedger(tt.path, false, time.Now)
 			if err == nil {
 				l.Close()
 				t.Fatal("OpenLedger succeeded")

@@ -298,7 +298,7 @@ func TestRunCancelAndRerun(t *testing.T) {
 		return false
 	}
 	path := filepath.Join(t.TempDir(), "state.db")
-	led, err := OpenLedger(path, false)
+	led, err := OpenLedger(path, false, time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
