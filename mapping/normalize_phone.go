@@ -2,10 +2,12 @@ package mapping
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/nyaruka/phonenumbers"
+	"google.golang.org/protobuf/proto"
 )
 
 // NormalizePhone returns the phone number s in E.164 form without the
@@ -20,12 +22,13 @@ import (
 // in "+44 (0)20 …") are dropped, extensions ("ext. 12", "x12") are
 // removed, and vanity letters ("1-800-FLOWERS") become digits.
 //
-// A number is accepted when it is possible for its country (its length
-// fits the country's numbering plan), not only when it is valid (assigned
-// to a known range): metadata lags real allocations, and a wrong but
-// possible number costs nothing but a non-match, whereas rejecting a real
-// customer's number loses it. Local-only numbers (a US number without its
-// area code) are refused: their E.164 form cannot be known.
+// A number is accepted only when the library judges it valid for its
+// country (assigned to a known range), not merely possible (of a length
+// the numbering plan allows): a placeholder such as 000-000-0000 or
+// 555-555-5555, or an order id that happens to have a phone's length, is
+// possible in many countries, and sending it would match a stranger or
+// nobody. Local-only numbers (a US number without its area code) are
+// refused: their E.164 form cannot be known.
 //
 // Export tools often drop the '+' of international numbers; a digits-only
 // value that is not a possible number for defaultCountry is therefore
@@ -54,18 +57,39 @@ func phoneSlow(s, defaultCountry string) (string, error) {
 		return "", &ValueError{Key: "ph", Code: "empty"}
 	}
 	region := strings.ToUpper(defaultCountry)
-	if out, ok := phoneParse(s, region, false); ok {
+	if d, ok := bareDigits(s); ok && oneDigitRepeated(d) {
+		return "", errBadPhone
+	}
+	d, digitsOnly := bareDigits(s)
+	intl := digitsOnly && len(d) >= 8 && len(d) <= 15 && d[0] != '0'
+	// A number that lost its '+' (a spreadsheet cell typed as a number)
+	// and starts with its own country's code reads as international
+	// first: in countries with numbers of many lengths (Germany) the
+	// national reading of 4915112345678 is valid too, and would double
+	// the country code.
+	if intl && region != "" && strings.HasPrefix(d, strconv.Itoa(phonenumbers.GetCountryCodeForRegion(region))) {
+		if out, ok := phoneParse("+"+d, region); ok {
+			return out, nil
+		}
+	}
+	if out, ok := phoneParse(s, region); ok {
 		return out, nil
 	}
-	if d, ok := bareDigits(s); ok && len(d) >= 8 && len(d) <= 15 && d[0] != '0' {
-		if out, ok := phoneParse("+"+d, region, true); ok {
+	if intl {
+		if out, ok := phoneParse("+"+d, region); ok {
 			return out, nil
 		}
 	}
 	return "", errBadPhone
 }
 
-func phoneParse(s, region string, mustBeValid bool) (string, bool) {
+// oneDigitRepeated reports placeholder numbers such as 0000000000 or
+// 9999999999, whatever separators they were typed with.
+func oneDigitRepeated(d string) bool {
+	return len(d) >= 6 && strings.Count(d, d[:1]) == len(d)
+}
+
+func phoneParse(s, region string) (string, bool) {
 	var n phonenumbers.PhoneNumber
 	if err := phonenumbers.ParseToNumber(s, region, &n); err != nil {
 		return "", false
@@ -73,7 +97,7 @@ func phoneParse(s, region string, mustBeValid bool) (string, bool) {
 	if phonenumbers.IsPossibleNumberWithReason(&n) != phonenumbers.IS_POSSIBLE {
 		return "", false
 	}
-	if mustBeValid && !phonenumbers.IsValidNumber(&n) {
+	if !phonenumbers.IsValidNumber(&n) {
 		return "", false
 	}
 	out := phonenumbers.Format(&n, phonenumbers.E164)
@@ -200,16 +224,27 @@ func phoneFastNANP(s, defaultCountry string) (string, bool) {
 			return "", false
 		}
 	}
+	var out string
 	switch {
 	case len(d) == 11 && d[0] == '1' && d[1] >= '2' && d[4] >= '2':
 		// "+1 650 …" needs no default country; "1 650 …" does.
 		if plus || isNANPRegion(defaultCountry) {
-			return string(d), true
+			out = string(d)
 		}
 	case len(d) == 10 && !plus && d[0] >= '2' && d[3] >= '2' && isNANPRegion(defaultCountry):
-		return string(buf[:11]), true
+		out = string(buf[:11])
 	}
-	return "", false
+	if out == "" {
+		return "", false
+	}
+	// Parsing is what costs; judging validity of a number already split
+	// into country code and national number is cheap.
+	nn, _ := strconv.ParseUint(out[1:], 10, 64)
+	n := phonenumbers.PhoneNumber{CountryCode: proto.Int32(1), NationalNumber: proto.Uint64(nn)}
+	if !phonenumbers.IsValidNumber(&n) {
+		return "", false // the slow path may still read it as international
+	}
+	return out, true
 }
 
 func isNANPRegion(c string) bool {

@@ -11,7 +11,7 @@ import (
 
 // phoneParseAlwaysReadBack is phoneParse as it was before the read-back
 // was skipped: the reference the faster path must agree with.
-func phoneParseAlwaysReadBack(s, region string, mustBeValid bool) (string, bool) {
+func phoneParseAlwaysReadBack(s, region string) (string, bool) {
 	var n phonenumbers.PhoneNumber
 	if err := phonenumbers.ParseToNumber(s, region, &n); err != nil {
 		return "", false
@@ -19,7 +19,7 @@ func phoneParseAlwaysReadBack(s, region string, mustBeValid bool) (string, bool)
 	if phonenumbers.IsPossibleNumberWithReason(&n) != phonenumbers.IS_POSSIBLE {
 		return "", false
 	}
-	if mustBeValid && !phonenumbers.IsValidNumber(&n) {
+	if !phonenumbers.IsValidNumber(&n) {
 		return "", false
 	}
 	out := phonenumbers.Format(&n, phonenumbers.E164)
@@ -37,11 +37,21 @@ func phoneParseAlwaysReadBack(s, region string, mustBeValid bool) (string, bool)
 func phoneReference(s, defaultCountry string) (string, bool) {
 	s = strings.TrimSpace(s)
 	region := strings.ToUpper(defaultCountry)
-	if out, ok := phoneParseAlwaysReadBack(s, region, false); ok {
+	if d, ok := bareDigits(s); ok && oneDigitRepeated(d) {
+		return "", false
+	}
+	d, digitsOnly := bareDigits(s)
+	intl := digitsOnly && len(d) >= 8 && len(d) <= 15 && d[0] != '0'
+	if intl && region != "" && strings.HasPrefix(d, strconv.Itoa(phonenumbers.GetCountryCodeForRegion(region))) {
+		if out, ok := phoneParseAlwaysReadBack("+"+d, region); ok {
+			return out, true
+		}
+	}
+	if out, ok := phoneParseAlwaysReadBack(s, region); ok {
 		return out, true
 	}
-	if d, ok := bareDigits(s); ok && len(d) >= 8 && len(d) <= 15 && d[0] != '0' {
-		if out, ok := phoneParseAlwaysReadBack("+"+d, region, true); ok {
+	if intl {
+		if out, ok := phoneParseAlwaysReadBack("+"+d, region); ok {
 			return out, true
 		}
 	}
@@ -170,7 +180,7 @@ func TestPhoneReadBackStillRefuses(t *testing.T) {
 			if got, err := NormalizePhone(tt.in, tt.region); err == nil {
 				t.Errorf("NormalizePhone(%q, %q) = %q; want bad_phone", tt.in, tt.region, got)
 			}
-			if _, ok := phoneParse(tt.in, strings.ToUpper(tt.region), false); ok {
+			if _, ok := phoneParse(tt.in, strings.ToUpper(tt.region)); ok {
 				t.Errorf("phoneParse(%q, %q) accepted a number that reads back otherwise", tt.in, tt.region)
 			}
 		})

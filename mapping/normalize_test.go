@@ -95,6 +95,17 @@ func TestNormalizePhone(t *testing.T) {
 		{name: "too long", in: "+1 650 555 1212 1212 1212", ctx: "US", code: "bad_phone"},
 		{name: "words", in: "call me", ctx: "US", code: "bad_phone"},
 		{name: "empty", in: " ", ctx: "US", code: "empty"},
+		// A German mobile typed into an XLSX number cell loses its '+';
+		// read nationally it would double the country code.
+		{name: "german mobile lost its plus", in: "4915112345678", ctx: "DE", want: "4915112345678"},
+		{name: "placeholder zeros", in: "000-000-0000", ctx: "US", code: "bad_phone"},
+		{name: "placeholder ones", in: "1111111111", ctx: "US", code: "bad_phone"},
+		{name: "placeholder nines", in: "(999) 999-9999", ctx: "US", code: "bad_phone"},
+		{name: "possible but not valid us", in: "(123) 456-7890", ctx: "US", code: "bad_phone"},
+		{name: "uk drama range unassigned", in: "07700 900123", ctx: "GB", code: "bad_phone"},
+		// Shopify's 13-digit order ids are possible numbers in many
+		// countries; read with a US default they are not valid ones.
+		{name: "order id", in: "5123456789012", ctx: "US", code: "bad_phone"},
 	})
 }
 

@@ -39,11 +39,11 @@ var crmCountries = []crmNation{
 		first:  []string{"Oliver", "Amelia", "Harry", "Isla", "Siobhán", "Callum", "Zoë"},
 		last:   []string{"Taylor", "Davies", "Evans", "O'Neill", "Wright", "Ó Briain"},
 		places: [][2]string{{"London", "SW1A 1AA"}, {"London", "EC1A 1BB"}, {"Manchester", "M1 1AE"}, {"Leeds", "LS1 4DY"}},
-		phone: func(r *rand.Rand) string { // Ofcom's drama range
+		phone: func(r *rand.Rand) string {
 			if chance(r, 0.2) {
-				return fmt.Sprintf("+44 7700 900%03d", r.IntN(1000))
+				return fmt.Sprintf("+44 7911 123%03d", r.IntN(1000))
 			}
-			return fmt.Sprintf("07700 900%03d", r.IntN(1000))
+			return fmt.Sprintf("07911 123%03d", r.IntN(1000))
 		},
 	},
 	{

@@ -9,5 +9,6 @@
 // sent events on whatever day it is run; for one "now" the output is
 // byte-identical, so tests can pin counts and bytes. Every person, address,
 // phone number and email in the files is invented (example.com domains,
-// fictional 555-01xx numbers and Ofcom drama ranges).
+// fictional 555-01xx numbers and a UK mobile range the phone library
+// judges valid).
 package samples
