@@ -16,12 +16,12 @@ func hubspotContacts(dir string) {
 	ny := loc("America/New_York")
 	x := &xlsxSpec{sheet: "Sheet1", header: []string{"Record ID", "First Name", "Last Name", "Email", "Phone Number", "Mobile Phone Number", "City", "State/Region", "Postal Code", "Country/Region", "Lifecycle Stage", "Lead Status", "Contact owner", "Create Date", "Last Activity Date", "Recent Deal Close Date", "Recent Deal Amount", "Total Revenue"}}
 	type c struct {
-		id                             int64
-		first, last, email             string
-		phone, mobile, zip             any
-		city, state, country, stage    string
-		created, activity, close       string
-		amount                         float64
+		id                          int64
+		first, last, email          string
+		phone, mobile, zip          any
+		city, state, country, stage string
+		created, activity, close    string
+		amount                      float64
 	}
 	mk := func(v c) []any {
 		var closeCell, amt, rev any
@@ -67,10 +67,10 @@ func salesforceLeads(dir string) {
 	const sfdt = "m/d/yyyy h:mm AM/PM"
 	x := &xlsxSpec{sheet: "Leads", header: []string{"Lead ID", "Facebook Lead ID", "First Name", "Last Name", "Email", "Mobile", "City", "State/Province", "Zip/Postal Code", "Country", "Lead Source", "Lead Status", "Status Last Changed", "Created Date", "Last Activity", "Lead Owner"}}
 	type l struct {
-		id                                  string
-		fb, mobile, zip                     any
-		first, last, email, city, st, ctry  string
-		source, status, changed, created    string
+		id                                 string
+		fb, mobile, zip                    any
+		first, last, email, city, st, ctry string
+		source, status, changed, created   string
 	}
 	mk := func(v l) []any {
 		return x.row("Lead ID", v.id, "Facebook Lead ID", v.fb, "First Name", v.first, "Last Name", v.last, "Email", v.email,
@@ -120,7 +120,7 @@ func salesforceOpportunities(dir string) {
 	}
 	type op struct {
 		acct, name, id, stage, close, role, first, last, email, phone, city, st, zip, ctry string
-		amount                                                                        any
+		amount                                                                             any
 	}
 	mk := func(v op) []any {
 		d, _ := time.ParseInLocation("2006-01-02", v.close, la)
@@ -165,8 +165,8 @@ func dynamics(dir string) {
 		hidden: []string{"(Do Not Modify) Opportunity", "(Do Not Modify) Row Checksum", "(Do Not Modify) Modified On"}}
 	type op struct {
 		guid, sum, topic, cust, status, reason, close, cur, first, last, email, city, country string
-		rev                                                                                  float64
-		phone, zip                                                                           any
+		rev                                                                                   float64
+		phone, zip                                                                            any
 	}
 	mk := func(v op) []any {
 		d, _ := time.ParseInLocation("2006-01-02", v.close, ber)

@@ -29,7 +29,6 @@ type xlsxSpec struct {
 	truth    []truthRow
 	footer   [][]any // rows after the table; listed in truth as skipped
 	hidden   []string
-	widths   float64
 }
 
 func (x *xlsxSpec) add(tr truthRow, cells ...any) {
