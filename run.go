@@ -492,15 +492,15 @@ func collect(ctx context.Context, it *item, key uint64, at time.Time, maxAge tim
 		reject("", mapping.ReasonInvalidValue, "", it.readErr.Error())
 		return true, nil
 	case errors.Is(it.err, mapping.ErrSkip):
-		rr.do(func(r *report.Recorder) error {
-			r.RowRead(it.row.File)
-			r.Skipped(it.row.File, it.row.Line)
-			return nil
-		})
+		rule, id := "skipped", ""
+		if se, ok := errors.AsType[*mapping.SkipError](it.err); ok {
+			rule, id = se.Rule, se.EventID
+		}
+		reject(id, mapping.ReasonSkipped, "skip", rule)
 		return true, nil
 	case it.err != nil:
 		if re, ok := errors.AsType[*mapping.RowError](it.err); ok {
-			reject("", re.Reason, re.Field, re.Detail)
+			reject(re.EventID, re.Reason, re.Field, re.Detail)
 		} else {
 			reject("", mapping.ReasonInvalidValue, "", it.err.Error())
 		}

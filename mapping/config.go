@@ -28,6 +28,10 @@ type Config struct {
 	Input  InputConfig  `yaml:"input"`
 	Upload UploadConfig `yaml:"upload"`
 	Fields Fields       `yaml:"fields"`
+	// Skip lists the rules that leave a row out on purpose (refunds,
+	// line-item rows, lost deals): such a row is reported as skipped,
+	// not rejected.
+	Skip []SkipRule `yaml:"skip"`
 
 	// Path is the file the config was loaded from ("" when parsed from a
 	// reader); relative paths in it are resolved against its directory.

@@ -401,6 +401,10 @@ func (d *decoder) config(n *yaml.Node, c *Config) error {
 			c.MaxRejectRatio = &v
 			return err
 		},
+		"skip": func(n *yaml.Node, path string) (err error) {
+			c.Skip, err = d.skipRules(n, path)
+			return err
+		},
 		"input": func(n *yaml.Node, path string) error {
 			return d.object(n, path, map[string]func(*yaml.Node, string) error{
 				"sheet":      d.strInto(&c.Input.Sheet),

@@ -17,7 +17,19 @@ type FieldSpec struct {
 	Decimal string // "," or "."
 	Default string
 	Hash    *bool // external_id only: false sends it unhashed
-	Line    int   // line in the YAML file, for errors
+	// Time names the column holding the time of day when an export
+	// writes date and time apart (Square's Date and Time); event_time
+	// only. The two cells are read as one text, "date time".
+	Time string
+	// Zone names a column holding each row's time zone (an IANA name, a
+	// UTC offset, or a Windows or Rails name such as "Pacific Time (US &
+	// Canada)"); event_time only. An empty cell falls back to the
+	// config's timezone.
+	Zone string
+	// Part takes the first or the last word of a full name ("first",
+	// "last"); fn and ln only, so one "Customer Name" column feeds both.
+	Part string
+	Line int // line in the YAML file, for errors
 }
 
 // UnmarshalYAML decodes the three shapes a field spec may take: "Email",
@@ -84,6 +96,9 @@ func (d *decoder) fieldSpec(n *yaml.Node, path string) (*FieldSpec, error) {
 			return err
 		},
 		"format":  d.strInto(&f.Format),
+		"time":    d.strInto(&f.Time),
+		"zone":    d.strInto(&f.Zone),
+		"part":    d.strInto(&f.Part),
 		"split":   d.strInto(&f.Split),
 		"decimal": d.strInto(&f.Decimal),
 		"default": d.strInto(&f.Default),

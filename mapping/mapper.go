@@ -27,6 +27,7 @@ type Mapper struct {
 	user                                        [len(userKeyList)]*plan
 	custom                                      []customPlan
 	dpo, dpoCountry, dpoState                   *plan
+	skip                                        []skipPlan
 	userMapped                                  int
 	memo                                        *memo
 	// plain is the Event.plain bits true of every event this Mapper
@@ -115,6 +116,14 @@ func NewMapper(cfg *Config, file string, header []string) (*Mapper, error) {
 	}
 	if m.eventTime, err = r.plan("fields.event_time", f.EventTime); err != nil {
 		return nil, err
+	}
+	for i := range cfg.Skip {
+		rule := &cfg.Skip[i]
+		col, err := r.find(fmt.Sprintf("skip[%d].column", i), rule.Column)
+		if err != nil {
+			return nil, err
+		}
+		m.skip = append(m.skip, skipPlan{rule: rule, col: col, label: rule.label()})
 	}
 	if m.eventID, err = r.plan("fields.event_id", f.EventID); err != nil {
 		return nil, err
@@ -240,11 +249,22 @@ func (p *plan) translate(v string) (out string, mapped bool) {
 	return v, false
 }
 
-// cellValue returns column i's cell trimmed, or the default when empty.
+// cleanCell trims a cell and drops a leading apostrophe: Excel's marker
+// for "this is text", which Shopify writes before zips ('02134) and
+// which is never part of the value.
+func cleanCell(c string) string {
+	c = strings.TrimSpace(c)
+	if strings.HasPrefix(c, "'") {
+		c = strings.TrimSpace(c[1:])
+	}
+	return c
+}
+
+// cellValue returns column i's cell cleaned, or the default when empty.
 func (p *plan) cellValue(cells []string, i int) string {
 	v := ""
 	if i < len(cells) {
-		v = strings.TrimSpace(cells[i])
+		v = cleanCell(cells[i])
 	}
 	if v == "" {
 		return p.def
@@ -263,7 +283,7 @@ func (p *plan) first(cells []string) (string, bool) {
 	}
 	for _, i := range p.cols {
 		v := p.cellValue(cells, i)
-		if v == "" {
+		if v == "" && !p.mapsEmpty() {
 			continue
 		}
 		t, mapped := p.translate(v)
@@ -272,6 +292,13 @@ func (p *plan) first(cells []string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// mapsEmpty reports whether the spec's map has an entry for an empty
+// cell ({"": ""} skips rows whose cell is empty).
+func (p *plan) mapsEmpty() bool {
+	_, ok := p.m[""]
+	return ok
 }
 
 // appendValues appends every non-empty value of the field: each column's
@@ -303,24 +330,40 @@ func (p *plan) appendValues(dst []string, cells []string) []string {
 	return dst
 }
 
-// ErrSkip says the config's map asked to leave the row out.
-var ErrSkip = errors.New("skipped by map")
-
 // Map builds the event for row, or returns a *RowError saying why the row
 // cannot become an event (bad_time, no_user_data, invalid_value,
-// missing_required). A row whose map turns event_name into "" yields
-// (Event{}, ErrSkip). Map does not judge the event's age: the caller does,
+// missing_required). A row that a skip rule leaves out, or whose map
+// turns event_name into "", yields a *SkipError (errors.Is ErrSkip). Map does not judge the event's age: the caller does,
 // with CheckTime, so the reject report can carry the event_id of a stale
 // event. RowError details name keys and formats, never cell values:
 // a column mapped by mistake may hold customer data.
 func (m *Mapper) Map(row ingest.Row) (Event, error) {
+	ev, err := m.mapRow(row)
+	if err != nil && m.eventID != nil {
+		// The reject report names the row's own id (a receipt number)
+		// whenever the config maps one, so the user can find the sale.
+		id, _ := m.eventID.first(row.Cells)
+		switch e := err.(type) {
+		case *RowError:
+			e.EventID = id
+		case *SkipError:
+			e.EventID = id
+		}
+	}
+	return ev, err
+}
+
+func (m *Mapper) mapRow(row ingest.Row) (Event, error) {
 	cells := row.Cells
 	ev := Event{File: row.File, Row: row.Line}
+	if err := m.skips(cells); err != nil {
+		return Event{}, err
+	}
 
 	name, mapped := m.eventName.first(cells)
 	if name == "" {
 		if mapped {
-			return Event{}, ErrSkip
+			return Event{}, &SkipError{Rule: "fields.event_name.map"}
 		}
 		return Event{}, &RowError{Reason: ReasonMissingRequired, Field: "event_name", Detail: "empty event name"}
 	}

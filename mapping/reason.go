@@ -14,22 +14,27 @@ const (
 	ReasonDuplicateEventID Reason = "duplicate_event_id"
 	ReasonAPIRejected      Reason = "api_rejected"
 	ReasonUploadFailed     Reason = "upload_failed"
+	// ReasonSkipped is a row left out on purpose by a skip rule or a map
+	// to "": an outcome of its own, not a rejection.
+	ReasonSkipped Reason = "skipped"
 )
 
 // Reasons lists every reason in report order.
 var Reasons = []Reason{
 	ReasonStale, ReasonFutureTime, ReasonBadTime, ReasonNoUserData,
 	ReasonInvalidValue, ReasonMissingRequired, ReasonDuplicateEventID,
-	ReasonAPIRejected, ReasonUploadFailed,
+	ReasonAPIRejected, ReasonUploadFailed, ReasonSkipped,
 }
 
 // RowError says why one row cannot become an event. It is a value the
 // caller records in the reject report before moving on to the next row.
 // Detail never holds customer data, raw or hashed.
 type RowError struct {
-	Reason Reason
-	Field  string // config key, e.g. "event_time" or "custom_data.value"
-	Detail string
+	// EventID is the row's mapped event_id, "" when unmapped or empty.
+	EventID string
+	Reason  Reason
+	Field   string // config key, e.g. "event_time" or "custom_data.value"
+	Detail  string
 }
 
 func (e *RowError) Error() string {

@@ -25,7 +25,7 @@ var rejectAdvice = map[mapping.Reason]struct {
 }{
 	mapping.ReasonUploadFailed:     {1.5, "%s not acknowledged (upload_failed): not in the ledger, so the next run sends them"},
 	mapping.ReasonNoUserData:       {1.0, "%s without usable customer data (no_user_data): check that the email, phone and name columns are mapped"},
-	mapping.ReasonMissingRequired:  {1.0, "%s missing a required field (missing_required): Purchase events need value and currency"},
+	mapping.ReasonMissingRequired:  {1.0, "%s missing a required field (missing_required): the field column of rejects.csv names it"},
 	mapping.ReasonBadTime:          {1.0, "%s with an unreadable event time (bad_time): check event_time's format in the config"},
 	mapping.ReasonInvalidValue:     {1.0, "%s with an unreadable event field (invalid_value): see the field column of rejects.csv"},
 	mapping.ReasonAPIRejected:      {1.0, "%s refused by Meta (api_rejected): rejects.csv's detail column has Meta's message"},

@@ -205,10 +205,6 @@ func (r *Recorder) file(file string) int {
 	return i
 }
 
-// Skipped counts a row that the config's map left out (mapping.ErrSkip).
-// It is an outcome of its own, not a rejection: the user asked for it.
-func (r *Recorder) Skipped(file string, row int) { r.s.Outcomes.Skipped++ }
-
 // Reject records a row that was not sent: one line in rejects.csv and
 // one count under its reason (stale and upload_failed rows count as stale
 // and failed, every other reason as rejected).
@@ -226,6 +222,9 @@ func (r *Recorder) Reject(rj Reject) error {
 		r.s.Outcomes.Stale++
 	case mapping.ReasonUploadFailed:
 		r.s.Outcomes.Failed++
+	case mapping.ReasonSkipped:
+		// An outcome of its own, not a rejection: the user asked for it.
+		r.s.Outcomes.Skipped++
 	default:
 		r.s.Outcomes.Rejected++
 	}

@@ -87,7 +87,7 @@ func script(t *testing.T, dir string, opt Options) *Summary {
 	must(r.Reject(Reject{File: "pos.csv", Row: 5, EventID: "R-1004", Reason: mapping.ReasonStale, Field: "event_time", Detail: "9 days old"}))
 	must(r.Reject(Reject{File: "pos.csv", Row: 6, EventID: "R-1001", Reason: mapping.ReasonDuplicateEventID, Field: "event_id", Detail: "first used on row 2"}))
 	must(r.Reject(Reject{File: "pos.csv", Row: 7, EventID: "-R7", Reason: mapping.ReasonMissingRequired, Field: "=custom_data.currency", Detail: "+Purchase needs currency"}))
-	r.Skipped("pos.csv", 8)
+	must(r.Reject(Reject{File: "pos.csv", Row: 8, Reason: mapping.ReasonSkipped, Field: "skip", Detail: "fields.event_name.map"}))
 	send(ev("pos.csv", 9, "Purchase", 26*time.Hour, mapping.UserData{mapping.KeyEm: {hashEmail}}), upload.StatusAlreadySent, "", "")
 
 	for range 4 {

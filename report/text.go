@@ -74,7 +74,7 @@ func WriteText(w io.Writer, s *Summary) error {
 func reasonList(s *Summary) string {
 	var parts []string
 	for _, r := range mapping.Reasons {
-		if r == mapping.ReasonStale || r == mapping.ReasonUploadFailed {
+		if r == mapping.ReasonStale || r == mapping.ReasonUploadFailed || r == mapping.ReasonSkipped {
 			continue
 		}
 		if n := s.Rejects[string(r)]; n > 0 {
