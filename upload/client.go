@@ -113,7 +113,16 @@ func NewClient(opt ClientOptions) (*Client, error) {
 		t.MaxIdleConns = maxIdleConns
 		t.DialContext = dialBodyConns(t.DialContext)
 		c.hc = &http.Client{Transport: t}
+	} else {
+		hc := *c.hc // the caller's client keeps its own policy
+		c.hc = &hc
 	}
+	// A redirect would send the body, token and hashed customer data
+	// included, to wherever the answer points (a 307/308 re-POSTs it, even
+	// from https to http), and a 302 turns the POST into a GET whose answer
+	// could look like an acknowledgement. The body goes only to the
+	// configured host: a 3xx is a failed attempt (README "Sending").
+	c.hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
@@ -172,7 +181,7 @@ func (c *Client) Send(ctx context.Context, req *Request) (Response, error) {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxResponseBytes))
 		resp.Body.Close()
 	}()
-	r, err := checkResponse(resp)
+	r, err := checkResponse(resp, req.Events)
 	if err != nil {
 		err = c.scrub(err)
 	}
@@ -340,9 +349,13 @@ type graphSuccess struct {
 }
 
 // checkResponse is the one place an HTTP answer becomes a Response or an
-// error: nil error for an acknowledged batch, *AuthError for answers that
-// must stop the run, *APIError for the rest.
-func checkResponse(resp *http.Response) (Response, error) {
+// error: nil error for a batch of events events acknowledged in full,
+// *AuthError for answers that must stop the run, *APIError for the rest.
+// Only Graph's JSON with events_received equal to the events sent is an
+// acknowledgement: a redirect, a short or absurd count, or any other body
+// is a failed attempt, retried with the same event_ids (Meta deduplicates
+// them), so that nothing Meta did not take is recorded as sent.
+func checkResponse(resp *http.Response, events int) (Response, error) {
 	r := Response{
 		HTTPStatus: resp.StatusCode,
 		RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()),
@@ -352,16 +365,29 @@ func checkResponse(resp *http.Response) (Response, error) {
 	if err != nil {
 		return r, fmt.Errorf("read answer (HTTP %d): %w", resp.StatusCode, err)
 	}
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		// Not followed (NewClient): Graph does not redirect /events, so a
+		// proxy or a wrong CAPI_GRAPH_URL answers. Retried in case it is
+		// passing; the Location's host alone says where it pointed.
+		msg := fmt.Sprintf("redirect (HTTP %d) not followed: the request goes only to the configured Graph host", resp.StatusCode)
+		if loc, err := resp.Location(); err == nil && loc.Host != "" {
+			msg = fmt.Sprintf("redirect (HTTP %d) to %s not followed: the request goes only to the configured Graph host", resp.StatusCode, loc.Host)
+		}
+		return r, &APIError{HTTPStatus: resp.StatusCode, Transient: true, Message: msg, RetryAfter: r.RetryAfter}
+	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		var s graphSuccess
 		if err := json.Unmarshal(data, &s); err != nil || s.EventsReceived == nil {
-			// The batch was probably processed; retrying is safe because
+			// The batch may have been processed; retrying is safe because
 			// Meta deduplicates on event_id.
 			return r, &APIError{HTTPStatus: resp.StatusCode, Transient: true, Message: "answer without events_received", RetryAfter: r.RetryAfter}
 		}
 		r.EventsReceived = *s.EventsReceived
 		r.Messages = s.Messages
 		r.FBTraceID = s.FBTraceID
+		if err := checkAck(r, events); err != nil {
+			return r, err
+		}
 		return r, nil
 	}
 	e := &APIError{HTTPStatus: resp.StatusCode, RetryAfter: r.RetryAfter}
@@ -381,6 +407,18 @@ func checkResponse(resp *http.Response) (Response, error) {
 		return r, a
 	}
 	return r, e
+}
+
+// checkAck returns an *APIError, transient, when a success answer r does
+// not acknowledge exactly the events sent: Meta took some of the batch or
+// none, or the answer is not Meta's. Which events are missing is unknown,
+// so the whole batch is tried again.
+func checkAck(r Response, events int) error {
+	if r.EventsReceived == events {
+		return nil
+	}
+	return &APIError{HTTPStatus: r.HTTPStatus, Transient: true, FBTraceID: r.FBTraceID, RetryAfter: r.RetryAfter,
+		Message: fmt.Sprintf("acknowledged %d of %d events (events_received)", r.EventsReceived, events)}
 }
 
 // authError turns the answers that no retry or split can fix into an
