@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -80,12 +81,9 @@ func NewClient(opt ClientOptions) (*Client, error) {
 	if opt.APIVersion == "" {
 		opt.APIVersion = DefaultAPIVersion
 	}
-	base, err := url.Parse(strings.TrimRight(opt.BaseURL, "/"))
-	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
-		return nil, fmt.Errorf("graph URL %q: want http(s)://host", sanitizeURL(opt.BaseURL))
-	}
-	if base.RawQuery != "" || base.User != nil {
-		return nil, errors.New("graph URL: must not carry a query or user info")
+	base, err := ParseBaseURL(opt.BaseURL)
+	if err != nil {
+		return nil, err
 	}
 	c := &Client{
 		url:       base.String() + "/" + url.PathEscape(opt.APIVersion) + "/" + opt.PixelID + "/events",
@@ -127,6 +125,36 @@ func NewClient(opt ClientOptions) (*Client, error) {
 		c.log = slog.New(slog.DiscardHandler)
 	}
 	return c, nil
+}
+
+// ParseBaseURL checks a Graph base URL (CAPI_GRAPH_URL): http(s)://host
+// with an optional path, no query and no user info. Plain http is taken
+// only for a loopback host (127.0.0.0/8, ::1, localhost), where a local
+// test endpoint listens: anywhere else the token and the hashed customer
+// data would cross the network in clear (README "Sending").
+func ParseBaseURL(raw string) (*url.URL, error) {
+	base, err := url.Parse(strings.TrimRight(raw, "/"))
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
+		return nil, fmt.Errorf("graph URL %q: want http(s)://host", sanitizeURL(raw))
+	}
+	if base.RawQuery != "" || base.User != nil {
+		return nil, errors.New("graph URL: must not carry a query or user info")
+	}
+	if base.Scheme == "http" && !isLoopback(base.Hostname()) {
+		return nil, fmt.Errorf("graph URL %s: plain http is allowed only to a loopback host (127.0.0.1, ::1, localhost), for a local test endpoint; use https", sanitizeURL(raw))
+	}
+	return base, nil
+}
+
+// isLoopback reports whether host (without port) is a loopback address
+// or "localhost", which resolves to one (RFC 6761). Other names are not
+// resolved: what they point at may change after the check.
+func isLoopback(host string) bool {
+	if strings.EqualFold(strings.TrimSuffix(host, "."), "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
 }
 
 // AppSecretProof is the hex HMAC-SHA256 of token keyed with secret

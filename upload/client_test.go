@@ -238,6 +238,12 @@ func TestNewClient(t *testing.T) {
 		{name: "bad pixel", opt: ClientOptions{BaseURL: "https://x", Token: "t", PixelID: "42/../x"}, wantErr: "digits"},
 		{name: "query in base", opt: ClientOptions{BaseURL: "https://x/?access_token=t", Token: "t", PixelID: "42"}, wantErr: "query"},
 		{name: "not a URL", opt: ClientOptions{BaseURL: "graph.facebook.com", Token: "t", PixelID: "42"}, wantErr: "http(s)"},
+		{name: "plain http elsewhere", opt: ClientOptions{BaseURL: "http://graph.example.com", Token: "t", PixelID: "42"}, wantErr: "plain http"},
+		{name: "plain http to a private address", opt: ClientOptions{BaseURL: "http://10.0.0.1:8080", Token: "t", PixelID: "42"}, wantErr: "plain http"},
+		{name: "plain http to a name ending in localhost", opt: ClientOptions{BaseURL: "http://localhost.example.com", Token: "t", PixelID: "42"}, wantErr: "plain http"},
+		{name: "http loopback v4", opt: ClientOptions{BaseURL: "http://127.8.9.10:9", Token: "t", PixelID: "42"}, wantURL: "http://127.8.9.10:9/v24.0/42/events"},
+		{name: "http loopback v6", opt: ClientOptions{BaseURL: "http://[::1]:9", Token: "t", PixelID: "42"}, wantURL: "http://[::1]:9/v24.0/42/events"},
+		{name: "http localhost", opt: ClientOptions{BaseURL: "http://LocalHost:9/", Token: "t", PixelID: "42"}, wantURL: "http://LocalHost:9/v24.0/42/events"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
