@@ -111,3 +111,43 @@ func TestGraphURLPlainHTTP(t *testing.T) {
 		})
 	}
 }
+
+// TestDryRunPlantedLink: a link planted at <report-dir>/requests/000001.json
+// stops upload --dry-run (exit 1, naming the file) without writing through
+// it; the bodies of a clean dry run are 0600 in a 0700 directory.
+func TestDryRunPlantedLink(t *testing.T) {
+	setClock(t, sampleNow)
+	f := newFixture(t, sampleNow)
+	target := f.path("precious.txt")
+	writeFile(t, target, "keep me")
+	reports := f.path("reports")
+	if err := os.MkdirAll(filepath.Join(reports, "requests"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	planted := filepath.Join(reports, "requests", "000001.json")
+	if err := os.Symlink(target, planted); err != nil {
+		t.Fatal(err)
+	}
+	r := runIn(t.Context(), t, nil, posArgs(f, "--dry-run")...)
+	if r.code != exitFatal {
+		t.Fatalf("exit %d, want 1; stderr:\n%s", r.code, r.stderr)
+	}
+	mustContain(t, "stderr", r.stderr, planted, "already exists")
+	if b, err := os.ReadFile(target); err != nil || string(b) != "keep me" {
+		t.Errorf("link target = %q, %v; want it untouched", b, err)
+	}
+
+	clean := f.path("reports-clean")
+	if r := runIn(t.Context(), t, nil, posArgs(f, "--dry-run", "--report-dir", clean)...); r.code != exitOK {
+		t.Fatalf("clean dry run: exit %d; stderr:\n%s", r.code, r.stderr)
+	}
+	for name, want := range map[string]os.FileMode{"requests": 0o700, "requests/000001.json": 0o600} {
+		fi, err := os.Stat(filepath.Join(clean, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fi.Mode().Perm(); got != want {
+			t.Errorf("%s mode = %v, want %v", name, got, want)
+		}
+	}
+}

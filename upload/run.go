@@ -62,8 +62,8 @@ func (o Options) withDefaults() Options {
 
 // Run sends the events received on in until in is closed, giving each
 // exactly one Outcome. It returns nil when every event has an outcome
-// (some may have failed), an *AuthError, a *GaveUpError or a ledger error
-// that stopped the run, or ErrInterrupted.
+// (some may have failed), an *AuthError, a *WriteError (dry run), a
+// *GaveUpError or a ledger error that stopped the run, or ErrInterrupted.
 //
 // Events come in slices, in order, any number to a slice: a channel
 // operation per event cost more than Run's own work on it. Run copies a
