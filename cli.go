@@ -239,8 +239,10 @@ func parseRunFlags(cmd string, args []string, stdout, stderr io.Writer, getenv e
 		cfg.Input.Sheet = *sheet
 	}
 	// A flag wins over its config twin, which wins over the default.
+	// Paths in the config are relative to its directory (README), as a
+	// flag's are to the working directory: cron runs from anywhere.
 	if !set["report-dir"] && cfg.ReportDir != "" {
-		o.reportDir = cfg.ReportDir
+		o.reportDir = resolveBeside(*configPath, cfg.ReportDir)
 	}
 	if !set["state"] && cfg.State != "" {
 		o.statePath = resolveBeside(*configPath, cfg.State)

@@ -151,3 +151,28 @@ func TestDryRunPlantedLink(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigReportDirBesideConfig: report_dir in the config, like state,
+// is relative to the config's directory, not to where the run starts.
+func TestConfigReportDirBesideConfig(t *testing.T) {
+	setClock(t, sampleNow)
+	f := newFixture(t, sampleNow)
+	b, err := os.ReadFile(f.path("pos.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, f.path("pos.yaml"), string(b)+"\nreport_dir: out/pos\nstate: pos.state\n")
+	elsewhere := t.TempDir()
+	t.Chdir(elsewhere)
+	r := runIn(t.Context(), t, nil, "validate", "--config", f.path("pos.yaml"), "--progress", "never", f.path("pos.csv"))
+	if r.code != exitOK {
+		t.Fatalf("exit %d; stderr:\n%s", r.code, r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(f.dir, "out", "pos", "summary.json")); err != nil {
+		t.Errorf("reports not beside the config: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(elsewhere, "out")); err == nil {
+		t.Error("reports written under the working directory")
+	}
+	mustContain(t, "stdout", r.stdout, filepath.Join(f.dir, "out", "pos"))
+}
