@@ -119,7 +119,7 @@ func NewClient(opt ClientOptions) (*Client, error) {
 	// included, to wherever the answer points (a 307/308 re-POSTs it, even
 	// from https to http), and a 302 turns the POST into a GET whose answer
 	// could look like an acknowledgement. The body goes only to the
-	// configured host: a 3xx is a failed attempt (README "Sending").
+	// configured host: a 3xx is a failed attempt (README "Sending, retries and the ledger").
 	c.hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
@@ -131,7 +131,7 @@ func NewClient(opt ClientOptions) (*Client, error) {
 // with an optional path, no query and no user info. Plain http is taken
 // only for a loopback host (127.0.0.0/8, ::1, localhost), where a local
 // test endpoint listens: anywhere else the token and the hashed customer
-// data would cross the network in clear (README "Sending").
+// data would cross the network in clear (README "Sending, retries and the ledger").
 func ParseBaseURL(raw string) (*url.URL, error) {
 	base, err := url.Parse(strings.TrimRight(raw, "/"))
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {

@@ -18,7 +18,7 @@ import (
 //
 // The bodies are the only files of a run holding (hashed) customer data:
 // they are created new, mode 0600, in a directory of mode 0700, and never
-// through a link planted in their place (README "Dry run").
+// through a link planted in their place (README "Reports").
 type DryRun struct {
 	dir string
 

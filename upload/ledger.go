@@ -197,7 +197,7 @@ func openLedger(path string, readOnly bool, now func() time.Time) (*BoltLedger, 
 		// capi-upload never leaves one (createLedger), so this is a
 		// ledger truncated to nothing ("> file", or a full disk under an
 		// older version) or a foreign file: starting over would silently
-		// resend everything, so it is damaged (README "The ledger").
+		// resend everything, so it is damaged (README "Sending, retries and the ledger").
 		return nil, &CorruptError{Path: path, Err: errors.New("the file is empty")}
 	}
 	db, err := openBolt(path, readOnly)
