@@ -18,6 +18,7 @@ import (
 	_ "time/tzdata" // timezone names must work on machines without zoneinfo
 
 	"capi-upload/mapping"
+	"capi-upload/upload"
 )
 
 // version is set at build time with -ldflags "-X main.version=…"; without
@@ -238,8 +239,10 @@ func parseRunFlags(cmd string, args []string, stdout, stderr io.Writer, getenv e
 		cfg.Input.Sheet = *sheet
 	}
 	// A flag wins over its config twin, which wins over the default.
+	// Paths in the config are relative to its directory (README), as a
+	// flag's are to the working directory: cron runs from anywhere.
 	if !set["report-dir"] && cfg.ReportDir != "" {
-		o.reportDir = cfg.ReportDir
+		o.reportDir = resolveBeside(*configPath, cfg.ReportDir)
 	}
 	if !set["state"] && cfg.State != "" {
 		o.statePath = resolveBeside(*configPath, cfg.State)
@@ -288,6 +291,12 @@ func parseRunFlags(cmd string, args []string, stdout, stderr io.Writer, getenv e
 	o.graphURL = getenv("CAPI_GRAPH_URL")
 	if o.graphURL == "" {
 		o.graphURL = "https://graph.facebook.com"
+	} else if sends {
+		// Checked before anything is read or written, so that a run
+		// that would send the token in clear stops at once.
+		if _, err := upload.ParseBaseURL(o.graphURL); err != nil {
+			return nil, fmt.Errorf("CAPI_GRAPH_URL: %w", err)
+		}
 	}
 	if sends && o.token == "" {
 		return nil, errors.New("CAPI_ACCESS_TOKEN is not set: generate an access token in Events Manager > Settings > Conversions API and export it (use --dry-run to try without sending)")

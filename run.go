@@ -22,6 +22,10 @@ import (
 // now is the clock of a run; tests replace it.
 var now = time.Now
 
+// wrapRejects, when set, wraps the rejects.csv file of a run; tests set it
+// to make the writes fail as on a full disk.
+var wrapRejects func(io.Writer) io.Writer
+
 // input is one opened input with the mapper for its header.
 type input struct {
 	name   string
@@ -170,7 +174,7 @@ func runPipeline(ctx context.Context, o *options, stdout, stderr io.Writer) exit
 			mapped = append(mapped, k)
 		}
 	}
-	rec, err := report.Create(reportDir, report.Options{Command: command, Version: appVersion(), Now: now, Redact: secrets, MappedKeys: mapped})
+	rec, err := report.Create(reportDir, report.Options{Command: command, Version: appVersion(), Now: now, Redact: secrets, MappedKeys: mapped, WrapRejects: wrapRejects})
 	if err != nil {
 		return reportError(fmt.Errorf("report dir %s: %w", reportDir, err), stderr)
 	}
@@ -266,6 +270,12 @@ func runPipeline(ctx context.Context, o *options, stdout, stderr io.Writer) exit
 		}
 	}
 
+	// A reject line that could not be written (a full disk) failed the
+	// run as it happened and again when the reports were closed: say it
+	// once.
+	if rr.err != nil && errors.Is(closeErr, rr.err) {
+		rr.err = nil
+	}
 	var fatal []error
 	gaveUp, _ := errors.AsType[*upload.GaveUpError](runErr)
 	if runErr != nil && !errors.Is(runErr, upload.ErrInterrupted) && gaveUp == nil {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -51,6 +52,9 @@ type Options struct {
 	// from "no event carries ph" (the column is empty or invalid). nil
 	// means unknown.
 	MappedKeys []string
+	// WrapRejects, when set, wraps the file rejects.csv is written to;
+	// tests use it to make the writes fail as on a full disk.
+	WrapRejects func(io.Writer) io.Writer
 }
 
 // redact removes every Options.Redact secret from s.
@@ -97,6 +101,10 @@ type Recorder struct {
 	keys   []keyCount     // per customer key
 	names  map[string]*EventNameCount
 	closed bool
+	// rejErr is the first error writing rejects.csv. After it, rows are
+	// still counted, so the summary adds up, and the reports say they are
+	// incomplete.
+	rejErr error
 }
 
 // keyCount is the running count behind one KeyCoverage.
@@ -121,7 +129,11 @@ func Create(dir string, opt Options) (*Recorder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create %s: %w", RejectsFile, err)
 	}
-	w, err := NewRejectWriter(f)
+	var out io.Writer = f
+	if opt.WrapRejects != nil {
+		out = opt.WrapRejects(f)
+	}
+	w, err := NewRejectWriter(out)
 	if err != nil {
 		f.Close()
 		os.Remove(f.Name())
@@ -213,8 +225,12 @@ func (r *Recorder) Reject(rj Reject) error {
 		return errors.New("report: reject after close")
 	}
 	rj.Detail = r.opt.redact(rj.Detail)
-	if err := r.rejW.Write(rj); err != nil {
-		return err
+	var err error
+	if r.rejErr == nil {
+		if werr := r.rejW.Write(rj); werr != nil {
+			r.rejErr = r.rejectsError(werr)
+			err = r.rejErr // once: the caller keeps the first
+		}
 	}
 	r.s.Rejects[string(rj.Reason)]++
 	switch rj.Reason {
@@ -238,7 +254,17 @@ func (r *Recorder) Reject(rj Reject) error {
 	if len(r.first[rj.Reason]) < firstRowsPerReason {
 		r.first[rj.Reason] = append(r.first[rj.Reason], spot)
 	}
-	return nil
+	return err
+}
+
+// rejectsError names rejects.csv, where the user looks for it, rather than
+// the temporary file the lines go to, and keeps the cause ("no space left
+// on device").
+func (r *Recorder) rejectsError(err error) error {
+	if pe, ok := errors.AsType[*fs.PathError](err); ok {
+		err = pe.Err
+	}
+	return fmt.Errorf("write %s: %w", filepath.Join(r.dir, RejectsFile), err)
 }
 
 // Built records an event that passed every check before sending: its
@@ -354,23 +380,36 @@ func (r *Recorder) Close() (*Summary, error) {
 		return nil, errors.New("report: closed twice")
 	}
 	r.closed = true
-	s := r.finish()
 
+	// rejects.csv first: whether it could be written decides what the
+	// summary and the HTML report say about it.
+	if r.rejErr == nil {
+		if err := r.rejW.Close(); err != nil {
+			r.rejErr = r.rejectsError(err)
+		} else if err := commitFile(r.rejF, filepath.Join(r.dir, RejectsFile)); err != nil {
+			r.rejErr = r.rejectsError(err)
+		}
+	}
 	var errs []error
-	if err := r.rejW.Close(); err != nil {
-		errs = append(errs, err)
+	written := []string{}
+	if r.rejErr != nil {
 		r.rejF.Close()
 		os.Remove(r.rejF.Name())
-	} else if err := commitFile(r.rejF, filepath.Join(r.dir, RejectsFile)); err != nil {
-		errs = append(errs, err)
-		os.Remove(r.rejF.Name())
+		// An older rejects.csv in the directory would pass for this run's.
+		os.Remove(filepath.Join(r.dir, RejectsFile))
+		errs = append(errs, r.rejErr)
+		r.s.Incomplete = fmt.Sprintf("%s could not be written (%v): the counts cover every row, but the rows not sent are not listed; free the space and run again (rows not sent are sent by the next upload)",
+			RejectsFile, r.rejErr)
 	}
+	s := r.finish()
 	if err := writeFileAtomic(filepath.Join(r.dir, SummaryFile), func(f *os.File) error {
 		return s.WriteJSON(f)
 	}); err != nil {
 		errs = append(errs, err)
+	} else {
+		written = append(written, SummaryFile)
 	}
-	if err := writeFileAtomic(filepath.Join(r.dir, HTMLFile), func(f *os.File) error {
+	htmlErr := writeFileAtomic(filepath.Join(r.dir, HTMLFile), func(f *os.File) error {
 		// The template writes each piece as it goes: unbuffered, a large
 		// run's report was some 20,000 write calls.
 		w := bufio.NewWriterSize(f, 64<<10)
@@ -378,9 +417,16 @@ func (r *Recorder) Close() (*Summary, error) {
 			return err
 		}
 		return w.Flush()
-	}); err != nil {
-		errs = append(errs, err)
+	})
+	if htmlErr != nil {
+		errs = append(errs, htmlErr)
+	} else {
+		written = append([]string{HTMLFile}, written...)
 	}
+	if r.rejErr == nil {
+		written = slices.Insert(written, min(len(written), 1), RejectsFile)
+	}
+	s.written = written
 	return s, errors.Join(errs...)
 }
 

@@ -18,6 +18,10 @@ type Summary struct {
 	Version  string    `json:"version"`
 	Started  time.Time `json:"started"`
 	Finished time.Time `json:"finished"`
+	// Incomplete, when set, says what this run's reports lack and why
+	// (rejects.csv could not be written, say): the counts still cover
+	// every row, but not every file they point at exists.
+	Incomplete string `json:"incomplete,omitempty"`
 	// DryRun is true for validate and upload --dry-run: nothing was sent,
 	// and Outcomes.Sent counts events built (JSON key "built").
 	DryRun bool `json:"dry_run"`
@@ -52,6 +56,9 @@ type Summary struct {
 	// Dir is the report directory; not in summary.json (it is where
 	// summary.json is), printed by WriteText.
 	Dir string `json:"-"`
+	// written lists the report files Close wrote, for WriteText; nil
+	// means all of them.
+	written []string
 }
 
 // FileCount is the number of rows read from one input, by base name.

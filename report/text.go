@@ -63,8 +63,22 @@ func WriteText(w io.Writer, s *Summary) error {
 		}
 		fmt.Fprintf(bw, "  %-14s %s\n", label, a.Text)
 	}
+	if s.Incomplete != "" {
+		fmt.Fprintf(bw, "  %-14s %s\n", "INCOMPLETE", s.Incomplete)
+	}
 	if s.Dir != "" {
-		fmt.Fprintf(bw, "  %-14s %s (%s, %s)\n", "reports", filepath.Join(s.Dir, HTMLFile), RejectsFile, SummaryFile)
+		files := s.written
+		if files == nil {
+			files = []string{HTMLFile, RejectsFile, SummaryFile}
+		}
+		// Only files that exist are pointed at.
+		switch {
+		case len(files) == 0:
+		case files[0] == HTMLFile && len(files) > 1:
+			fmt.Fprintf(bw, "  %-14s %s (%s)\n", "reports", filepath.Join(s.Dir, HTMLFile), strings.Join(files[1:], ", "))
+		default:
+			fmt.Fprintf(bw, "  %-14s %s (%s)\n", "reports", s.Dir, strings.Join(files, ", "))
+		}
 	}
 	return bw.Flush()
 }

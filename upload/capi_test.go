@@ -104,3 +104,68 @@ func TestRunAgainstDouble(t *testing.T) {
 		})
 	}
 }
+
+// TestRunRefusesUntrustworthyAnswers: a redirect, a short or absurd
+// acknowledgement, or an answer that is not Graph's JSON is a failed
+// attempt. The rows end upload_failed and out of the ledger, and a redirect
+// never takes the body (token, proof, hashed customer data) to the host
+// it points at.
+func TestRunRefusesUntrustworthyAnswers(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		fault func(elsewhere string) capitest.Fault
+	}{
+		{name: "307 to another host", fault: func(to string) capitest.Fault { return capitest.Redirect(307, to) }},
+		{name: "308 to another host", fault: func(to string) capitest.Fault { return capitest.Redirect(308, to) }},
+		{name: "302 to another host", fault: func(to string) capitest.Fault { return capitest.Redirect(302, to) }},
+		{name: "short by one", fault: func(string) capitest.Fault { return capitest.ShortAck(1) }},
+		{name: "none received", fault: func(string) capitest.Fault { return capitest.Ack(0) }},
+		{name: "negative", fault: func(string) capitest.Fault { return capitest.Ack(-7) }},
+		{name: "no events_received", fault: func(string) capitest.Fault {
+			return capitest.RawAnswer(200, "application/json", `{"messages":[]}`)
+		}},
+		{name: "html", fault: func(string) capitest.Fault { return capitest.RawAnswer(200, "text/html", "<html>ok</html>") }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			now := func() time.Time { return testNow }
+			s := capitest.Start(t, capitest.WithNow(now), capitest.WithAppSecret("s3cret"))
+			// elsewhere would acknowledge anything: a body that reached it
+			// would be recorded as sent.
+			elsewhere := capitest.Start(t, capitest.WithNow(now), capitest.WithAppSecret("s3cret"))
+			s.SetFault(tt.fault(elsewhere.URL + "/v24.0/" + capitest.DefaultPixelID + "/events"))
+			c, err := NewClient(ClientOptions{BaseURL: s.URL, Token: s.Token(), AppSecret: "s3cret", PixelID: capitest.DefaultPixelID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var col collector
+			opt := col.options(Options{BatchSize: 10, MaxAttempts: 3, PixelID: capitest.DefaultPixelID,
+				Backoff: func(int, bool, time.Duration) time.Duration { return 0 }})
+			evs := makeEvents(10)
+			l := newMemLedger()
+			if err := Run(t.Context(), c, l, feed(t.Context(), evs), opt); err != nil {
+				t.Fatalf("Run = %v", err)
+			}
+			col.checkOneOutcome(t, evs)
+			if diff := cmp.Diff(map[Status]int{StatusFailed: 10}, col.statuses); diff != "" {
+				t.Errorf("statuses (-want +got):\n%s", diff)
+			}
+			if len(l.keys) != 0 {
+				t.Errorf("ledger holds %d keys, want none", len(l.keys))
+			}
+			if got := len(s.Requests()); got != 3 {
+				t.Errorf("requests = %d, want 3 attempts", got)
+			}
+			if got := elsewhere.Requests(); len(got) != 0 {
+				t.Errorf("the redirect target got %d requests, want none", len(got))
+			}
+			for _, r := range col.requests {
+				if r.Error == "" {
+					t.Errorf("request %d attempt %d logged without an error: %+v", r.Seq, r.Attempt, r)
+				}
+			}
+		})
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -80,12 +81,9 @@ func NewClient(opt ClientOptions) (*Client, error) {
 	if opt.APIVersion == "" {
 		opt.APIVersion = DefaultAPIVersion
 	}
-	base, err := url.Parse(strings.TrimRight(opt.BaseURL, "/"))
-	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
-		return nil, fmt.Errorf("graph URL %q: want http(s)://host", sanitizeURL(opt.BaseURL))
-	}
-	if base.RawQuery != "" || base.User != nil {
-		return nil, errors.New("graph URL: must not carry a query or user info")
+	base, err := ParseBaseURL(opt.BaseURL)
+	if err != nil {
+		return nil, err
 	}
 	c := &Client{
 		url:       base.String() + "/" + url.PathEscape(opt.APIVersion) + "/" + opt.PixelID + "/events",
@@ -113,11 +111,50 @@ func NewClient(opt ClientOptions) (*Client, error) {
 		t.MaxIdleConns = maxIdleConns
 		t.DialContext = dialBodyConns(t.DialContext)
 		c.hc = &http.Client{Transport: t}
+	} else {
+		hc := *c.hc // the caller's client keeps its own policy
+		c.hc = &hc
 	}
+	// A redirect would send the body, token and hashed customer data
+	// included, to wherever the answer points (a 307/308 re-POSTs it, even
+	// from https to http), and a 302 turns the POST into a GET whose answer
+	// could look like an acknowledgement. The body goes only to the
+	// configured host: a 3xx is a failed attempt (README "Sending, retries and the ledger").
+	c.hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
 	return c, nil
+}
+
+// ParseBaseURL checks a Graph base URL (CAPI_GRAPH_URL): http(s)://host
+// with an optional path, no query and no user info. Plain http is taken
+// only for a loopback host (127.0.0.0/8, ::1, localhost), where a local
+// test endpoint listens: anywhere else the token and the hashed customer
+// data would cross the network in clear (README "Sending, retries and the ledger").
+func ParseBaseURL(raw string) (*url.URL, error) {
+	base, err := url.Parse(strings.TrimRight(raw, "/"))
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
+		return nil, fmt.Errorf("graph URL %q: want http(s)://host", sanitizeURL(raw))
+	}
+	if base.RawQuery != "" || base.User != nil {
+		return nil, errors.New("graph URL: must not carry a query or user info")
+	}
+	if base.Scheme == "http" && !isLoopback(base.Hostname()) {
+		return nil, fmt.Errorf("graph URL %s: plain http is allowed only to a loopback host (127.0.0.1, ::1, localhost), for a local test endpoint; use https", sanitizeURL(raw))
+	}
+	return base, nil
+}
+
+// isLoopback reports whether host (without port) is a loopback address
+// or "localhost", which resolves to one (RFC 6761). Other names are not
+// resolved: what they point at may change after the check.
+func isLoopback(host string) bool {
+	if strings.EqualFold(strings.TrimSuffix(host, "."), "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
 }
 
 // AppSecretProof is the hex HMAC-SHA256 of token keyed with secret
@@ -172,7 +209,7 @@ func (c *Client) Send(ctx context.Context, req *Request) (Response, error) {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxResponseBytes))
 		resp.Body.Close()
 	}()
-	r, err := checkResponse(resp)
+	r, err := checkResponse(resp, req.Events)
 	if err != nil {
 		err = c.scrub(err)
 	}
@@ -340,9 +377,13 @@ type graphSuccess struct {
 }
 
 // checkResponse is the one place an HTTP answer becomes a Response or an
-// error: nil error for an acknowledged batch, *AuthError for answers that
-// must stop the run, *APIError for the rest.
-func checkResponse(resp *http.Response) (Response, error) {
+// error: nil error for a batch of events events acknowledged in full,
+// *AuthError for answers that must stop the run, *APIError for the rest.
+// Only Graph's JSON with events_received equal to the events sent is an
+// acknowledgement: a redirect, a short or absurd count, or any other body
+// is a failed attempt, retried with the same event_ids (Meta deduplicates
+// them), so that nothing Meta did not take is recorded as sent.
+func checkResponse(resp *http.Response, events int) (Response, error) {
 	r := Response{
 		HTTPStatus: resp.StatusCode,
 		RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()),
@@ -352,16 +393,29 @@ func checkResponse(resp *http.Response) (Response, error) {
 	if err != nil {
 		return r, fmt.Errorf("read answer (HTTP %d): %w", resp.StatusCode, err)
 	}
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		// Not followed (NewClient): Graph does not redirect /events, so a
+		// proxy or a wrong CAPI_GRAPH_URL answers. Retried in case it is
+		// passing; the Location's host alone says where it pointed.
+		msg := fmt.Sprintf("redirect (HTTP %d) not followed: the request goes only to the configured Graph host", resp.StatusCode)
+		if loc, err := resp.Location(); err == nil && loc.Host != "" {
+			msg = fmt.Sprintf("redirect (HTTP %d) to %s not followed: the request goes only to the configured Graph host", resp.StatusCode, loc.Host)
+		}
+		return r, &APIError{HTTPStatus: resp.StatusCode, Transient: true, Message: msg, RetryAfter: r.RetryAfter}
+	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		var s graphSuccess
 		if err := json.Unmarshal(data, &s); err != nil || s.EventsReceived == nil {
-			// The batch was probably processed; retrying is safe because
+			// The batch may have been processed; retrying is safe because
 			// Meta deduplicates on event_id.
 			return r, &APIError{HTTPStatus: resp.StatusCode, Transient: true, Message: "answer without events_received", RetryAfter: r.RetryAfter}
 		}
 		r.EventsReceived = *s.EventsReceived
 		r.Messages = s.Messages
 		r.FBTraceID = s.FBTraceID
+		if err := checkAck(r, events); err != nil {
+			return r, err
+		}
 		return r, nil
 	}
 	e := &APIError{HTTPStatus: resp.StatusCode, RetryAfter: r.RetryAfter}
@@ -381,6 +435,18 @@ func checkResponse(resp *http.Response) (Response, error) {
 		return r, a
 	}
 	return r, e
+}
+
+// checkAck returns an *APIError, transient, when a success answer r does
+// not acknowledge exactly the events sent: Meta took some of the batch or
+// none, or the answer is not Meta's. Which events are missing is unknown,
+// so the whole batch is tried again.
+func checkAck(r Response, events int) error {
+	if r.EventsReceived == events {
+		return nil
+	}
+	return &APIError{HTTPStatus: r.HTTPStatus, Transient: true, FBTraceID: r.FBTraceID, RetryAfter: r.RetryAfter,
+		Message: fmt.Sprintf("acknowledged %d of %d events (events_received)", r.EventsReceived, events)}
 }
 
 // authError turns the answers that no retry or split can fix into an

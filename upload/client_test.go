@@ -30,6 +30,7 @@ func TestCheckResponse(t *testing.T) {
 	tests := []struct {
 		name     string
 		resp     *http.Response
+		sent     int // events in the request; 0: want.EventsReceived
 		want     Response
 		wantAct  action // meaningful when wantErr
 		wantErr  bool
@@ -56,13 +57,31 @@ func TestCheckResponse(t *testing.T) {
 		{name: "502 without body", resp: answer(502, ``, "X-Fb-Trace-Id", "HDR"), want: Response{HTTPStatus: 502, FBTraceID: "HDR"},
 			wantErr: true, wantAct: actRetry},
 		{name: "429", resp: answer(429, `slow down`), want: Response{HTTPStatus: 429}, wantErr: true, wantAct: actRetry},
+		{name: "short by one", resp: answer(200, `{"events_received":999,"fbtrace_id":"S"}`), sent: 1000,
+			want: Response{HTTPStatus: 200, EventsReceived: 999, FBTraceID: "S"}, wantErr: true, wantAct: actRetry},
+		{name: "none received", resp: answer(200, `{"events_received":0}`), sent: 1000,
+			want: Response{HTTPStatus: 200}, wantErr: true, wantAct: actRetry},
+		{name: "negative count", resp: answer(200, `{"events_received":-7}`), sent: 3,
+			want: Response{HTTPStatus: 200, EventsReceived: -7}, wantErr: true, wantAct: actRetry},
+		{name: "more than sent", resp: answer(200, `{"events_received":4}`), sent: 3,
+			want: Response{HTTPStatus: 200, EventsReceived: 4}, wantErr: true, wantAct: actRetry},
+		{name: "graph error inside 200", resp: answer(200, errBody(2, 0, true, "x")), sent: 3,
+			want: Response{HTTPStatus: 200}, wantErr: true, wantAct: actRetry},
+		{name: "307", resp: answer(307, ``, "Location", "http://evil.example/x?access_token=t"), sent: 3,
+			want: Response{HTTPStatus: 307}, wantErr: true, wantAct: actRetry},
+		{name: "302 with a success body", resp: answer(302, `{"events_received":3}`, "Location", "/elsewhere"), sent: 3,
+			want: Response{HTTPStatus: 302}, wantErr: true, wantAct: actRetry},
 		{name: "usage header on success", resp: answer(200, `{"events_received":1}`, "X-App-Usage", `{"call_count":80,"total_cputime":5,"total_time":90}`),
 			want: Response{HTTPStatus: 200, EventsReceived: 1, Usage: 90}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := checkResponse(tt.resp)
+			sent := tt.sent
+			if sent == 0 {
+				sent = tt.want.EventsReceived
+			}
+			got, err := checkResponse(tt.resp, sent)
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("checkResponse response (-want +got):\n%s", diff)
 			}
@@ -96,7 +115,7 @@ func TestCheckResponseReadsAtMostLimit(t *testing.T) {
 	t.Parallel()
 	big := strings.Repeat("x", 3*maxResponseBytes)
 	r := strings.NewReader(big)
-	_, err := checkResponse(&http.Response{StatusCode: 500, Header: http.Header{}, Body: io.NopCloser(r)})
+	_, err := checkResponse(&http.Response{StatusCode: 500, Header: http.Header{}, Body: io.NopCloser(r)}, 1)
 	if err == nil {
 		t.Fatal("want an error")
 	}
@@ -219,6 +238,12 @@ func TestNewClient(t *testing.T) {
 		{name: "bad pixel", opt: ClientOptions{BaseURL: "https://x", Token: "t", PixelID: "42/../x"}, wantErr: "digits"},
 		{name: "query in base", opt: ClientOptions{BaseURL: "https://x/?access_token=t", Token: "t", PixelID: "42"}, wantErr: "query"},
 		{name: "not a URL", opt: ClientOptions{BaseURL: "graph.facebook.com", Token: "t", PixelID: "42"}, wantErr: "http(s)"},
+		{name: "plain http elsewhere", opt: ClientOptions{BaseURL: "http://graph.example.com", Token: "t", PixelID: "42"}, wantErr: "plain http"},
+		{name: "plain http to a private address", opt: ClientOptions{BaseURL: "http://10.0.0.1:8080", Token: "t", PixelID: "42"}, wantErr: "plain http"},
+		{name: "plain http to a name ending in localhost", opt: ClientOptions{BaseURL: "http://localhost.example.com", Token: "t", PixelID: "42"}, wantErr: "plain http"},
+		{name: "http loopback v4", opt: ClientOptions{BaseURL: "http://127.8.9.10:9", Token: "t", PixelID: "42"}, wantURL: "http://127.8.9.10:9/v24.0/42/events"},
+		{name: "http loopback v6", opt: ClientOptions{BaseURL: "http://[::1]:9", Token: "t", PixelID: "42"}, wantURL: "http://[::1]:9/v24.0/42/events"},
+		{name: "http localhost", opt: ClientOptions{BaseURL: "http://LocalHost:9/", Token: "t", PixelID: "42"}, wantURL: "http://LocalHost:9/v24.0/42/events"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -262,6 +287,8 @@ func ExampleAppSecretProof() {
 // panic, must classify every error, and a 2xx success must carry a count.
 func FuzzCheckResponse(f *testing.F) {
 	f.Add(200, `{"events_received":3,"fbtrace_id":"x"}`, "")
+	f.Add(200, `{"events_received":2}`, "")
+	f.Add(307, ``, "")
 	f.Add(400, errBody(100, 2804003, false, "Invalid"), "3")
 	f.Add(400, errBody(190, 463, false, "expired"), "")
 	f.Add(500, `<html>`, "Mon, 02 Jan 2006 15:04:05 GMT")
@@ -270,13 +297,13 @@ func FuzzCheckResponse(f *testing.F) {
 		if status < 100 || status > 599 {
 			return
 		}
-		r, err := checkResponse(answer(status, body, "Retry-After", retryAfter))
+		r, err := checkResponse(answer(status, body, "Retry-After", retryAfter), 3)
 		if r.HTTPStatus != status || r.RetryAfter < 0 {
 			t.Fatalf("response %+v for status %d", r, status)
 		}
 		if err == nil {
-			if status < 200 || status > 299 {
-				t.Fatalf("status %d accepted", status)
+			if status < 200 || status > 299 || r.EventsReceived != 3 {
+				t.Fatalf("status %d, events_received %d accepted for 3 events", status, r.EventsReceived)
 			}
 			return
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -135,4 +136,90 @@ func ExampleRun() {
 	// request 2 events 1
 	// R-3 sent
 	// 2 request files
+}
+
+// TestDryRunFilesArePrivate: the request bodies hold hashed customer
+// data, so they are 0600 in a 0700 directory.
+func TestDryRunFilesArePrivate(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	var col collector
+	if err := Run(t.Context(), NewDryRun(dir), NopLedger{}, feed(t.Context(), goldenEvents()), col.options(Options{BatchSize: 2})); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(filepath.Join(dir, "requests"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fi.Mode().Perm(); got != 0o700 {
+		t.Errorf("requests/ mode = %v, want 0700", got)
+	}
+	for _, name := range []string{"000001.json", "000002.json"} {
+		fi, err := os.Stat(filepath.Join(dir, "requests", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fi.Mode().Perm(); got != 0o600 {
+			t.Errorf("%s mode = %v, want 0600", name, got)
+		}
+	}
+}
+
+// TestDryRunNeverWritesThroughALink: a link planted where a body goes
+// stops the run (*WriteError) and its target is left as it was; so does
+// a requests "directory" that is a link to another one.
+func TestDryRunNeverWritesThroughALink(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		plant func(t *testing.T, dir, target string)
+	}{
+		{"link to a file", func(t *testing.T, dir, target string) {
+			if err := os.MkdirAll(filepath.Join(dir, "requests"), 0o700); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(target, filepath.Join(dir, "requests", "000001.json")); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"dangling link", func(t *testing.T, dir, target string) {
+			if err := os.MkdirAll(filepath.Join(dir, "requests"), 0o700); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(target+".new", filepath.Join(dir, "requests", "000001.json")); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"requests is a link to a directory", func(t *testing.T, dir, target string) {
+			if err := os.Symlink(filepath.Dir(target), filepath.Join(dir, "requests")); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir, elsewhere := t.TempDir(), t.TempDir()
+			target := filepath.Join(elsewhere, "precious")
+			if err := os.WriteFile(target, []byte("keep me"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			tt.plant(t, dir, target)
+			var col collector
+			err := Run(t.Context(), NewDryRun(dir), NopLedger{}, feed(t.Context(), goldenEvents()), col.options(Options{BatchSize: 3}))
+			if _, ok := errors.AsType[*WriteError](err); !ok {
+				t.Fatalf("Run = %v, want a *WriteError", err)
+			}
+			if b, err := os.ReadFile(target); err != nil || string(b) != "keep me" {
+				t.Errorf("target = %q, %v; want it untouched", b, err)
+			}
+			entries, _ := os.ReadDir(elsewhere)
+			if len(entries) != 1 {
+				t.Errorf("files beside the target: %v, want the target alone", entries)
+			}
+			if col.statuses[StatusFailed] != 3 {
+				t.Errorf("statuses = %v, want 3 failed", col.statuses)
+			}
+		})
+	}
 }

@@ -190,10 +190,16 @@ func openLedger(path string, readOnly bool, now func() time.Time) (*BoltLedger, 
 	if readOnly && errors.Is(statErr, fs.ErrNotExist) {
 		return &BoltLedger{path: path, keep: LedgerRetention, now: now}, nil
 	}
-	// bbolt takes an empty file for a new ledger and starts over; an
-	// existing ledger truncated to nothing (disk full, "> file") must not
-	// silently resend everything.
-	if statErr == nil && fi.Mode().IsRegular() && fi.Size() == 0 {
+	if !readOnly && errors.Is(statErr, fs.ErrNotExist) {
+		if err := createLedger(path); err != nil {
+			return nil, err
+		}
+	} else if statErr == nil && fi.Mode().IsRegular() && fi.Size() == 0 {
+		// bbolt takes an empty file for a new ledger and starts over.
+		// capi-upload never leaves one (createLedger), so this is a
+		// ledger truncated to nothing ("> file", or a full disk under an
+		// older version) or a foreign file: starting over would silently
+		// resend everything, so it is damaged (README "Sending, retries and the ledger").
 		return nil, &CorruptError{Path: path, Err: errors.New("the file is empty")}
 	}
 	db, err := openBolt(path, readOnly)
@@ -201,6 +207,10 @@ func openLedger(path string, readOnly bool, now func() time.Time) (*BoltLedger, 
 		return nil, err
 	}
 	switch {
+	case err != nil && strings.Contains(err.Error(), "file size too small"):
+		// bbolt's check that the file holds its two meta pages, a plain
+		// error without a sentinel: a ledger cut short.
+		return nil, &CorruptError{Path: path, Err: err}
 	case errors.Is(err, bolterrors.ErrTimeout):
 		return nil, &LockedError{Path: path}
 	case errors.Is(err, bolterrors.ErrInvalid), errors.Is(err, bolterrors.ErrChecksum),
@@ -235,6 +245,55 @@ func openLedger(path string, readOnly bool, now func() time.Time) (*BoltLedger, 
 		return nil, err
 	}
 	return l, nil
+}
+
+// createLedger makes a new, empty ledger at path without a moment when
+// path is an empty file: bbolt writes its first pages into a temporary file
+// beside path, which is then linked into place only if path still does not
+// exist. An empty file at path would be taken for damaged by a run that
+// opens the ledger at the same moment, and a full disk would leave one
+// that every later run refuses. A run that loses the race to create the
+// ledger uses the other's (and finds it locked).
+func createLedger(path string) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".new-*")
+	if err != nil {
+		return ledgerCreateError(path, err)
+	}
+	name := tmp.Name()
+	defer os.Remove(name)
+	if err := tmp.Close(); err != nil {
+		return ledgerCreateError(path, err)
+	}
+	if err := initLedgerFile(name); err != nil {
+		return ledgerCreateError(path, err)
+	}
+	if err := os.Link(name, path); err != nil && !errors.Is(err, fs.ErrExist) {
+		return ledgerCreateError(path, err)
+	}
+	return nil
+}
+
+// initLedgerFile writes bbolt's first pages into the empty file at name;
+// tests replace it to fail as a full disk would.
+var initLedgerFile = func(name string) error {
+	db, err := bolt.Open(name, 0o600, &bolt.Options{Timeout: lockTimeout})
+	if err != nil {
+		return err
+	}
+	return db.Close()
+}
+
+func ledgerCreateError(path string, err error) error {
+	if pe, ok := errors.AsType[*fs.PathError](err); ok {
+		err = pe.Err
+	}
+	if le, ok := errors.AsType[*os.LinkError](err); ok {
+		err = le.Err
+	}
+	if dir := filepath.Dir(path); errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("open ledger %s: %w: create %s first, or give --state another path", path, err, dir)
+	}
+	return fmt.Errorf("create ledger %s: %w", path, err)
 }
 
 // recoverCorrupt turns a bbolt panic on a damaged page into a

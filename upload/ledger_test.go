@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"math/rand/v2"
 	"os"
@@ -1633,6 +1634,110 @@ func TestOpenLedgerErrors(t *testing.T) {
 			}
 			if err.Error() != tt.want {
 				t.Errorf("error\n got %q\nwant %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestLedgerCreatedTwiceAtOnce: two runs creating a new ledger at the same
+// moment. One gets it, the other is told it is locked (or, if the first
+// was already done, gets it in turn), never that it is damaged: the path
+// is never an empty file while the ledger is being created. Many pairs
+// race at once, since the window is narrow; goroutines rather than
+// parallel subtests, so that the pairs' lock waits overlap.
+func TestLedgerCreatedTwiceAtOnce(t *testing.T) {
+	t.Parallel()
+	const pairs = 100
+	dir := t.TempDir()
+	start := make(chan struct{})
+	var ls [pairs][2]*BoltLedger
+	var errs [pairs][2]error
+	var wg sync.WaitGroup
+	for i := range pairs {
+		path := filepath.Join(dir, fmt.Sprintf("%03d.state", i))
+		for j := range 2 {
+			wg.Go(func() {
+				<-start
+				ls[i][j], errs[i][j] = OpenLedger(path, false)
+			})
+		}
+	}
+	close(start)
+	wg.Wait()
+	for i := range pairs {
+		opened := 0
+		for j := range 2 {
+			if errs[i][j] == nil {
+				opened++
+				ls[i][j].Close()
+				continue
+			}
+			if _, ok := errors.AsType[*LockedError](errs[i][j]); !ok {
+				t.Errorf("pair %d: OpenLedger = %v, want success or *LockedError", i, errs[i][j])
+			}
+		}
+		if opened == 0 {
+			t.Errorf("pair %d: neither run opened the new ledger", i)
+		}
+	}
+}
+
+// TestLedgerCreateOnFullDisk: a new ledger that cannot be written (a full
+// disk) leaves no file behind, so the next run, with space again, creates
+// it rather than refusing an empty file as damaged.
+func TestLedgerCreateOnFullDisk(t *testing.T) {
+	// Not parallel: it replaces initLedgerFile.
+	old := initLedgerFile
+	t.Cleanup(func() { initLedgerFile = old })
+	initLedgerFile = func(string) error { return &fs.PathError{Op: "write", Path: "x", Err: syscall.ENOSPC} }
+	dir := t.TempDir()
+	path := filepath.Join(dir, "new.state")
+	_, err := OpenLedger(path, false)
+	if !errors.Is(err, syscall.ENOSPC) || !strings.Contains(err.Error(), "create ledger "+path+": no space left on device") {
+		t.Fatalf("OpenLedger = %v, want create ledger %s: no space left on device", err, path)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("left behind: %v", entries)
+	}
+	initLedgerFile = old
+	l, err := OpenLedger(path, false)
+	if err != nil {
+		t.Fatalf("with space again: %v", err)
+	}
+	l.Close()
+}
+
+// TestLedgerTooShortForMetaPages: a ledger cut to a page is damaged, with
+// the recovery steps, not bbolt's bare "file size too small".
+func TestLedgerTooShortForMetaPages(t *testing.T) {
+	t.Parallel()
+	for _, size := range []int64{100, 4096, 8191} {
+		t.Run(fmt.Sprint(size), func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join(t.TempDir(), "cut.state")
+			l, err := OpenLedger(path, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := l.MarkSent([]string{"a", "b"}, testNow); err != nil {
+				t.Fatal(err)
+			}
+			l.Close()
+			if err := os.Truncate(path, size); err != nil {
+				t.Fatal(err)
+			}
+			for _, ro := range []bool{false, true} {
+				_, err := OpenLedger(path, ro)
+				if _, ok := errors.AsType[*CorruptError](err); !ok {
+					t.Errorf("read-only %v: OpenLedger = %v, want *CorruptError", ro, err)
+					continue
+				}
+				mustHave := []string{path, "damaged", "move it aside"}
+				for _, s := range mustHave {
+					if !strings.Contains(err.Error(), s) {
+						t.Errorf("read-only %v: error %q lacks %q", ro, err, s)
+					}
+				}
 			}
 		})
 	}

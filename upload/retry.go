@@ -46,6 +46,9 @@ func classify(err error) action {
 	if _, ok := errors.AsType[*AuthError](err); ok {
 		return actStop
 	}
+	if _, ok := errors.AsType[*WriteError](err); ok {
+		return actStop
+	}
 	if e, ok := errors.AsType[*APIError](err); ok {
 		if e.Code >= 80000 && e.Code <= 80014 { // business use case throttles
 			return actThrottle

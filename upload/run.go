@@ -62,8 +62,8 @@ func (o Options) withDefaults() Options {
 
 // Run sends the events received on in until in is closed, giving each
 // exactly one Outcome. It returns nil when every event has an outcome
-// (some may have failed), an *AuthError, a *GaveUpError or a ledger error
-// that stopped the run, or ErrInterrupted.
+// (some may have failed), an *AuthError, a *WriteError (dry run), a
+// *GaveUpError or a ledger error that stopped the run, or ErrInterrupted.
 //
 // Events come in slices, in order, any number to a slice: a channel
 // operation per event cost more than Run's own work on it. Run copies a
@@ -452,13 +452,15 @@ func (r *runner) attempts(seq int, evs []mapping.Event, keys []string) (invalid 
 		req := &Request{Seq: seq, Attempt: attempt, Events: len(evs), Body: body.b, buf: body}
 		start := time.Now()
 		resp, err := r.s.Send(r.reqCtx, req)
+		if err == nil {
+			// The Client already refuses a partial acknowledgement; any
+			// Sender's must not put a row in the ledger that Meta did not
+			// take.
+			err = checkAck(resp, len(evs))
+		}
 		r.logRequest(req, start, resp, err)
 		r.pace.report(resp.Usage, 0, r.slowest(resp.Usage), time.Now())
 		if err == nil {
-			if resp.EventsReceived < len(evs) {
-				r.log.Warn("Meta acknowledged fewer events than sent", "seq", seq, "attempt", attempt,
-					"sent", len(evs), "events_received", resp.EventsReceived, "fbtrace_id", resp.FBTraceID)
-			}
 			r.failedInRow.Store(0)
 			r.acknowledge(seq, evs, keys)
 			return nil, nil

@@ -499,6 +499,10 @@ func TestRunLedgerCommitFreesSlot(t *testing.T) {
 	}
 }
 
+// TestRunShortAcknowledgement: an answer that acknowledges fewer events
+// than the request held is a failed attempt, however the Sender came by
+// it; the retry carries the same event_ids and nothing reaches the ledger
+// until an answer acknowledges the batch in full.
 func TestRunShortAcknowledgement(t *testing.T) {
 	t.Parallel()
 	e := newEdge(t)
@@ -506,21 +510,52 @@ func TestRunShortAcknowledgement(t *testing.T) {
 		fmt.Fprintf(w, `{"events_received":%d,"fbtrace_id":"SHORT"}`, len(ids)-1)
 		return true
 	}
-	var logs bytes.Buffer
 	var col collector
-	opt := col.options(Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	opt := col.options(Options{MaxAttempts: 3, Backoff: func(int, bool, time.Duration) time.Duration { return 0 }})
 	evs := makeEvents(5)
-	if err := Run(t.Context(), e.client(t, nil), newMemLedger(), feed(t.Context(), evs), opt); err != nil {
+	l := newMemLedger()
+	if err := Run(t.Context(), e.client(t, nil), l, feed(t.Context(), evs), opt); err != nil {
 		t.Fatal(err)
 	}
-	if col.statuses[StatusSent] != 5 {
-		t.Errorf("sent = %d, want 5", col.statuses[StatusSent])
+	if diff := cmp.Diff(map[Status]int{StatusFailed: 5}, col.statuses); diff != "" {
+		t.Errorf("statuses (-want +got):\n%s", diff)
 	}
-	if len(col.requests) != 1 || col.requests[0].EventsReceived != 4 || col.requests[0].FBTraceID != "SHORT" {
-		t.Errorf("request log = %+v, want events_received 4", col.requests)
+	if len(l.keys) != 0 {
+		t.Errorf("ledger holds %d keys, want none", len(l.keys))
 	}
-	if !strings.Contains(logs.String(), "fewer events than sent") {
-		t.Errorf("log = %q, want a warning", logs.String())
+	if len(col.requests) != 3 {
+		t.Fatalf("requests = %d, want 3 attempts", len(col.requests))
+	}
+	for _, r := range col.requests {
+		if r.EventsReceived != 4 || r.FBTraceID != "SHORT" || !strings.Contains(r.Error, "acknowledged 4 of 5 events") {
+			t.Errorf("request log %+v, want events_received 4 and the short count as its error", r)
+		}
+	}
+	for id, os := range col.outcomes {
+		if !strings.Contains(os[0].Detail, "acknowledged 4 of 5") {
+			t.Errorf("%s: detail %q, want the short count", id, os[0].Detail)
+		}
+	}
+}
+
+// shortSender acknowledges one event fewer than it was given, without an
+// error: Run must not trust a Sender's count blindly either.
+type shortSender struct{}
+
+func (shortSender) Send(_ context.Context, req *Request) (Response, error) {
+	return Response{HTTPStatus: 200, EventsReceived: req.Events - 1}, nil
+}
+
+func TestRunChecksEverySendersCount(t *testing.T) {
+	t.Parallel()
+	var col collector
+	opt := col.options(Options{MaxAttempts: 2, Backoff: func(int, bool, time.Duration) time.Duration { return 0 }})
+	l := newMemLedger()
+	if err := Run(t.Context(), shortSender{}, l, feed(t.Context(), makeEvents(3)), opt); err != nil {
+		t.Fatal(err)
+	}
+	if col.statuses[StatusFailed] != 3 || len(l.keys) != 0 {
+		t.Errorf("statuses %v, ledger %d keys; want 3 failed, none recorded", col.statuses, len(l.keys))
 	}
 }
 

@@ -1,6 +1,7 @@
 package capitest
 
 import (
+	"cmp"
 	"net/http"
 	"strconv"
 	"time"
@@ -9,7 +10,8 @@ import (
 // A Fault changes how the double answers one request. The zero Fault
 // changes nothing. Fields combine: Latency and Header apply to whatever
 // answer the other fields produce, and the first of LoseResponse, Hang,
-// Error and Status that is set decides the answer.
+// Redirect, Raw, Error and Status that is set decides the answer;
+// Received changes only a success answer.
 type Fault struct {
 	// Latency delays the answer, after the body was read. The wait ends
 	// early when the client gives up or the server closes.
@@ -29,6 +31,22 @@ type Fault struct {
 	// Status answers with this bare HTTP status (say 502 from a proxy) and
 	// a Graph-style body with code 1 and is_transient true.
 	Status int
+
+	// Redirect answers with this 3xx status and a Location header of
+	// RedirectTo, without processing the batch: a misconfigured proxy or a
+	// hostile endpoint. Nothing is accepted.
+	Redirect   int
+	RedirectTo string
+	// Raw answers RawStatus (200 when 0) with RawBody as it is, say an
+	// HTML page from a captive portal or a JSON object without
+	// events_received. Nothing is accepted.
+	Raw       bool
+	RawStatus int
+	RawBody   string
+	// Received, when set, is the events_received of a success answer,
+	// given the events the request held: a short (or absurd)
+	// acknowledgement. The batch is processed and accepted as usual.
+	Received func(events int) int
 }
 
 // Latency is a Fault that only delays the answer.
@@ -75,6 +93,30 @@ func TokenError(subcode int) Fault { return Fault{Error: ErrTokenInvalid(subcode
 // PermissionError is a Fault answering code 10 or 200-299.
 func PermissionError(code int) Fault { return Fault{Error: ErrPermission(code)} }
 
+// Redirect is a Fault answering status (301, 302, 303, 307, 308) with a
+// Location header of to.
+func Redirect(status int, to string) Fault { return Fault{Redirect: status, RedirectTo: to} }
+
+// ShortAck is a Fault that accepts the batch but answers events_received
+// short by n (n may exceed the events, giving a negative count).
+func ShortAck(n int) Fault {
+	return Fault{Received: func(events int) int { return events - n }}
+}
+
+// Ack is a Fault that accepts the batch but answers events_received n
+// whatever the request held (0, -7, …).
+func Ack(n int) Fault { return Fault{Received: func(int) int { return n }} }
+
+// RawAnswer is a Fault answering status with body as it is, with the
+// Content-Type given ("text/html", say); nothing is accepted.
+func RawAnswer(status int, contentType, body string) Fault {
+	f := Fault{Raw: true, RawStatus: status, RawBody: body}
+	if contentType != "" {
+		f.Header = http.Header{"Content-Type": {contentType}}
+	}
+	return f
+}
+
 // GraphFault is a Fault answering with an arbitrary Graph error.
 func GraphFault(e *GraphError) Fault { return Fault{Error: e} }
 
@@ -84,10 +126,16 @@ func (f Fault) kind() string {
 		return "lose_response"
 	case f.Hang:
 		return "hang"
+	case f.Redirect != 0:
+		return "redirect_" + strconv.Itoa(f.Redirect)
+	case f.Raw:
+		return "raw_" + strconv.Itoa(cmp.Or(f.RawStatus, http.StatusOK))
 	case f.Error != nil:
 		return "graph_error_" + strconv.Itoa(f.Error.Code)
 	case f.Status != 0:
 		return "http_" + strconv.Itoa(f.Status)
+	case f.Received != nil:
+		return "ack"
 	case f.Latency > 0:
 		return "latency"
 	case len(f.Header) > 0:

@@ -2,6 +2,7 @@ package capitest
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -410,6 +411,23 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	if f.Redirect != 0 && !f.LoseResponse {
+		rec.Status = f.Redirect
+		record()
+		setHeaders(w, f.Header)
+		w.Header().Set("Location", f.RedirectTo)
+		w.WriteHeader(f.Redirect)
+		return
+	}
+	if f.Raw && !f.LoseResponse {
+		rec.Status = cmp.Or(f.RawStatus, http.StatusOK)
+		record()
+		setHeaders(w, f.Header)
+		w.WriteHeader(rec.Status)
+		_, _ = io.WriteString(w, f.RawBody)
+		return
+	}
+
 	events, ge := s.process(r, body, &rec, f, st)
 	if ge != nil {
 		s.answer(w, &rec, record, f, ge, trace)
@@ -424,7 +442,11 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	rec.Status = http.StatusOK
 	record()
 	setHeaders(w, f.Header)
-	writeJSON(w, http.StatusOK, successBody{EventsReceived: len(events), Messages: []string{}, FBTraceID: trace})
+	received := len(events)
+	if f.Received != nil {
+		received = f.Received(received)
+	}
+	writeJSON(w, http.StatusOK, successBody{EventsReceived: received, Messages: []string{}, FBTraceID: trace})
 }
 
 // process checks route, faults, token and events, in the order Graph

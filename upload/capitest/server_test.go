@@ -643,3 +643,83 @@ func TestReusedScratch(t *testing.T) {
 		t.Errorf("Duplicates (-want +got):\n%s", diff)
 	}
 }
+
+// TestUntrustworthyAnswers pins the faults a client must not take for an
+// acknowledgement: redirects, short or absurd counts, and answers that are
+// not Graph's JSON.
+func TestUntrustworthyAnswers(t *testing.T) {
+	t.Parallel()
+	valid := func() []byte {
+		return jsonBody(t, DefaultToken, ev("1", set("event_time", now.Unix())), ev("2", set("event_time", now.Unix())))
+	}
+	tests := []struct {
+		name         string
+		fault        Fault
+		wantStatus   int
+		wantLocation string
+		wantBody     string // "" for a Graph success body, checked below
+		wantReceived int
+		accepted     int
+		kind         string
+	}{
+		{name: "307", fault: Redirect(307, "http://elsewhere.example/x"), wantStatus: 307, wantLocation: "http://elsewhere.example/x", kind: "redirect_307"},
+		{name: "302", fault: Redirect(302, "/moved"), wantStatus: 302, wantLocation: "/moved", kind: "redirect_302"},
+		{name: "short by one", fault: ShortAck(1), wantStatus: 200, wantReceived: 1, accepted: 2, kind: "ack"},
+		{name: "zero", fault: Ack(0), wantStatus: 200, wantReceived: 0, accepted: 2, kind: "ack"},
+		{name: "negative", fault: Ack(-7), wantStatus: 200, wantReceived: -7, accepted: 2, kind: "ack"},
+		{name: "html", fault: RawAnswer(200, "text/html", "<html>portal</html>"), wantStatus: 200, wantBody: "<html>portal</html>", kind: "raw_200"},
+		{name: "json without count", fault: RawAnswer(0, "application/json", `{"ok":true}`), wantStatus: 200, wantBody: `{"ok":true}`, kind: "raw_200"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := Start(t, WithNow(func() time.Time { return now }))
+			s.Enqueue(tt.fault)
+			req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, s.URL+path, bytes.NewReader(valid()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			hc := s.Client()
+			hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+			resp, err := hc.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp.StatusCode != tt.wantStatus {
+				t.Errorf("status = %d, want %d", resp.StatusCode, tt.wantStatus)
+			}
+			if got := resp.Header.Get("Location"); got != tt.wantLocation {
+				t.Errorf("Location = %q, want %q", got, tt.wantLocation)
+			}
+			switch {
+			case tt.wantLocation != "":
+			case tt.wantBody != "":
+				if string(body) != tt.wantBody {
+					t.Errorf("body = %q, want %q", body, tt.wantBody)
+				}
+			default:
+				var b struct {
+					EventsReceived *int `json:"events_received"`
+				}
+				if err := json.Unmarshal(body, &b); err != nil || b.EventsReceived == nil {
+					t.Fatalf("body %q: no events_received (%v)", body, err)
+				}
+				if *b.EventsReceived != tt.wantReceived {
+					t.Errorf("events_received = %d, want %d", *b.EventsReceived, tt.wantReceived)
+				}
+			}
+			if got := s.EventsReceived(); got != tt.accepted {
+				t.Errorf("EventsReceived() = %d, want %d", got, tt.accepted)
+			}
+			reqs := s.Requests()
+			if len(reqs) != 1 || reqs[0].Fault != tt.kind || reqs[0].Status != tt.wantStatus {
+				t.Errorf("Requests() = %+v, want one with fault %q, status %d", reqs, tt.kind, tt.wantStatus)
+			}
+		})
+	}
+}
