@@ -1658,7 +1658,7 @@ func TestLedgerCreatedTwiceAtOnce(t *testing.T) {
 		for j := range 2 {
 			wg.Go(func() {
 				<-start
-				ls[i][j], errs[i][j] = OpenLedger(path, false)
+				ls[i][j], errs[i][j] = OpenLedger(path, false, time.Now)
 			})
 		}
 	}
@@ -1692,7 +1692,7 @@ func TestLedgerCreateOnFullDisk(t *testing.T) {
 	initLedgerFile = func(string) error { return &fs.PathError{Op: "write", Path: "x", Err: syscall.ENOSPC} }
 	dir := t.TempDir()
 	path := filepath.Join(dir, "new.state")
-	_, err := OpenLedger(path, false)
+	_, err := OpenLedger(path, false, time.Now)
 	if !errors.Is(err, syscall.ENOSPC) || !strings.Contains(err.Error(), "create ledger "+path+": no space left on device") {
 		t.Fatalf("OpenLedger = %v, want create ledger %s: no space left on device", err, path)
 	}
@@ -1700,7 +1700,7 @@ func TestLedgerCreateOnFullDisk(t *testing.T) {
 		t.Errorf("left behind: %v", entries)
 	}
 	initLedgerFile = old
-	l, err := OpenLedger(path, false)
+	l, err := OpenLedger(path, false, time.Now)
 	if err != nil {
 		t.Fatalf("with space again: %v", err)
 	}
@@ -1715,7 +1715,7 @@ func TestLedgerTooShortForMetaPages(t *testing.T) {
 		t.Run(fmt.Sprint(size), func(t *testing.T) {
 			t.Parallel()
 			path := filepath.Join(t.TempDir(), "cut.state")
-			l, err := OpenLedger(path, false)
+			l, err := OpenLedger(path, false, time.Now)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -1727,7 +1727,7 @@ func TestLedgerTooShortForMetaPages(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, ro := range []bool{false, true} {
-				_, err := OpenLedger(path, ro)
+				_, err := OpenLedger(path, ro, time.Now)
 				if _, ok := errors.AsType[*CorruptError](err); !ok {
 					t.Errorf("read-only %v: OpenLedger = %v, want *CorruptError", ro, err)
 					continue
