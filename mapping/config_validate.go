@@ -33,6 +33,8 @@ const (
 type specRule struct {
 	format, split, decimal, hash, constant bool
 	column                                 bool
+	timeParts                              bool // time and zone columns (event_time)
+	part                                   bool // part of a full name (fn, ln)
 }
 
 // Validate checks the config as a whole and fills in derived values
@@ -154,7 +156,7 @@ func (c *Config) validateFields() error {
 			return c.errf("fields.action_source.value", ErrInvalid, "%q: want one of %s", clip(v, 40), strings.Join(ActionSources, ", "))
 		}
 	}
-	if err := c.checkSpec("fields.event_time", f.EventTime, specRule{column: true, format: true}); err != nil {
+	if err := c.checkSpec("fields.event_time", f.EventTime, specRule{column: true, format: true, timeParts: true}); err != nil {
 		return err
 	}
 	if f.EventID != nil {
@@ -171,7 +173,7 @@ func (c *Config) validateFields() error {
 			continue
 		}
 		path := "fields.user_data." + k
-		rule := specRule{column: true, constant: true, split: true, format: k == "db", hash: k == "external_id"}
+		rule := specRule{column: true, constant: true, split: true, format: k == "db", hash: k == "external_id", part: k == "fn" || k == "ln"}
 		if err := c.checkSpec(path, s, rule); err != nil {
 			return err
 		}
@@ -187,6 +189,9 @@ func (c *Config) validateFields() error {
 		if err := c.checkCustom(k, f.CustomData[k]); err != nil {
 			return err
 		}
+	}
+	if err := c.checkNoContactIDs(); err != nil {
+		return err
 	}
 	return c.checkDPO()
 }
@@ -289,6 +294,21 @@ func (c *Config) checkSpec(path string, s *FieldSpec, r specRule) error {
 			return c.errf(path+".decimal", ErrInvalid, `%q: want "." or ","`, clip(s.Decimal, 10))
 		}
 	}
+	if (s.Time != "" || s.Zone != "") && !r.timeParts {
+		key := ".time"
+		if s.Time == "" {
+			key = ".zone"
+		}
+		return c.errf(path+key, ErrInvalid, "time and zone columns apply only to event_time")
+	}
+	if s.Part != "" {
+		if !r.part {
+			return c.errf(path+".part", ErrInvalid, "part applies only to user_data.fn and user_data.ln (a full name in one column)")
+		}
+		if s.Part != "first" && s.Part != "last" {
+			return c.errf(path+".part", ErrInvalid, `%q: want "first" or "last"`, clip(s.Part, 20))
+		}
+	}
 	if s.Hash != nil && !r.hash {
 		return c.errf(path+".hash", ErrInvalid, "hash: false applies only to user_data.external_id; every other customer key must be hashed")
 	}
@@ -334,4 +354,35 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// checkNoContactIDs refuses a config that sends a column of email
+// addresses or phone numbers as event_id or in custom_data: those fields
+// go to Meta and into the reject report as they are, unhashed (SPEC "Raw
+// customer data never leaves as an id or a property"). Customer keys
+// belong in user_data, where they are normalized and hashed.
+func (c *Config) checkNoContactIDs() error {
+	check := func(path string, s *FieldSpec) error {
+		if s == nil {
+			return nil
+		}
+		for _, col := range s.Columns {
+			if contactColumn(col) {
+				return c.errf(path, ErrInvalid, "column %q looks like emails or phone numbers, which must not be sent unhashed; map it under user_data (em, ph) instead", clip(col, 60))
+			}
+		}
+		return nil
+	}
+	if err := check("fields.event_id", c.Fields.EventID); err != nil {
+		return err
+	}
+	for _, k := range sortedKeys(c.Fields.CustomData) {
+		if k == "value" || k == "currency" || k == "num_items" {
+			continue
+		}
+		if err := check("fields.custom_data."+k, c.Fields.CustomData[k]); err != nil {
+			return err
+		}
+	}
+	return nil
 }

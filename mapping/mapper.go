@@ -64,6 +64,10 @@ type plan struct {
 	format  string
 	noHash  bool
 	decimal byte
+	// timeCol and zoneCol are event_time's time-of-day and time-zone
+	// columns, -1 when not mapped.
+	timeCol, zoneCol int
+	part             string // "first" or "last" of a full name; "" for the whole value
 }
 
 // ColumnError says that a mapped column cannot be found in an input's
@@ -182,6 +186,23 @@ func (r *resolver) plan(path string, s *FieldSpec) (*plan, error) {
 		format:  s.Format,
 		noHash:  s.Hash != nil && !*s.Hash,
 		decimal: decimalSep(s),
+		timeCol: -1,
+		zoneCol: -1,
+		part:    s.Part,
+	}
+	for _, c := range [...]struct {
+		name string
+		dst  *int
+		key  string
+	}{{s.Time, &p.timeCol, ".time"}, {s.Zone, &p.zoneCol, ".zone"}} {
+		if c.name == "" {
+			continue
+		}
+		idx, err := r.find(path+c.key, c.name)
+		if err != nil {
+			return nil, err
+		}
+		*c.dst = idx
 	}
 	if s.Value != nil {
 		p.isConst = true
@@ -313,6 +334,9 @@ func (p *plan) appendValues(dst []string, cells []string) []string {
 			continue
 		}
 		v, _ = p.translate(v)
+		if p.part != "" {
+			v = namePart(v, p.part)
+		}
 		if p.split == "" {
 			if v != "" {
 				dst = append(dst, v)
@@ -343,6 +367,9 @@ func (m *Mapper) Map(row ingest.Row) (Event, error) {
 		// The reject report names the row's own id (a receipt number)
 		// whenever the config maps one, so the user can find the sale.
 		id, _ := m.eventID.first(row.Cells)
+		if looksLikeContact(id) {
+			id = "" // never copy an email or phone into the report
+		}
 		switch e := err.(type) {
 		case *RowError:
 			e.EventID = id
@@ -382,13 +409,9 @@ func (m *Mapper) mapRow(row ingest.Row) (Event, error) {
 	}
 	ev.ActionSource = src
 
-	tv, _ := m.eventTime.first(cells)
-	if tv == "" {
-		return Event{}, &RowError{Reason: ReasonBadTime, Field: "event_time", Detail: "empty"}
-	}
-	t, err := ParseTime(tv, m.eventTime.format, m.cfg.Location)
+	t, err := m.eventTimeOf(cells)
 	if err != nil {
-		return Event{}, &RowError{Reason: ReasonBadTime, Field: "event_time", Detail: "not a time in format " + formatName(m.eventTime.format) + " (" + m.cfg.Location.String() + ")"}
+		return Event{}, err
 	}
 	ev.EventTime = t.Unix()
 
@@ -403,6 +426,9 @@ func (m *Mapper) mapRow(row ingest.Row) (Event, error) {
 	}
 	if m.eventID != nil {
 		ev.EventID, _ = m.eventID.first(cells)
+		if looksLikeContact(ev.EventID) {
+			return Event{}, &RowError{Reason: ReasonInvalidValue, Field: "event_id", Detail: "looks like an email address or phone number, which must not be sent unhashed"}
+		}
 	}
 	ev.plain = m.plain
 	if ev.EventID == "" {
@@ -410,6 +436,37 @@ func (m *Mapper) mapRow(row ingest.Row) (Event, error) {
 		ev.plain |= plainID
 	}
 	return ev, nil
+}
+
+// eventTimeOf reads the row's event time: the event_time cell, joined
+// with its time-of-day cell when the export writes them apart, read in
+// the row's own time zone when a column gives one.
+func (m *Mapper) eventTimeOf(cells []string) (time.Time, error) {
+	p := m.eventTime
+	tv, _ := p.first(cells)
+	if tv == "" {
+		return time.Time{}, &RowError{Reason: ReasonBadTime, Field: "event_time", Detail: "empty"}
+	}
+	if p.timeCol >= 0 && p.timeCol < len(cells) {
+		if tc := cleanCell(cells[p.timeCol]); tc != "" {
+			tv += " " + tc
+		}
+	}
+	loc := m.cfg.Location
+	if p.zoneCol >= 0 && p.zoneCol < len(cells) {
+		if z := cleanCell(cells[p.zoneCol]); z != "" {
+			l, err := LoadZone(z)
+			if err != nil {
+				return time.Time{}, &RowError{Reason: ReasonBadTime, Field: "event_time.zone", Detail: "not a time zone (an IANA name, a UTC offset, or a Windows or Rails name)"}
+			}
+			loc = l
+		}
+	}
+	t, err := ParseTime(tv, p.format, loc)
+	if err != nil {
+		return time.Time{}, &RowError{Reason: ReasonBadTime, Field: "event_time", Detail: "not a time in format " + formatName(p.format) + " (" + loc.String() + ")"}
+	}
+	return t, nil
 }
 
 func isActionSource(s string) bool {
@@ -427,6 +484,13 @@ func (m *Mapper) mapCustom(ev *Event, cells []string) error {
 		vals := c.p.appendValues(scratch[:0], cells)
 		if len(vals) == 0 {
 			continue
+		}
+		if c.key != "value" && c.key != "currency" && c.key != "num_items" {
+			for _, v := range vals {
+				if looksLikeContact(v) {
+					return &RowError{Reason: ReasonInvalidValue, Field: c.path, Detail: "looks like an email address or phone number, which must not be sent unhashed"}
+				}
+			}
 		}
 		if ev.CustomData == nil {
 			ev.CustomData = make(CustomData, 0, len(m.custom))

@@ -60,6 +60,10 @@ func NormalizeUserValue(key, value string, opt NormalizeOptions) (string, error)
 	return Hash(n), nil
 }
 
+// placeholderKeys are the keys whose placeholder values ("Guest",
+// "Walk-in Customer", "N/A") are refused as "placeholder".
+var placeholderKeys = map[string]bool{"em": true, "fn": true, "ln": true, "ct": true, "external_id": true}
+
 // normalizeUserValue is NormalizeUserValue without the hashing, so that
 // Map can hash into its own buffer: it returns the normalized value to
 // hash, or with final set the value to send as it is (a hash made
@@ -67,14 +71,23 @@ func NormalizeUserValue(key, value string, opt NormalizeOptions) (string, error)
 func normalizeUserValue(key, value string, opt NormalizeOptions) (n string, final bool, err error) {
 	if key == "external_id" && opt.NoHash {
 		n, err = NormalizeExternalID(value)
+		if err == nil && (isPlaceholderText(n) || strings.Trim(n, "0") == "") {
+			err = &ValueError{Key: key, Code: "placeholder"}
+		}
 		return n, true, err
 	}
 	if t := strings.TrimSpace(value); IsSHA256Hex(t) {
 		return strings.ToLower(t), true, nil
 	}
+	if placeholderKeys[key] && isPlaceholderText(value) {
+		return "", false, &ValueError{Key: key, Code: "placeholder"}
+	}
 	switch key {
 	case "em":
 		n, err = NormalizeEmail(value)
+		if err == nil && isPlaceholderEmail(n) {
+			err = &ValueError{Key: key, Code: "placeholder"}
+		}
 	case "ph":
 		// A number written without its country code belongs to the row's
 		// country when the row names one: a CRM export of customers in
@@ -107,6 +120,9 @@ func normalizeUserValue(key, value string, opt NormalizeOptions) (n string, fina
 		n, err = NormalizeGender(value)
 	case "external_id":
 		n, err = NormalizeExternalID(value)
+		if err == nil && strings.Trim(n, "0") == "" {
+			err = &ValueError{Key: key, Code: "placeholder"} // customer number 0: a walk-in
+		}
 	default:
 		return "", false, &ValueError{Key: key, Code: "unknown_key"}
 	}

@@ -4,7 +4,8 @@ import "strings"
 
 // NormalizeGender returns "f" or "m" (ge), Meta's only two values. It
 // reads the English words and initials (female, woman, f; male, man, m),
-// honorifics (mrs, ms, miss; mr), and the words of the languages most
+// salutations (mrs, ms, miss, Frau, Madame, Sra.; mr, Herr, Monsieur,
+// Sr.), so an Anrede column feeds ge, and the words of the languages most
 // exports come in (German w/weiblich/frau, männlich/mann; French femme,
 // homme; Spanish and Portuguese mujer/mulher, femenino/feminino, hombre/
 // homem, masculino; Italian donna, uomo; Dutch vrouw, man), in any case
@@ -24,10 +25,10 @@ func NormalizeGender(s string) (string, error) {
 
 var genderWords = func() map[string]string {
 	m := map[string]string{}
-	for w := range strings.FieldsSeq("f w female woman women girl mrs ms miss frau weiblich weibl femme femenino feminino féminin feminin mujer mulher donna femmina vrouw vrouwelijk") {
+	for w := range strings.FieldsSeq("f w female woman women girl mrs ms miss frau weiblich weibl femme femenino feminino féminin feminin mujer mulher donna femmina vrouw vrouwelijk fr madame mme mademoiselle mlle sra señora senora senhora srta signora mevrouw mevr") {
 		m[w] = "f"
 	}
-	for w := range strings.FieldsSeq("m male man men boy mr mann männlich mannlich maennlich männl homme masculin masculino hombre homem uomo maschio mannelijk") {
+	for w := range strings.FieldsSeq("m male man men boy mr mann männlich mannlich maennlich männl homme masculin masculino hombre homem uomo maschio mannelijk herr hr monsieur sr señor senor senhor signor sig meneer dhr") {
 		m[w] = "m"
 	}
 	return m
