@@ -255,11 +255,18 @@ func (p *plan) cellValue(cells []string, i int) string {
 // first returns the field's first non-empty value after default and map,
 // and whether a map entry produced it (so "" from a map means "skip").
 func (p *plan) first(cells []string) (string, bool) {
+	v, _, mapped := p.firstAt(cells)
+	return v, mapped
+}
+
+// firstAt is first that also returns the index of the cell whose text
+// the value is, or -1 for a constant, a default or a map's output.
+func (p *plan) firstAt(cells []string) (string, int, bool) {
 	if p.isConst {
 		if len(p.consts) > 0 {
-			return p.consts[0], false
+			return p.consts[0], -1, false
 		}
-		return "", false
+		return "", -1, false
 	}
 	for _, i := range p.cols {
 		v := p.cellValue(cells, i)
@@ -268,10 +275,13 @@ func (p *plan) first(cells []string) (string, bool) {
 		}
 		t, mapped := p.translate(v)
 		if t != "" || mapped {
-			return t, mapped
+			if mapped || i >= len(cells) || strings.TrimSpace(cells[i]) == "" {
+				i = -1
+			}
+			return t, i, mapped
 		}
 	}
-	return "", false
+	return "", -1, false
 }
 
 // appendValues appends every non-empty value of the field: each column's
@@ -281,24 +291,30 @@ func (p *plan) appendValues(dst []string, cells []string) []string {
 		return append(dst, p.consts...)
 	}
 	for _, i := range p.cols {
-		v := p.cellValue(cells, i)
-		if v == "" {
-			continue
+		dst = p.appendCell(dst, cells, i)
+	}
+	return dst
+}
+
+// appendCell is appendValues for column i alone.
+func (p *plan) appendCell(dst []string, cells []string, i int) []string {
+	v := p.cellValue(cells, i)
+	if v == "" {
+		return dst
+	}
+	v, _ = p.translate(v)
+	if p.split == "" {
+		if v != "" {
+			dst = append(dst, v)
 		}
-		v, _ = p.translate(v)
-		if p.split == "" {
-			if v != "" {
-				dst = append(dst, v)
-			}
-			continue
+		return dst
+	}
+	for v != "" {
+		part, rest, _ := strings.Cut(v, p.split)
+		if part = strings.TrimSpace(part); part != "" {
+			dst = append(dst, part)
 		}
-		for v != "" {
-			part, rest, _ := strings.Cut(v, p.split)
-			if part = strings.TrimSpace(part); part != "" {
-				dst = append(dst, part)
-			}
-			v = rest
-		}
+		v = rest
 	}
 	return dst
 }
@@ -339,20 +355,20 @@ func (m *Mapper) Map(row ingest.Row) (Event, error) {
 	}
 	ev.ActionSource = src
 
-	tv, _ := m.eventTime.first(cells)
+	tv, tcol, _ := m.eventTime.firstAt(cells)
 	if tv == "" {
 		return Event{}, &RowError{Reason: ReasonBadTime, Field: "event_time", Detail: "empty"}
 	}
-	t, err := ParseTime(tv, m.eventTime.format, m.cfg.Location)
+	t, err := ParseTime(tv, cellFormat(m.eventTime.format, row.Kind(tcol)), m.cfg.Location)
 	if err != nil {
-		return Event{}, &RowError{Reason: ReasonBadTime, Field: "event_time", Detail: "not a time in format " + formatName(m.eventTime.format) + " (" + m.cfg.Location.String() + ")"}
+		return Event{}, &RowError{Reason: ReasonBadTime, Field: "event_time", Detail: badTimeDetail(m.eventTime.format, row.Kind(tcol), m.cfg.Location)}
 	}
 	ev.EventTime = t.Unix()
 
 	if err := m.mapCustom(&ev, cells); err != nil {
 		return Event{}, err
 	}
-	if err := m.mapUser(&ev, cells); err != nil {
+	if err := m.mapUser(&ev, cells, row.Kinds); err != nil {
 		return Event{}, err
 	}
 	if err := m.mapDPO(&ev, cells); err != nil {
@@ -477,12 +493,13 @@ var weakKeySets = [...]int{
 	bitLn | bitGe,
 }
 
-func (m *Mapper) mapUser(ev *Event, cells []string) error {
+func (m *Mapper) mapUser(ev *Event, cells []string, kinds []ingest.CellKind) error {
 	opt := NormalizeOptions{DefaultCountry: m.cfg.DefaultCountry, Country: m.cfg.DefaultCountry}
 	if m.user[keyDB] != nil {
 		opt.Now = m.Now()
 	}
 	var scratch [8]string
+	var dateScratch [8]bool
 	// Every value of the row is appended to buf (a hash as 64 hex digits)
 	// and recorded as a span; at the end buf becomes one string and the
 	// spans slices of one backing array. A row's user_data then costs a
@@ -502,8 +519,18 @@ func (m *Mapper) mapUser(ev *Event, cells []string) error {
 		}
 		key := userKeyList[i]
 		first := len(spans)
-		for _, v := range p.appendValues(scratch[:0], cells) {
+		var vals []string
+		var dates []bool
+		if i == keyDB {
+			vals, dates = p.appendDates(scratch[:0], dateScratch[:0], cells, kinds)
+		} else {
+			vals = p.appendValues(scratch[:0], cells)
+		}
+		for j, v := range vals {
 			opt.DateLayout = p.format
+			if j < len(dates) && dates[j] {
+				opt.DateLayout = ingest.DateLayout
+			}
 			opt.NoHash = p.noHash
 			var n string
 			var final bool
