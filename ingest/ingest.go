@@ -22,7 +22,46 @@ type Row struct {
 	// with bounds checks. Cells is never reused by a later Read, so a row
 	// may be handed to another goroutine.
 	Cells []string
+	// Kinds says how each cell was typed in the file, which its text
+	// alone cannot tell ("45500.5" may be a number or a date that Excel
+	// displays). It is nil when every cell is text, as for every CSV row;
+	// otherwise it is exactly as long as Cells. Kind reads it with bounds
+	// checks.
+	Kinds []CellKind
 }
+
+// Kind returns the kind of cell i: CellText when the row has no kinds or
+// i is past its cells.
+func (r Row) Kind(i int) CellKind {
+	if i < 0 || i >= len(r.Kinds) {
+		return CellText
+	}
+	return r.Kinds[i]
+}
+
+// CellKind says how a spreadsheet cell was typed.
+type CellKind uint8
+
+const (
+	// CellText is a text cell (also a boolean, an error value, a formula's
+	// text result), or any cell of a format without types such as CSV.
+	CellText CellKind = iota
+	// CellNumber is a numeric cell written as the digits a person sees:
+	// an integral value as its integer digits (4915112345678, never
+	// 4.91511E+12), other values in plain decimal form (59.9, no
+	// exponent), and a zero-padding number format's leading zeros (zip
+	// 2134 with format 00000 is 02134).
+	CellNumber
+	// CellDate is a date- or time-formatted numeric cell written as its
+	// wall-clock time in DateLayout, rounded to the second, read in the
+	// workbook's date system (1900 or 1904).
+	CellDate
+)
+
+// DateLayout is the Go layout of a CellDate cell's text. It has no zone
+// because spreadsheet cells have none: the reader of the row decides in
+// which zone the wall-clock time was written.
+const DateLayout = "2006-01-02T15:04:05"
 
 // Default limits. They bound the memory one row can take, so that a hostile
 // or broken file ends in a *ParseError instead of exhausting memory. Real

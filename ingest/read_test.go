@@ -168,22 +168,26 @@ var readTests = []struct {
 		wantHeader: []string{"Exported from the CRM"},
 	},
 	{
-		name:       "xlsx sheet by name: serials raw, text dates as text, blanks, row gap",
+		name:       "xlsx sheet by name: date cells as wall time, text dates as text, blanks, row gap",
 		file:       "multi-sheet.xlsx",
 		opt:        Options{Sheet: "Sales"},
 		wantHeader: []string{"Email", "Order Date", "Date as text", "Total", "Zip"},
 		wantRows: []Row{
-			{Line: 2, Cells: []string{"ann@example.com", "46351.5", "2026-11-24 12:00", "1234.5", "02134"}},
-			{Line: 3, Cells: []string{"bob@example.com", "46352", "", "19.99"}},
-			{Line: 6, Cells: []string{"cy@example.com", "46353.25", "24/11/2026", "0", "10001"}},
+			{Line: 2, Cells: []string{"ann@example.com", "2026-11-25T12:00:00", "2026-11-24 12:00", "1234.5", "02134"},
+				Kinds: []CellKind{CellText, CellDate, CellText, CellNumber, CellText}},
+			{Line: 3, Cells: []string{"bob@example.com", "2026-11-26T00:00:00", "", "19.99"},
+				Kinds: []CellKind{CellText, CellDate, CellText, CellNumber}},
+			{Line: 6, Cells: []string{"cy@example.com", "2026-11-27T06:00:00", "24/11/2026", "0", "10001"},
+				Kinds: []CellKind{CellText, CellDate, CellText, CellNumber, CellNumber}},
 		},
 	},
 	{
 		name:       "xlsx sheet name case-insensitive",
 		file:       "multi-sheet.xlsx",
 		opt:        Options{Sheet: "sales", HeaderRow: 3},
-		wantHeader: []string{"bob@example.com", "46352", "", "19.99"},
-		wantRows:   []Row{{Line: 6, Cells: []string{"cy@example.com", "46353.25", "24/11/2026", "0", "10001"}}},
+		wantHeader: []string{"bob@example.com", "2026-11-26T00:00:00", "", "19.99"},
+		wantRows: []Row{{Line: 6, Cells: []string{"cy@example.com", "2026-11-27T06:00:00", "24/11/2026", "0", "10001"},
+			Kinds: []CellKind{CellText, CellDate, CellText, CellNumber, CellNumber}}},
 	},
 }
 

@@ -21,6 +21,13 @@ type xlsxReader struct {
 	header []string
 	row    int // sheet row number of the last row read
 	err    error
+
+	// types and meta give each cell its type and number format, which
+	// excelize's iterator does not return; nil if the sheet's part could
+	// not be found, and then cells read as their raw text.
+	types *xlsxTypes
+	meta  *sheetMeta
+	zr    *zip.ReadCloser
 }
 
 // xlsxInMemory is excelize's UnzipXMLSizeLimit: sheets and shared-strings
@@ -99,6 +106,10 @@ func openXLSX(path, name string, opt Options) (Reader, error) {
 		return fail(fmt.Errorf("sheet %q: %w", sheet, err))
 	}
 	r := &xlsxReader{name: name, f: f, rows: rows, opt: opt}
+	if err := r.openMeta(path, sheet); err != nil {
+		r.Close()
+		return fail(err)
+	}
 	if err := r.readHeader(); err != nil {
 		r.Close()
 		return nil, err
@@ -131,6 +142,51 @@ func pickSheet(sheets []string, want string) (string, error) {
 	return "", fmt.Errorf("%w: no sheet %q; the sheets are %s", ErrSheetNotFound, want, strings.Join(quoted, ", "))
 }
 
+// openMeta opens the second stream over the sheet's part that tells each
+// cell's type and style (see xlsxTypes).
+func (r *xlsxReader) openMeta(path, sheet string) error {
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		return pathErr("open", err)
+	}
+	types, part, err := readXLSXTypes(&zr.Reader, sheet)
+	if err != nil {
+		// excelize found and opened the sheet, so its parts are there;
+		// without them, cells keep their raw text as before.
+		return zr.Close()
+	}
+	meta, err := openSheetMeta(&zr.Reader, part, r.opt.MaxColumns)
+	if err != nil {
+		return zr.Close()
+	}
+	r.zr, r.types, r.meta = zr, types, meta
+	return nil
+}
+
+// typeCells rewrites a row's raw cell texts as a person sees them, and
+// returns their kinds, or nil when every cell is text.
+func (r *xlsxReader) typeCells(cells []string) []CellKind {
+	if r.meta == nil {
+		return nil
+	}
+	var kinds []CellKind
+	for _, c := range r.meta.rowCells(r.row) {
+		i := c.col - 1
+		if i < 0 || i >= len(cells) {
+			continue
+		}
+		v, k := r.types.render(cells[i], c)
+		if k == CellText {
+			continue
+		}
+		if kinds == nil {
+			kinds = make([]CellKind, len(cells))
+		}
+		cells[i], kinds[i] = v, k
+	}
+	return kinds
+}
+
 // next returns the next non-blank row. excelize's Next advances one row
 // number per call even across rows missing from the sheet's XML (Columns
 // then returns nothing), so counting calls gives the sheet's row numbers.
@@ -145,6 +201,7 @@ func (r *xlsxReader) next() (Row, error) {
 			return Row{}, &ParseError{File: r.name, Row: r.row, rowOnly: true,
 				Err: fmt.Errorf("%w: more than %d columns", ErrTooLarge, r.opt.MaxColumns)}
 		}
+		kinds := r.typeCells(cells)
 		blank, size := true, 0
 		for i, c := range cells {
 			size += len(c)
@@ -163,7 +220,7 @@ func (r *xlsxReader) next() (Row, error) {
 		if blank {
 			continue
 		}
-		return Row{File: r.name, Line: r.row, Cells: cells}, nil
+		return Row{File: r.name, Line: r.row, Cells: cells, Kinds: kinds}, nil
 	}
 	if err := r.rows.Error(); err != nil {
 		return Row{}, &ParseError{File: r.name, Row: r.row + 1, Err: fmt.Errorf("read: %w", err)}
@@ -192,6 +249,12 @@ func (r *xlsxReader) Close() error {
 		r.err = errClosed
 	}
 	err := errors.Join(r.rows.Close(), r.f.Close())
-	r.f, r.rows = nil, nil
+	if r.meta != nil {
+		err = errors.Join(err, r.meta.Close())
+	}
+	if r.zr != nil {
+		err = errors.Join(err, r.zr.Close())
+	}
+	r.f, r.rows, r.meta, r.zr = nil, nil, nil, nil
 	return err
 }

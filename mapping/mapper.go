@@ -296,11 +296,18 @@ func (p *plan) cellValue(cells []string, i int) string {
 // first returns the field's first non-empty value after default and map,
 // and whether a map entry produced it (so "" from a map means "skip").
 func (p *plan) first(cells []string) (string, bool) {
+	v, _, mapped := p.firstAt(cells)
+	return v, mapped
+}
+
+// firstAt is first that also returns the index of the cell whose text
+// the value is, or -1 for a constant, a default or a map's output.
+func (p *plan) firstAt(cells []string) (string, int, bool) {
 	if p.isConst {
 		if len(p.consts) > 0 {
-			return p.consts[0], false
+			return p.consts[0], -1, false
 		}
-		return "", false
+		return "", -1, false
 	}
 	for _, i := range p.cols {
 		v := p.cellValue(cells, i)
@@ -309,10 +316,13 @@ func (p *plan) first(cells []string) (string, bool) {
 		}
 		t, mapped := p.translate(v)
 		if t != "" || mapped {
-			return t, mapped
+			if mapped || i >= len(cells) || strings.TrimSpace(cells[i]) == "" {
+				i = -1
+			}
+			return t, i, mapped
 		}
 	}
-	return "", false
+	return "", -1, false
 }
 
 // mapsEmpty reports whether the spec's map has an entry for an empty
@@ -329,27 +339,33 @@ func (p *plan) appendValues(dst []string, cells []string) []string {
 		return append(dst, p.consts...)
 	}
 	for _, i := range p.cols {
-		v := p.cellValue(cells, i)
-		if v == "" {
-			continue
+		dst = p.appendCell(dst, cells, i)
+	}
+	return dst
+}
+
+// appendCell is appendValues for column i alone.
+func (p *plan) appendCell(dst []string, cells []string, i int) []string {
+	v := p.cellValue(cells, i)
+	if v == "" {
+		return dst
+	}
+	v, _ = p.translate(v)
+	if p.part != "" {
+		v = namePart(v, p.part)
+	}
+	if p.split == "" {
+		if v != "" {
+			dst = append(dst, v)
 		}
-		v, _ = p.translate(v)
-		if p.part != "" {
-			v = namePart(v, p.part)
+		return dst
+	}
+	for v != "" {
+		part, rest, _ := strings.Cut(v, p.split)
+		if part = strings.TrimSpace(part); part != "" {
+			dst = append(dst, part)
 		}
-		if p.split == "" {
-			if v != "" {
-				dst = append(dst, v)
-			}
-			continue
-		}
-		for v != "" {
-			part, rest, _ := strings.Cut(v, p.split)
-			if part = strings.TrimSpace(part); part != "" {
-				dst = append(dst, part)
-			}
-			v = rest
-		}
+		v = rest
 	}
 	return dst
 }
@@ -409,7 +425,7 @@ func (m *Mapper) mapRow(row ingest.Row) (Event, error) {
 	}
 	ev.ActionSource = src
 
-	t, err := m.eventTimeOf(cells)
+	t, err := m.eventTimeOf(cells, row.Kinds)
 	if err != nil {
 		return Event{}, err
 	}
@@ -418,7 +434,7 @@ func (m *Mapper) mapRow(row ingest.Row) (Event, error) {
 	if err := m.mapCustom(&ev, cells); err != nil {
 		return Event{}, err
 	}
-	if err := m.mapUser(&ev, cells); err != nil {
+	if err := m.mapUser(&ev, cells, row.Kinds); err != nil {
 		return Event{}, err
 	}
 	if err := m.mapDPO(&ev, cells); err != nil {
@@ -441,14 +457,21 @@ func (m *Mapper) mapRow(row ingest.Row) (Event, error) {
 // eventTimeOf reads the row's event time: the event_time cell, joined
 // with its time-of-day cell when the export writes them apart, read in
 // the row's own time zone when a column gives one.
-func (m *Mapper) eventTimeOf(cells []string) (time.Time, error) {
+func (m *Mapper) eventTimeOf(cells []string, kinds []ingest.CellKind) (time.Time, error) {
 	p := m.eventTime
-	tv, _ := p.first(cells)
+	tv, tcol, _ := p.firstAt(cells)
 	if tv == "" {
 		return time.Time{}, &RowError{Reason: ReasonBadTime, Field: "event_time", Detail: "empty"}
 	}
+	kind := ingest.Row{Kinds: kinds}.Kind(tcol)
+	format := cellFormat(p.format, kind)
 	if p.timeCol >= 0 && p.timeCol < len(cells) {
 		if tc := cleanCell(cells[p.timeCol]); tc != "" {
+			if kind == ingest.CellDate {
+				// A date cell's own time is midnight; the time column
+				// holds the real one, so the two are read as text.
+				tv, format = tv[:len("2006-01-02")], FormatAuto
+			}
 			tv += " " + tc
 		}
 	}
@@ -462,9 +485,9 @@ func (m *Mapper) eventTimeOf(cells []string) (time.Time, error) {
 			loc = l
 		}
 	}
-	t, err := ParseTime(tv, p.format, loc)
+	t, err := ParseTime(tv, format, loc)
 	if err != nil {
-		return time.Time{}, &RowError{Reason: ReasonBadTime, Field: "event_time", Detail: "not a time in format " + formatName(p.format) + " (" + loc.String() + ")"}
+		return time.Time{}, &RowError{Reason: ReasonBadTime, Field: "event_time", Detail: badTimeDetail(p.format, kind, loc)}
 	}
 	return t, nil
 }
@@ -584,12 +607,13 @@ var weakKeySets = [...]int{
 	bitLn | bitGe,
 }
 
-func (m *Mapper) mapUser(ev *Event, cells []string) error {
+func (m *Mapper) mapUser(ev *Event, cells []string, kinds []ingest.CellKind) error {
 	opt := NormalizeOptions{DefaultCountry: m.cfg.DefaultCountry, Country: m.cfg.DefaultCountry}
 	if m.user[keyDB] != nil {
 		opt.Now = m.Now()
 	}
 	var scratch [8]string
+	var dateScratch [8]bool
 	// Every value of the row is appended to buf (a hash as 64 hex digits)
 	// and recorded as a span; at the end buf becomes one string and the
 	// spans slices of one backing array. A row's user_data then costs a
@@ -609,8 +633,18 @@ func (m *Mapper) mapUser(ev *Event, cells []string) error {
 		}
 		key := userKeyList[i]
 		first := len(spans)
-		for _, v := range p.appendValues(scratch[:0], cells) {
+		var vals []string
+		var dates []bool
+		if i == keyDB {
+			vals, dates = p.appendDates(scratch[:0], dateScratch[:0], cells, kinds)
+		} else {
+			vals = p.appendValues(scratch[:0], cells)
+		}
+		for j, v := range vals {
 			opt.DateLayout = p.format
+			if j < len(dates) && dates[j] {
+				opt.DateLayout = ingest.DateLayout
+			}
 			opt.NoHash = p.noHash
 			var n string
 			var final bool

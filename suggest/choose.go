@@ -18,14 +18,24 @@ func (p *proposal) chooseTimes() {
 	preferDay := !monthFirst[p.country]
 	if c := p.one(roleEventTime); c != nil {
 		p.eventTime = c
-		p.timeFmt = proposeTime(c.values, preferDay)
+		p.timeFmt = proposeColumnTime(c, preferDay)
 		if p.timeFmt.format == "rfc3339" || p.timeFmt.format == "unix" || p.timeFmt.format == "unix_ms" {
 			p.tzWhy = "The times carry their own offset, so this zone only serves times that lack one."
 		}
 	}
 	if c := p.one(roleBirthday); c != nil {
-		p.birthFmt = proposeTime(c.values, preferDay)
+		p.birthFmt = proposeColumnTime(c, preferDay)
 	}
+}
+
+// proposeColumnTime is proposeTime for a column, whose date cells need no
+// format: "excel" is proposed for them, which also reads the serials of
+// dates typed into cells without a date format.
+func proposeColumnTime(c *column, preferDay bool) timeFormat {
+	if c.dates > 0 && c.dates == len(c.values) {
+		return timeFormat{format: "excel", parsed: c.dates, sample: c.values[0], cells: true}
+	}
+	return proposeTime(c.values, preferDay)
 }
 
 // metaEvents are Meta's standard event names, matched without case.

@@ -188,6 +188,10 @@ func (p *proposal) timeComment(w *yamlWriter, c *column) {
 	f := p.timeFmt
 	switch f.format {
 	case "excel":
+		if f.cells {
+			w.comment(2, "Excel date cells (e.g. %s): read as dates whatever the format says.", safe(f.sample))
+			break
+		}
 		w.comment(2, "Excel date serials (e.g. %s): dates stored as numbers.", safe(f.sample))
 	case "unix", "unix_ms", "rfc3339":
 		w.comment(2, "Read as %s, e.g. %q.", f.format, safe(f.sample))

@@ -47,6 +47,9 @@ type column struct {
 	// vetoed: the name suggested a role its values contradict.
 	vetoed role
 	values []string // non-blank samples, trimmed
+	// dates counts the values that were date cells of a workbook, which
+	// capi-upload reads as dates whatever the column's format says.
+	dates int
 	// note is a comment written beside the column's mapping.
 	note string
 }
@@ -126,6 +129,9 @@ func analyze(ctx context.Context, r ingest.Reader, opt Options) (*proposal, erro
 			if v := strings.TrimSpace(cell); v != "" && p.cols[i].header != "" {
 				cells[i] = v
 				p.cols[i].values = append(p.cols[i].values, v)
+				if row.Kind(i) == ingest.CellDate {
+					p.cols[i].dates++
+				}
 			}
 		}
 		p.sample = append(p.sample, cells)

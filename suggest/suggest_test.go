@@ -60,7 +60,9 @@ func golden(t *testing.T, name string, got []byte) {
 
 // roundTrip parses a proposal and maps every row with it, the way
 // validate would, and returns the config and how many rows became events.
-func roundTrip(t *testing.T, yaml []byte, header []string, rows [][]string) (*mapping.Config, int) {
+// roundTrip maps rows with the proposal; kinds, nil or one per row, are
+// the rows' cell kinds as a workbook gave them.
+func roundTrip(t *testing.T, yaml []byte, header []string, rows [][]string, kinds [][]ingest.CellKind) (*mapping.Config, int) {
 	t.Helper()
 	cfg, err := mapping.Parse(bytes.NewReader(yaml))
 	if err != nil {
@@ -72,7 +74,11 @@ func roundTrip(t *testing.T, yaml []byte, header []string, rows [][]string) (*ma
 	}
 	events := 0
 	for i, cells := range rows {
-		_, err := m.Map(ingest.Row{File: "test.csv", Line: i + 2, Cells: cells})
+		row := ingest.Row{File: "test.csv", Line: i + 2, Cells: cells}
+		if kinds != nil {
+			row.Kinds = kinds[i]
+		}
+		_, err := m.Map(row)
 		if err == nil {
 			events++
 		} else if _, ok := errors.AsType[*mapping.RowError](err); !ok && !errors.Is(err, mapping.ErrSkip) {
@@ -242,7 +248,7 @@ func TestProposeHeaders(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Propose: %v", err)
 			}
-			cfg, events := roundTrip(t, out, tt.header, rows)
+			cfg, events := roundTrip(t, out, tt.header, rows, nil)
 			if diff := cmp.Diff(tt.want, columns(cfg)); diff != "" {
 				t.Errorf("columns mismatch (-want +got):\n%s\n%s", diff, out)
 			}
@@ -275,8 +281,8 @@ func TestProposeSamples(t *testing.T) {
 			}
 			golden(t, "sample_"+strings.ReplaceAll(file, ".", "_"), out)
 
-			header, rows := readAll(t, path)
-			_, events := roundTrip(t, out, header, rows)
+			header, rows, kinds := readAll(t, path)
+			_, events := roundTrip(t, out, header, rows, kinds)
 			// The samples plant a few bad rows on purpose; the rest must
 			// map with the proposal as it is.
 			if events < len(rows)*9/10 {
@@ -287,7 +293,7 @@ func TestProposeSamples(t *testing.T) {
 	}
 }
 
-func readAll(t *testing.T, path string) ([]string, [][]string) {
+func readAll(t *testing.T, path string) ([]string, [][]string, [][]ingest.CellKind) {
 	t.Helper()
 	r, err := ingest.Open(path, ingest.Options{})
 	if err != nil {
@@ -295,6 +301,7 @@ func readAll(t *testing.T, path string) ([]string, [][]string) {
 	}
 	defer r.Close()
 	var rows [][]string
+	var kinds [][]ingest.CellKind
 	for {
 		row, err := r.Read()
 		if errors.Is(err, io.EOF) {
@@ -304,8 +311,9 @@ func readAll(t *testing.T, path string) ([]string, [][]string) {
 			t.Fatal(err)
 		}
 		rows = append(rows, row.Cells)
+		kinds = append(kinds, row.Kinds)
 	}
-	return r.Header(), rows
+	return r.Header(), rows, kinds
 }
 
 // customerColumns are the sample columns whose values must never reach

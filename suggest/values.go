@@ -126,6 +126,8 @@ type timeFormat struct {
 	sample string // the sample that shows the choice best
 	// ambiguous: month and day order could not be told apart.
 	ambiguous bool
+	// cells: the samples are a workbook's date cells.
+	cells bool
 }
 
 // proposeTime finds the format that reads the most samples. preferDay
