@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	iofs "io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -29,10 +30,31 @@ func appVersion() string {
 	if version != "" {
 		return version
 	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "dev"
+	}
+	if bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 		return bi.Main.Version
 	}
-	return "dev"
+	// go run and builds outside a module version still record the commit.
+	rev, dirty := "", false
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if rev == "" {
+		return "dev"
+	}
+	v := "dev-" + rev[:min(12, len(rev))]
+	if dirty {
+		v += "-dirty"
+	}
+	return v
 }
 
 const topUsage = `capi-upload sends offline conversion events from CSV and XLSX exports
@@ -231,6 +253,13 @@ func parseRunFlags(cmd string, args []string, stdout, stderr io.Writer, getenv e
 	}
 
 	cfg, err := mapping.Load(*configPath)
+	if errors.Is(err, iofs.ErrNotExist) {
+		input := "EXPORT.csv"
+		if len(o.inputs) > 0 {
+			input = o.inputs[0]
+		}
+		return nil, fmt.Errorf("config %s: %w (capi-upload init %s > %s proposes one to review)", *configPath, err, input, *configPath)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("config %s: %w", *configPath, err)
 	}

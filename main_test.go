@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"capi-upload/mapping"
+	"capi-upload/report"
 	"capi-upload/upload"
 	"capi-upload/upload/capitest"
 )
@@ -289,6 +290,21 @@ func TestExitCodes(t *testing.T) {
 				return posArgs(f, "--request-timeout", "100ms")
 			},
 			want: exitPartial, summary: true,
+		},
+		{
+			// Yesterday's export read again a week later: nothing fresh,
+			// nothing rejected, and the nightly job must not look fine.
+			name: "no fresh row",
+			setup: func(t *testing.T, f *fixture, srv *capitest.Server) []string {
+				writeFile(t, f.path("old.csv"), badRowsCSV(sampleNow.AddDate(0, 0, -10), 5, 0))
+				return []string{"upload", "--config", f.path("pos.yaml"), "--state", f.state, "--report-dir", f.path("reports"), "--progress", "never", f.path("old.csv")}
+			},
+			want: exitRejectRatio, summary: true, stderrHas: []string{"old.csv", "none of its 5 rows", "--max-age"},
+			checkState: func(t *testing.T, f *fixture, srv *capitest.Server) {
+				if n := len(srv.Requests()); n != 0 {
+					t.Errorf("%d requests sent for a file with no fresh row", n)
+				}
+			},
 		},
 		{
 			name: "mostly bad rows",
@@ -772,5 +788,25 @@ func TestJSONLogDurations(t *testing.T) {
 		if tc.format == "json" && !json.Valid(b.Bytes()) {
 			t.Errorf("json log line %q is not JSON", b.String())
 		}
+	}
+}
+
+// TestJSONSummaryLine: with --log-format json, stdout is one JSON object
+// per line (the summary), so a cron log can be read by a log shipper.
+func TestJSONSummaryLine(t *testing.T) {
+	setClock(t, sampleNow)
+	f := newFixture(t, sampleNow)
+	r := runIn(t.Context(), t, nil, "validate", "--config", f.path("pos.yaml"), "--report-dir", f.path("reports"),
+		"--progress", "never", "--log-format", "json", f.path("pos.csv"))
+	if r.code != exitOK {
+		t.Fatalf("exit %d; stderr:\n%s", r.code, r.stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if len(lines) != 1 || !json.Valid([]byte(lines[0])) {
+		t.Fatalf("stdout is not one JSON line:\n%s", r.stdout)
+	}
+	var s report.Summary
+	if err := json.Unmarshal([]byte(lines[0]), &s); err != nil || s.RowsRead != 299 {
+		t.Errorf("summary line: rows_read %d, err %v; want 299", s.RowsRead, err)
 	}
 }

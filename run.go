@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -174,7 +175,7 @@ func runPipeline(ctx context.Context, o *options, stdout, stderr io.Writer) exit
 			mapped = append(mapped, k)
 		}
 	}
-	rec, err := report.Create(reportDir, report.Options{Command: command, Version: appVersion(), Now: now, Redact: secrets, MappedKeys: mapped, WrapRejects: wrapRejects})
+	rec, err := report.Create(reportDir, report.Options{Command: command, Version: appVersion(), PixelID: o.cfg.PixelID, Now: now, Redact: secrets, MappedKeys: mapped, WrapRejects: wrapRejects})
 	if err != nil {
 		return reportError(fmt.Errorf("report dir %s: %w", reportDir, err), stderr)
 	}
@@ -265,7 +266,7 @@ func runPipeline(ctx context.Context, o *options, stdout, stderr io.Writer) exit
 		if err := summary.Check(); err != nil {
 			closeErr = errors.Join(closeErr, fmt.Errorf("internal error, please report: %w", err))
 		}
-		if err := report.WriteText(stdout, summary); err != nil {
+		if err := writeSummary(stdout, summary, o.logFormat); err != nil {
 			logger.Error("writing summary", "err", err)
 		}
 	}
@@ -297,12 +298,20 @@ func runPipeline(ctx context.Context, o *options, stdout, stderr io.Writer) exit
 	if summary != nil && summary.Outcomes.Failed > 0 {
 		return exitPartial
 	}
+	code := exitOK
 	if summary != nil && summary.RejectRatio() > o.maxRejectRatio {
 		fmt.Fprintf(stderr, "capi-upload: %.1f%% of rows were rejected, above --max-reject-ratio %.1f%%: see %s\n",
 			100*summary.RejectRatio(), 100*o.maxRejectRatio, filepath.Join(reportDir, "rejects.csv"))
-		return exitRejectRatio
+		code = exitRejectRatio
 	}
-	return exitOK
+	if summary != nil {
+		for _, f := range summary.StaleFiles() {
+			fmt.Fprintf(stderr, "capi-upload: %s: none of its %d rows is newer than --max-age %s: is it an old export read again?\n",
+				f.File, f.RowsRead, mapping.Duration(o.maxAge))
+			code = exitRejectRatio
+		}
+	}
+	return code
 }
 
 // newReportDir creates a report directory of its own under parent, named
@@ -630,4 +639,19 @@ func readInput(ctx context.Context, in *input, work, ordered chan<- *chunk, free
 			return nil
 		}
 	}
+}
+
+// writeSummary prints the end-of-run summary: the short text a person
+// reads, or with --log-format json the summary as one JSON object on one
+// line, so that a cron log stays one JSON object per line.
+func writeSummary(w io.Writer, s *report.Summary, logFormat string) error {
+	if logFormat != "json" {
+		return report.WriteText(w, s)
+	}
+	b, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
 }

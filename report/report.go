@@ -36,6 +36,7 @@ type Reject struct {
 type Options struct {
 	Command string // "upload", "validate", "upload --dry-run"
 	Version string
+	PixelID string // the dataset events go to, named in the reports
 	// DryRun says nothing is sent; it is implied by a Command of
 	// "validate" or one containing "--dry-run". The summary then says
 	// "built" where it would say "sent".
@@ -147,6 +148,7 @@ func Create(dir string, opt Options) (*Recorder, error) {
 	r.s = Summary{
 		Command:    opt.Command,
 		Version:    opt.Version,
+		PixelID:    opt.PixelID,
 		Started:    now().UTC(),
 		DryRun:     opt.dryRun(),
 		Files:      []FileCount{},
@@ -236,6 +238,7 @@ func (r *Recorder) Reject(rj Reject) error {
 	switch rj.Reason {
 	case mapping.ReasonStale:
 		r.s.Outcomes.Stale++
+		r.s.Files[r.file(rj.File)].Stale++
 	case mapping.ReasonUploadFailed:
 		r.s.Outcomes.Failed++
 	case mapping.ReasonSkipped:
@@ -271,6 +274,7 @@ func (r *Recorder) rejectsError(err error) error {
 // event name and the customer values that were valid or dropped. The
 // event is not retained.
 func (r *Recorder) Built(ev *mapping.Event) {
+	r.s.Files[r.file(ev.File)].Fresh++
 	r.name(ev.EventName).Rows++
 	// r.keys begins with mapping.UserKeys in order (Create adds them
 	// first), so a key's index in UserData is its index there.

@@ -222,10 +222,10 @@ func TestCheck(t *testing.T) {
 		wantErr bool
 	}{
 		{name: "empty", s: Summary{}},
-		{name: "balanced", s: Summary{RowsRead: 6, Files: []FileCount{{"a", 6}}, Outcomes: Outcomes{Sent: 1, Rejected: 1, Stale: 1, AlreadySent: 1, Failed: 1, Skipped: 1}}},
-		{name: "row lost", s: Summary{RowsRead: 3, Files: []FileCount{{"a", 3}}, Outcomes: Outcomes{Sent: 2}}, wantErr: true},
-		{name: "row counted twice", s: Summary{RowsRead: 1, Files: []FileCount{{"a", 1}}, Outcomes: Outcomes{Sent: 1, Failed: 1}}, wantErr: true},
-		{name: "files disagree", s: Summary{RowsRead: 2, Files: []FileCount{{"a", 1}}, Outcomes: Outcomes{Sent: 2}}, wantErr: true},
+		{name: "balanced", s: Summary{RowsRead: 6, Files: []FileCount{{File: "a", RowsRead: 6}}, Outcomes: Outcomes{Sent: 1, Rejected: 1, Stale: 1, AlreadySent: 1, Failed: 1, Skipped: 1}}},
+		{name: "row lost", s: Summary{RowsRead: 3, Files: []FileCount{{File: "a", RowsRead: 3}}, Outcomes: Outcomes{Sent: 2}}, wantErr: true},
+		{name: "row counted twice", s: Summary{RowsRead: 1, Files: []FileCount{{File: "a", RowsRead: 1}}, Outcomes: Outcomes{Sent: 1, Failed: 1}}, wantErr: true},
+		{name: "files disagree", s: Summary{RowsRead: 2, Files: []FileCount{{File: "a", RowsRead: 1}}, Outcomes: Outcomes{Sent: 2}}, wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

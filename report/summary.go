@@ -14,8 +14,11 @@ import (
 // and maps are written with sorted keys, so two runs over the same input
 // at the same (injected) clock give the same bytes.
 type Summary struct {
-	Command  string    `json:"command"`
-	Version  string    `json:"version"`
+	Command string `json:"command"`
+	Version string `json:"version"`
+	// PixelID names the dataset the events went to, so a report read
+	// later says where (the config's pixel_id; not customer data).
+	PixelID  string    `json:"pixel_id,omitempty"`
 	Started  time.Time `json:"started"`
 	Finished time.Time `json:"finished"`
 	// Incomplete, when set, says what this run's reports lack and why
@@ -65,6 +68,23 @@ type Summary struct {
 type FileCount struct {
 	File     string `json:"file"`
 	RowsRead int    `json:"rows_read"`
+	// Fresh counts the file's rows that became events inside the age
+	// window; Stale those older than --max-age. A file with stale rows and
+	// no fresh one is almost always yesterday's export read again.
+	Fresh int `json:"fresh"`
+	Stale int `json:"stale"`
+}
+
+// StaleFiles lists the inputs that had rows of which none was fresh: every
+// event in them older than --max-age (exit 4).
+func (s *Summary) StaleFiles() []FileCount {
+	var out []FileCount
+	for _, f := range s.Files {
+		if f.RowsRead > 0 && f.Fresh == 0 && f.Stale > 0 {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // Outcomes counts rows by their one final state. The invariant checked by
