@@ -50,8 +50,9 @@ type NormalizeOptions struct {
 // already is 64 hex digits (after trimming) is taken for a SHA-256 made
 // upstream and returned lower-cased without normalizing; 32 hex digits
 // are not taken for a hash (SPEC). An external_id with opt.NoHash is
-// returned trimmed, case kept, as is. An unknown key is refused with
-// code "unknown_key".
+// returned trimmed, case kept, as is. The keys Meta takes unhashed
+// (UnhashedKeys) are checked by NormalizeUnhashed and never hashed. An
+// unknown key is refused with code "unknown_key".
 func NormalizeUserValue(key, value string, opt NormalizeOptions) (string, error) {
 	n, final, err := normalizeUserValue(key, value, opt)
 	if err != nil || final {
@@ -67,6 +68,12 @@ func NormalizeUserValue(key, value string, opt NormalizeOptions) (string, error)
 func normalizeUserValue(key, value string, opt NormalizeOptions) (n string, final bool, err error) {
 	if key == "external_id" && opt.NoHash {
 		n, err = NormalizeExternalID(value)
+		return n, true, err
+	}
+	if IsUnhashedKey(key) {
+		// Never hashed, and a 64-hex value is refused rather than passed
+		// through (normalize_unhashed.go).
+		n, err = NormalizeUnhashed(key, value)
 		return n, true, err
 	}
 	if t := strings.TrimSpace(value); IsSHA256Hex(t) {
