@@ -1,8 +1,6 @@
 package report
 
 import (
-	"capi-upload/mapping"
-
 	"bytes"
 	"context"
 	"encoding/json"
@@ -15,6 +13,8 @@ import (
 	"time"
 
 	"golang.org/x/net/html"
+
+	"capi-upload/mapping"
 )
 
 // figures collects the text of every element with a data-figure
