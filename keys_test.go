@@ -104,6 +104,9 @@ func TestUnhashedKeysEndToEnd(t *testing.T) {
 		if r.code != exitOK {
 			t.Fatalf("%s: exit %d, want 0; stderr:\n%s", name, r.code, r.stderr)
 		}
+		if name == "leads" {
+			mustContain(t, "leads stdout", r.stdout, "lead_id 100%")
+		}
 		logs.WriteString(r.stdout)
 		logs.WriteString(r.stderr)
 	}
