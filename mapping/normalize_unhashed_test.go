@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
@@ -173,4 +174,20 @@ func FuzzNormalizeUnhashed(f *testing.F) {
 			}
 		}
 	})
+}
+
+func ExampleNormalizeLeadID() {
+	id, err := NormalizeLeadID("l:1234567890123456")
+	fmt.Println(id, err)
+	_, err = NormalizeLeadID("1.23457E+15") // Excel rounded it
+	fmt.Println(err)
+	// Output:
+	// 1234567890123456 <nil>
+	// lead_id: not_a_lead_id
+}
+
+func ExampleBuildFBC() {
+	click := time.Date(2026, 11, 24, 9, 30, 0, 0, time.UTC)
+	fmt.Println(BuildFBC("IwAR2ef8hvZp1uV_L", click))
+	// Output: fb.1.1795512600000.IwAR2ef8hvZp1uV_L
 }
