@@ -25,6 +25,12 @@ type Config struct {
 	MaxAge         Duration `yaml:"max_age"`
 	MaxRejectRatio *float64 `yaml:"max_reject_ratio"`
 
+	// Profile names a preset of Meta's for a kind of upload:
+	// ProfileConversionLeads, with LeadEventSource the CRM's name
+	// (leads.go).
+	Profile         string `yaml:"profile"`
+	LeadEventSource string `yaml:"lead_event_source"`
+
 	Input  InputConfig  `yaml:"input"`
 	Upload UploadConfig `yaml:"upload"`
 	Fields Fields       `yaml:"fields"`

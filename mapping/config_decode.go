@@ -389,13 +389,15 @@ func (d *decoder) specInto(p **FieldSpec) func(*yaml.Node, string) error {
 
 func (d *decoder) config(n *yaml.Node, c *Config) error {
 	return d.object(n, "", map[string]func(*yaml.Node, string) error{
-		"pixel_id":        d.strInto(&c.PixelID),
-		"api_version":     d.strInto(&c.APIVersion),
-		"timezone":        d.strInto(&c.Timezone),
-		"default_country": d.strInto(&c.DefaultCountry),
-		"report_dir":      d.strInto(&c.ReportDir),
-		"state":           d.strInto(&c.State),
-		"max_age":         d.durationInto(&c.MaxAge),
+		"pixel_id":          d.strInto(&c.PixelID),
+		"api_version":       d.strInto(&c.APIVersion),
+		"timezone":          d.strInto(&c.Timezone),
+		"default_country":   d.strInto(&c.DefaultCountry),
+		"report_dir":        d.strInto(&c.ReportDir),
+		"state":             d.strInto(&c.State),
+		"profile":           d.strInto(&c.Profile),
+		"lead_event_source": d.strInto(&c.LeadEventSource),
+		"max_age":           d.durationInto(&c.MaxAge),
 		"max_reject_ratio": func(n *yaml.Node, path string) error {
 			v, err := d.float(n, path)
 			c.MaxRejectRatio = &v

@@ -112,7 +112,7 @@ func TestParseErrors(t *testing.T) {
 		{"encoding", func(t *testing.T) string { return minimal + "input: { encoding: latin9 }\n" }, `line 8: input.encoding: invalid value: "latin9": want auto, utf-8, utf-16 or windows-1252`, ErrInvalid},
 		{"header row", func(t *testing.T) string { return minimal + "input: { header_row: 0 }\n" }, `line 8: input.header_row: invalid value: 0: want a row number from 1 to 1000`, ErrInvalid},
 		{"no event_time", func(t *testing.T) string { return replace(t, "  event_time: Date\n", "") }, `line 2: fields.event_time: required`, ErrMissingRequired},
-		{"no user data", func(t *testing.T) string { return replace(t, "  user_data:\n    em: Email\n", "") }, `line 2: fields.user_data: required: map at least one customer key (em, ph, fn, ln, ct, st, zp, country, db, ge, external_id): Meta matches events to people by them`, ErrMissingRequired},
+		{"no user data", func(t *testing.T) string { return replace(t, "  user_data:\n    em: Email\n", "") }, `line 2: fields.user_data: required: map at least one customer key (em, ph, fn, ln, ct, st, zp, country, db, ge, external_id, client_ip_address, client_user_agent, fbc, fbp, lead_id, subscription_id, fb_login_id, madid): Meta matches events to people by them`, ErrMissingRequired},
 		{"action source", func(t *testing.T) string { return replace(t, "physical_store", "store") }, `line 4: fields.action_source.value: invalid value: "store": want one of email, website, app, phone_call, chat, physical_store, system_generated, business_messaging, other`, ErrInvalid},
 		{"format YYYY", func(t *testing.T) string {
 			return replace(t, "event_time: Date", "event_time: { column: Date, format: YYYY-MM-DD }")
@@ -125,10 +125,10 @@ func TestParseErrors(t *testing.T) {
 		}, `line 5: fields.event_time.format: invalid value: "2006-01-02 3:04" does not read back the time it writes`, ErrInvalid},
 		{"format elsewhere", func(t *testing.T) string {
 			return replace(t, "    em: Email", "    em: { column: Email, format: auto }")
-		}, `line 7: fields.user_data.em.format: invalid value: format applies only to event_time and user_data.db`, ErrInvalid},
+		}, `line 7: fields.user_data.em.format: invalid value: format applies only to event_time, user_data.db and user_data.fbc's click_time`, ErrInvalid},
 		{"hash elsewhere", func(t *testing.T) string {
 			return replace(t, "    em: Email", "    em: { column: Email, hash: false }")
-		}, `line 7: fields.user_data.em.hash: invalid value: hash: false applies only to user_data.external_id; every other customer key must be hashed`, ErrInvalid},
+		}, `line 7: fields.user_data.em.hash: invalid value: hash: false applies only to user_data.external_id; the other keys are hashed, or never hashed, as Meta requires`, ErrInvalid},
 		{"decimal", func(t *testing.T) string {
 			return minimal + "  custom_data:\n    value: { column: Total, decimal: ';' }\n"
 		}, `line 9: fields.custom_data.value.decimal: invalid value: ";": want "." or ","`, ErrInvalid},

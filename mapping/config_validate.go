@@ -32,7 +32,7 @@ const (
 // means nothing is an error, because the user expected it to do something.
 type specRule struct {
 	format, split, decimal, hash, constant bool
-	column                                 bool
+	column, clickTime                      bool
 	timeParts                              bool // time and zone columns (event_time)
 	part                                   bool // part of a full name (fn, ln)
 }
@@ -42,6 +42,9 @@ type specRule struct {
 // naming the key and its line.
 func (c *Config) Validate() error {
 	if err := c.validateTop(); err != nil {
+		return err
+	}
+	if err := c.applyProfile(); err != nil {
 		return err
 	}
 	return c.validateFields()
@@ -173,8 +176,7 @@ func (c *Config) validateFields() error {
 			continue
 		}
 		path := "fields.user_data." + k
-		rule := specRule{column: true, constant: true, split: true, format: k == "db", hash: k == "external_id", part: k == "fn" || k == "ln"}
-		if err := c.checkSpec(path, s, rule); err != nil {
+		if err := c.checkSpec(path, s, userKeyRule(k)); err != nil {
 			return err
 		}
 		if k == "country" {
@@ -184,6 +186,9 @@ func (c *Config) validateFields() error {
 				}
 			}
 		}
+	}
+	if err := c.checkUnhashed(); err != nil {
+		return err
 	}
 	for _, k := range sortedKeys(f.CustomData) {
 		if err := c.checkCustom(k, f.CustomData[k]); err != nil {
@@ -277,7 +282,7 @@ func (c *Config) checkSpec(path string, s *FieldSpec, r specRule) error {
 	}
 	if s.Format != "" {
 		if !r.format {
-			return c.errf(path+".format", ErrInvalid, "format applies only to event_time and user_data.db")
+			return c.errf(path+".format", ErrInvalid, "format applies only to event_time, user_data.db and user_data.fbc's click_time")
 		}
 		if err := checkFormat(s.Format); err != nil {
 			return &ConfigError{Line: c.lineOr(path+".format", s.Line), Field: path + ".format", Err: err}
@@ -310,7 +315,10 @@ func (c *Config) checkSpec(path string, s *FieldSpec, r specRule) error {
 		}
 	}
 	if s.Hash != nil && !r.hash {
-		return c.errf(path+".hash", ErrInvalid, "hash: false applies only to user_data.external_id; every other customer key must be hashed")
+		return c.errf(path+".hash", ErrInvalid, "hash: false applies only to user_data.external_id; the other keys are hashed, or never hashed, as Meta requires")
+	}
+	if s.ClickTime != "" && !r.clickTime {
+		return c.errf(path+".click_time", ErrInvalid, "click_time applies only to user_data.fbc")
 	}
 	return nil
 }

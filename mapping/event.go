@@ -11,8 +11,12 @@ import (
 )
 
 // UserKeys lists the customer information keys capi-upload maps, in the
-// order reports show them.
-var UserKeys = []string{"em", "ph", "fn", "ln", "ct", "st", "zp", "country", "db", "ge", "external_id"}
+// order reports show them: the hashed keys and external_id, then the keys
+// Meta takes unhashed (UnhashedKeys).
+var UserKeys = []string{
+	"em", "ph", "fn", "ln", "ct", "st", "zp", "country", "db", "ge", "external_id",
+	"client_ip_address", "client_user_agent", "fbc", "fbp", "lead_id", "subscription_id", "fb_login_id", "madid",
+}
 
 // Event is one server event as sent in the "data" array of a request.
 type Event struct {
@@ -22,7 +26,8 @@ type Event struct {
 	EventID      string `json:"event_id"`
 	// UserData holds the normalized, hashed values of each customer key,
 	// duplicates removed. One value is sent as a string, several as an
-	// array.
+	// array. The unhashed keys (UnhashedKeys) hold one value each, as
+	// checked, and lead_id goes out as a JSON number.
 	UserData UserData `json:"user_data"`
 	// CustomData holds custom_data: value (float64), currency (string),
 	// content_ids ([]string), num_items (int), order_id (string) and any
@@ -107,7 +112,7 @@ func (c CustomData) sorted() CustomData {
 func compareFields(a, b CustomField) int { return strings.Compare(a.Key, b.Key) }
 
 // NumUserKeys is the number of customer keys capi-upload maps.
-const NumUserKeys = 11
+const NumUserKeys = 19
 
 // Indexes of the customer keys in UserKeys and UserData.
 const (
@@ -122,6 +127,15 @@ const (
 	KeyDB
 	KeyGe
 	KeyExternalID
+	// The keys Meta takes unhashed; every index from KeyClientIP on is one.
+	KeyClientIP
+	KeyClientUserAgent
+	KeyFBC
+	KeyFBP
+	KeyLeadID
+	KeySubscriptionID
+	KeyFBLoginID
+	KeyMadid
 )
 
 // Get returns the values of key (a name from UserKeys); nil for a name
@@ -302,6 +316,22 @@ func UserKeyIndex(k string) int {
 		return KeyGe
 	case "external_id":
 		return KeyExternalID
+	case "client_ip_address":
+		return KeyClientIP
+	case "client_user_agent":
+		return KeyClientUserAgent
+	case "fbc":
+		return KeyFBC
+	case "fbp":
+		return KeyFBP
+	case "lead_id":
+		return KeyLeadID
+	case "subscription_id":
+		return KeySubscriptionID
+	case "fb_login_id":
+		return KeyFBLoginID
+	case "madid":
+		return KeyMadid
 	}
 	return -1
 }
@@ -316,7 +346,7 @@ var userKeyJSON = func() (keys [NumUserKeys]string) {
 }()
 
 // appendMappedUserData appends the members of user_data of an event from
-// Map, where every value but external_id's is 64 lowercase hex digits.
+// Map, where every value of a hashed key is 64 lowercase hex digits.
 // These, most of a request body, go out as two fixed-size copies each, the
 // key's opening and the digits, where appends cost a call to memmove
 // each; the closing quote is the start of the next opening.
@@ -328,7 +358,9 @@ func (e *Event) appendMappedUserData(dst []byte) []byte {
 		if len(vs) == 0 {
 			continue
 		}
-		if i == KeyExternalID || len(vs) != 1 || len(vs[0]) != 64 {
+		// external_id and the unhashed keys may be 64 characters that are
+		// not hex (a user agent, an fbc): they take the escaping path.
+		if i >= KeyExternalID || len(vs) != 1 || len(vs[0]) != 64 {
 			if state == hashOpen {
 				dst = append(dst, '"')
 			}
@@ -364,13 +396,10 @@ type keyOpen struct {
 	n uint8
 }
 
-// userKeyOpen holds, for each state and customer key but external_id, what
-// comes before a hash.
+// userKeyOpen holds, for each state and hashed customer key, what comes
+// before a hash.
 var userKeyOpen = func() (open [3][NumUserKeys]keyOpen) {
-	for i := range NumUserKeys {
-		if i == KeyExternalID {
-			continue
-		}
+	for i := range KeyExternalID {
 		for st, prefix := range [3]string{hashFirst: "", hashOpen: `",`, hashAfterOther: ","} {
 			s := prefix + userKeyJSON[i] + `"`
 			if len(s) > 16 {
@@ -388,6 +417,13 @@ func appendUserKey(dst []byte, i int, vs []string, first bool) []byte {
 		dst = append(dst, ',')
 	}
 	dst = append(dst, userKeyJSON[i]...)
+	if i == KeyLeadID && len(vs) == 1 && isLeadIDNumber(vs[0]) {
+		// Meta types lead_id as an integer
+		// (https://developers.facebook.com/docs/marketing-api/conversions-api/parameters/customer-information-parameters).
+		// The digits are written as they are, never through a float64,
+		// which would round a 17-digit id.
+		return append(dst, vs[0]...)
+	}
 	if len(vs) == 1 {
 		return appendString(dst, vs[0])
 	}

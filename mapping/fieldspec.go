@@ -29,7 +29,11 @@ type FieldSpec struct {
 	// Part takes the first or the last word of a full name ("first",
 	// "last"); fn and ln only, so one "Customer Name" column feeds both.
 	Part string
-	Line int // line in the YAML file, for errors
+	// ClickTime is the column with the click time, for user_data.fbc
+	// only: a bare fbclid with it becomes an fbc cookie (BuildFBC), the
+	// time read with Format.
+	ClickTime string
+	Line      int // line in the YAML file, for errors
 }
 
 // UnmarshalYAML decodes the three shapes a field spec may take: "Email",
@@ -102,6 +106,13 @@ func (d *decoder) fieldSpec(n *yaml.Node, path string) (*FieldSpec, error) {
 		"split":   d.strInto(&f.Split),
 		"decimal": d.strInto(&f.Decimal),
 		"default": d.strInto(&f.Default),
+		"click_time": func(n *yaml.Node, path string) (err error) {
+			f.ClickTime, err = d.str(n, path)
+			if err == nil && f.ClickTime == "" {
+				err = errAt(n, path, fmt.Errorf("%w: empty column name", ErrInvalid))
+			}
+			return err
+		},
 		"hash": func(n *yaml.Node, path string) error {
 			b, err := d.boolean(n, path)
 			f.Hash = &b

@@ -157,7 +157,7 @@ func TestUserKeyIndex(t *testing.T) {
 			t.Errorf("UserKeyIndex(%q) = %d, want %d (userKeyList has %q)", k, got, i, userKeyList[i])
 		}
 	}
-	for _, k := range []string{"", "EM", "client_ip_address", "e"} {
+	for _, k := range []string{"", "EM", "anon_id", "e"} {
 		if got := UserKeyIndex(k); got != -1 {
 			t.Errorf("UserKeyIndex(%q) = %d, want -1", k, got)
 		}

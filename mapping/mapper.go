@@ -29,6 +29,7 @@ type Mapper struct {
 	dpo, dpoCountry, dpoState                   *plan
 	skip                                        []skipPlan
 	userMapped                                  int
+	unhashed                                    unhashedPlan // map_unhashed.go
 	memo                                        *memo
 	// plain is the Event.plain bits true of every event this Mapper
 	// makes, found once from the config.
@@ -36,7 +37,8 @@ type Mapper struct {
 }
 
 // userKeyList fixes the number of customer keys for the array in Mapper.
-var userKeyList = [NumUserKeys]string{"em", "ph", "fn", "ln", "ct", "st", "zp", "country", "db", "ge", "external_id"}
+var userKeyList = [NumUserKeys]string{"em", "ph", "fn", "ln", "ct", "st", "zp", "country", "db", "ge", "external_id",
+	"client_ip_address", "client_user_agent", "fbc", "fbp", "lead_id", "subscription_id", "fb_login_id", "madid"}
 
 // Indices into userKeyList (and UserKeys) that Map treats specially.
 const (
@@ -139,6 +141,9 @@ func NewMapper(cfg *Config, file string, header []string) (*Mapper, error) {
 		if m.user[i] != nil {
 			m.userMapped++
 		}
+	}
+	if err := m.planUnhashed(&r); err != nil {
+		return nil, err
 	}
 	for _, k := range sortedKeys(f.CustomData) {
 		p, err := r.plan("fields.custom_data."+k, f.CustomData[k])
@@ -717,13 +722,9 @@ func (m *Mapper) mapUser(ev *Event, cells []string, kinds []ingest.CellKind) err
 			have |= 1 << i
 		}
 	}
-	if have == 0 {
-		return &RowError{Reason: ReasonNoUserData, Field: "user_data", Detail: "no valid customer key" + invalidSuffix(ev.Invalid)}
-	}
-	for _, weak := range weakKeySets {
-		if have&^weak == 0 {
-			return &RowError{Reason: ReasonNoUserData, Field: "user_data", Detail: "only " + keyNames(have) + ": too little for Meta to match" + invalidSuffix(ev.Invalid)}
-		}
+	have |= m.mapUnhashed(ev, cells)
+	if err := m.checkFloor(ev, have); err != nil {
+		return err
 	}
 	all := string(buf)
 	vals := make([]string, len(spans))

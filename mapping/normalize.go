@@ -50,8 +50,9 @@ type NormalizeOptions struct {
 // already is 64 hex digits (after trimming) is taken for a SHA-256 made
 // upstream and returned lower-cased without normalizing; 32 hex digits
 // are not taken for a hash (SPEC). An external_id with opt.NoHash is
-// returned trimmed, case kept, as is. An unknown key is refused with
-// code "unknown_key".
+// returned trimmed, case kept, as is. The keys Meta takes unhashed
+// (UnhashedKeys) are checked by NormalizeUnhashed and never hashed. An
+// unknown key is refused with code "unknown_key".
 func NormalizeUserValue(key, value string, opt NormalizeOptions) (string, error) {
 	n, final, err := normalizeUserValue(key, value, opt)
 	if err != nil || final {
@@ -74,6 +75,12 @@ func normalizeUserValue(key, value string, opt NormalizeOptions) (n string, fina
 		if err == nil && (isPlaceholderText(n) || strings.Trim(n, "0") == "") {
 			err = &ValueError{Key: key, Code: "placeholder"}
 		}
+		return n, true, err
+	}
+	if IsUnhashedKey(key) {
+		// Never hashed, and a 64-hex value is refused rather than passed
+		// through (normalize_unhashed.go).
+		n, err = NormalizeUnhashed(key, value)
 		return n, true, err
 	}
 	if t := strings.TrimSpace(value); IsSHA256Hex(t) {

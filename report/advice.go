@@ -14,6 +14,9 @@ var keyNames = map[string]string{
 	"em": "email addresses", "ph": "phone numbers", "fn": "first names", "ln": "last names",
 	"ct": "cities", "st": "states", "zp": "zip codes", "country": "countries",
 	"db": "birth dates", "ge": "genders", "external_id": "customer ids",
+	"client_ip_address": "IP addresses", "client_user_agent": "browser user agents",
+	"fbc": "click ids (fbc)", "fbp": "browser ids (fbp)", "lead_id": "Lead Ads lead ids",
+	"subscription_id": "subscription ids", "fb_login_id": "Facebook Login ids", "madid": "mobile advertiser ids",
 }
 
 // rejectAdvice is what to do about each reject reason, and how much a

@@ -100,6 +100,11 @@ func WriteHTML(w io.Writer, s *Summary, reasons []ReasonRows) error {
 	}
 	for _, k := range mapping.UserKeys {
 		c := s.Coverage[k]
+		if mapping.IsUnhashedKey(k) && c.Events == 0 && c.Invalid == 0 && !s.mapped(k) {
+			// Most exports carry none of these: a bar for each would
+			// bury the keys the file has.
+			continue
+		}
 		note := ""
 		if c.Invalid > 0 {
 			var parts []string

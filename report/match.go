@@ -34,6 +34,19 @@ var MatchWeights = map[string]float64{
 	"st":          0.04,
 	"country":     0.03,
 	"ge":          0.02,
+	// The keys Meta takes unhashed. A lead id, a Facebook Login id and a
+	// mobile advertiser id name one account or device, as strong as an
+	// email; a click id ties the event to one ad click; an IP address and
+	// a user agent are weak alone and a fair key together; a browser id
+	// and a subscription id help a little.
+	"lead_id":           0.45,
+	"fb_login_id":       0.45,
+	"madid":             0.40,
+	"fbc":               0.30,
+	"client_ip_address": 0.10,
+	"client_user_agent": 0.05,
+	"fbp":               0.05,
+	"subscription_id":   0.05,
 }
 
 func matchLevel(score float64) string {

@@ -48,6 +48,11 @@ func WriteText(w io.Writer, s *Summary) error {
 		for _, k := range textKeys {
 			fmt.Fprintf(&b, "  %s %.0f%%", k, s.Coverage[k].Share*100)
 		}
+		// A Conversion Leads run stands or falls with lead_id: the one
+		// unhashed key worth a place in the short summary when mapped.
+		if s.mapped("lead_id") {
+			fmt.Fprintf(&b, "  lead_id %.0f%%", s.Coverage["lead_id"].Share*100)
+		}
 		fmt.Fprintf(bw, "  %-14s%s\n", "coverage", b.String())
 	}
 	if m := s.MatchStrength; m != nil {

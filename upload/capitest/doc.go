@@ -7,7 +7,11 @@
 // that passes against it has a fair chance against the real one: the route,
 // the access token (and optionally appsecret_proof), at most 1,000 events per
 // request, required event fields, action_source values, 64-hex hashed
-// customer keys, the 7-day event_time window (subcode 2804003), the matching
+// customer keys, the formats of the keys Meta takes unhashed (an IP
+// literal, fbc and fbp in the fb.<index>.<time>.<value> form, a lead_id of
+// 15 to 17 digits, none of them a hash), the Conversion Leads payload
+// (custom_data.event_source crm with lead_id, lead_event_source and
+// action_source system_generated), the 7-day event_time window (subcode 2804003), the matching
 // floor (subcode 2804050), Purchase value and currency, and Limited Data Use
 // fields. Like Meta, it rejects the whole request when any event is invalid
 // and processes none of it; and like Meta (as far as anyone has documented)

@@ -77,6 +77,9 @@ func FuzzFastPath(f *testing.F) {
 	} {
 		f.Add(jsonBody(f, DefaultToken, ev("1", ud("em", v)), ev("2", ud("ph", v), ud("fn", v))))
 	}
+	// Conversion Leads and the unhashed keys, valid and not.
+	f.Add(jsonBody(f, DefaultToken, leadEv("1"), leadEv("2", set("custom_data", map[string]any{"event_source": "crm", "Lead_Event_Source": "x"}))))
+	f.Add(jsonBody(f, DefaultToken, ev("1", ud("lead_id", hashA), ud("fbc", "fb.1.1554763741205.IwAR"), ud("madid", upper))))
 	pretty, err := json.MarshalIndent(map[string]any{"access_token": DefaultToken, "data": []any{ev("1"), ev("2", ud("zp", []string{hashA}))}}, "", "\t")
 	if err != nil {
 		f.Fatal(err)

@@ -582,6 +582,10 @@ func (d *decoder) fastCustom(s *scanner, c *wireCustom) bool {
 			dst = (*[]byte)(&c.OrderID)
 		case "item_number":
 			dst = (*[]byte)(&c.ItemNumber)
+		case "event_source":
+			dst = (*[]byte)(&c.EventSource)
+		case "lead_event_source":
+			dst = (*[]byte)(&c.LeadEventSource)
 		case "contents":
 			// A repeated contents is left to encoding/json, except
 			// after a null.
@@ -607,7 +611,7 @@ func (d *decoder) fastCustom(s *scanner, c *wireCustom) bool {
 			continue
 		default:
 			if foldsTo(k, "value", "currency", "content_type", "content_ids", "delivery_category",
-				"num_items", "order_id", "item_number", "contents") {
+				"num_items", "order_id", "item_number", "contents", "event_source", "lead_event_source") {
 				return s.fail()
 			}
 			s.skip(4)

@@ -42,6 +42,20 @@ func ev(id string, edit ...func(map[string]any)) map[string]any {
 	return e
 }
 
+// leadEv is a valid Conversion Leads event: a CRM stage of a Lead Ads
+// lead.
+func leadEv(id string, edit ...func(map[string]any)) map[string]any {
+	e := ev(id,
+		set("event_name", "Marketing Qualified Lead"),
+		set("action_source", "system_generated"),
+		set("user_data", map[string]any{"lead_id": json.RawMessage("1234567890123456")}),
+		set("custom_data", map[string]any{"event_source": "crm", "lead_event_source": "HubSpot"}))
+	for _, f := range edit {
+		f(e)
+	}
+	return e
+}
+
 func ud(k string, v any) func(map[string]any) {
 	return func(e map[string]any) { e["user_data"].(map[string]any)[k] = v }
 }
@@ -179,6 +193,24 @@ func TestServer(t *testing.T) {
 		{name: "ipv6", body: jsonBody(t, DefaultToken, ev("1", ud("client_ip_address", "2001:db8::1"))), want: ok},
 		{name: "bad fbc", body: jsonBody(t, DefaultToken, ev("1", ud("fbc", "abc"))), want: bad(0, "Invalid Customer Information")},
 		{name: "good fbp", body: jsonBody(t, DefaultToken, ev("1", ud("fbp", "fb.1.1596403881668.1116446470"))), want: ok},
+		{name: "fbc in cookie form", body: jsonBody(t, DefaultToken, ev("1", ud("fbc", "fb.1.1554763741205.IwAR2ef8hvZp1uV_L"))), want: ok},
+		{name: "bare fbclid", body: jsonBody(t, DefaultToken, ev("1", ud("fbc", "IwAR2ef8hvZp1uV_L"))), want: bad(0, "Invalid Customer Information")},
+		{name: "fbc as array", body: jsonBody(t, DefaultToken, ev("1", ud("fbc", []string{"fb.1.1554763741205.IwAR"}))), want: bad(0, "Invalid Customer Information")},
+		{name: "hashed ip", body: jsonBody(t, DefaultToken, ev("1", ud("client_ip_address", hashA))), want: bad(0, "Invalid Customer Information")},
+		{name: "hashed user agent", body: jsonBody(t, DefaultToken, ev("1", ud("client_user_agent", strings.ToUpper(hashA)))), want: bad(0, "Invalid Customer Information")},
+		{name: "hashed subscription_id", body: jsonBody(t, DefaultToken, ev("1", ud("subscription_id", hashA))), want: bad(0, "Invalid Customer Information")},
+		{name: "hashed madid", body: jsonBody(t, DefaultToken, ev("1", ud("madid", hashA))), want: bad(0, "Invalid Customer Information")},
+		{name: "madid", body: jsonBody(t, DefaultToken, ev("1", ud("madid", "6d92078a-8246-4ba4-ae5b-76104861e7dc"))), want: ok},
+		{name: "lead_id number", body: jsonBody(t, DefaultToken, ev("1", set("user_data", map[string]any{"lead_id": json.RawMessage("12345678901234567")}))), want: ok},
+		{name: "lead_id digits", body: jsonBody(t, DefaultToken, ev("1", ud("lead_id", "1234567890123456"))), want: ok},
+		{name: "hashed lead_id", body: jsonBody(t, DefaultToken, ev("1", ud("lead_id", hashA))), want: bad(0, "Invalid Customer Information")},
+		{name: "short lead_id", body: jsonBody(t, DefaultToken, ev("1", ud("lead_id", 12345))), want: bad(0, "Invalid Customer Information")},
+		{name: "lead_id with prefix", body: jsonBody(t, DefaultToken, ev("1", ud("lead_id", "l:1234567890123456"))), want: bad(0, "Invalid Customer Information")},
+		{name: "conversion leads", body: jsonBody(t, DefaultToken, leadEv("1")), want: ok},
+		{name: "conversion leads without lead_id", body: jsonBody(t, DefaultToken, leadEv("1", set("user_data", map[string]any{"em": hashA}))), want: bad(0, "Missing Lead ID")},
+		{name: "conversion leads without lead_event_source", body: jsonBody(t, DefaultToken, leadEv("1", set("custom_data", map[string]any{"event_source": "crm"}))), want: bad(0, "Missing Lead Event Source")},
+		{name: "conversion leads from a store", body: jsonBody(t, DefaultToken, leadEv("1", set("action_source", "physical_store"))), want: bad(0, "Invalid Action Source")},
+		{name: "other event_source", body: jsonBody(t, DefaultToken, leadEv("1", set("custom_data", map[string]any{"event_source": "web"}), set("user_data", map[string]any{"em": hashA}))), want: ok},
 		{name: "external_id only", body: jsonBody(t, DefaultToken, ev("1", set("user_data", map[string]any{"external_id": []string{"loyalty-1"}}))), want: ok},
 		{name: "floor: ge ct st country", body: jsonBody(t, DefaultToken, ev("1", set("user_data", map[string]any{"ge": hashA, "ct": hashA, "st": hashA, "country": hashA}))), want: bad(SubcodeInsufficientCustomerInfo, "Insufficient Customer Information")},
 		{name: "floor: fn ge", body: jsonBody(t, DefaultToken, ev("1", set("user_data", map[string]any{"fn": hashA, "ge": hashA}))), want: bad(SubcodeInsufficientCustomerInfo, "Insufficient Customer Information")},

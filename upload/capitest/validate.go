@@ -48,6 +48,8 @@ const (
 	keyFBLoginID
 	keyLeadID
 	keyClientUserAgent
+	keySubscriptionID
+	keyMadid
 )
 
 func classify(k []byte) keyClass {
@@ -86,11 +88,19 @@ func classify(k []byte) keyClass {
 		return keyLeadID
 	case "client_user_agent":
 		return keyClientUserAgent
+	case "subscription_id":
+		return keySubscriptionID
+	case "madid":
+		return keyMadid
 	}
 	return keyOther
 }
 
 func (c keyClass) hashed() bool { return c >= keyEm && c <= keyCountry }
+
+// unhashed reports whether Meta takes the key only in clear: "Do not
+// hash" on the customer information parameters page.
+func (c keyClass) unhashed() bool { return c >= keyClientIP }
 
 // bit is c's bit in a set of classes.
 func (c keyClass) bit() uint64 { return 1 << c }
@@ -149,6 +159,9 @@ type wireCustom struct {
 	NumItems         json.RawMessage `json:"num_items"`
 	OrderID          json.RawMessage `json:"order_id"`
 	ItemNumber       json.RawMessage `json:"item_number"`
+	// Conversion Leads (checkLeads).
+	EventSource     json.RawMessage `json:"event_source"`
+	LeadEventSource json.RawMessage `json:"lead_event_source"`
 }
 
 type wireContent struct {
@@ -308,6 +321,9 @@ func (r *checker) checkEvent(e *wireEvent) (event, *GraphError) {
 	if ge := checkLDU(e); ge != nil {
 		return ev, ge
 	}
+	if ge := checkLeads(src, e); ge != nil {
+		return ev, ge
+	}
 	return ev, nil
 }
 
@@ -403,6 +419,11 @@ func (r *checker) checkCustomerKey(m member) (ok, empty bool, why string) {
 			return false, false, " must be a string or an array of strings."
 		}
 		return true, n == 0, ""
+	case m.class.unhashed() && isHashString(v):
+		// Someone hashed what Meta matches only in clear: the value
+		// would pass a format check of its own (a user agent, a
+		// subscription id) and match nothing.
+		return false, false, " must not be hashed."
 	case m.class == keyClientIP:
 		s, ok := str(v)
 		if !ok || !validIP(string(s)) {
@@ -413,7 +434,17 @@ func (r *checker) checkCustomerKey(m member) (ok, empty bool, why string) {
 		if !ok || !validFBCookie(s) {
 			return false, false, " must have the form fb.<subdomain index>.<creation time>.<value>."
 		}
-	case m.class == keyFBLoginID || m.class == keyLeadID:
+	case m.class == keyLeadID:
+		// Lead Ads ids are integers of 15 to 17 digits; the double
+		// takes them as a number or a string of digits.
+		d := []byte(v)
+		if s, isStr := str(v); isStr {
+			d = s
+		}
+		if !allDigits(d) || len(d) < 15 || len(d) > 17 || d[0] == '0' {
+			return false, false, " must be a Lead Ads lead id (15 to 17 digits)."
+		}
+	case m.class == keyFBLoginID:
 		if _, ok := integer(v); !ok {
 			if s, isStr := str(v); !isStr || !allDigits(s) {
 				return false, false, " must be numeric."
@@ -429,6 +460,21 @@ func (r *checker) checkCustomerKey(m member) (ok, empty bool, why string) {
 		return true, len(s) == 0, ""
 	}
 	return true, false, ""
+}
+
+// isHashString reports whether v is a JSON string of 64 hex digits,
+// either case: a SHA-256 in hex.
+func isHashString(v json.RawMessage) bool {
+	s, ok := str(v)
+	if !ok || len(s) != 64 {
+		return false
+	}
+	for _, c := range s {
+		if hexDigit[c] == 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // hashedValues checks a string or array of strings of SHA-256 hex and
@@ -644,6 +690,37 @@ func checkLDU(e *wireEvent) *GraphError {
 	}
 	if s, ok := integer(e.DPOState); !ok || (s != 0 && s != 1000) {
 		return ErrInvalid(0, "Limited Data Use Selection Required", "With LDU, data_processing_options_state must be 0 or 1000.")
+	}
+	return nil
+}
+
+// checkLeads applies the Conversion Leads payload specification to an
+// event whose custom_data.event_source is "crm": user_data.lead_id,
+// custom_data.lead_event_source (the CRM's name) and action_source
+// system_generated are required
+// (https://developers.facebook.com/docs/marketing-api/conversions-api/conversion-leads-integration/payload-specification).
+// What Meta answers to an event that breaks it is not documented; the
+// double takes the strict reading and refuses the request.
+func checkLeads(src []byte, e *wireEvent) *GraphError {
+	cd := e.customData()
+	if cd == nil {
+		return nil
+	}
+	if s, ok := str(cd.EventSource); !ok || string(s) != "crm" {
+		return nil
+	}
+	lead := false
+	for _, m := range e.user {
+		lead = lead || m.class == keyLeadID && string(m.val) != "null"
+	}
+	if !lead {
+		return invalid("Missing Lead ID", "Conversion Leads events (custom_data.event_source crm) require user_data.lead_id.")
+	}
+	if s, ok := str(cd.LeadEventSource); !ok || len(bytes.TrimSpace(s)) == 0 {
+		return invalid("Missing Lead Event Source", "Conversion Leads events require custom_data.lead_event_source, the name of the CRM.")
+	}
+	if string(src) != "system_generated" {
+		return invalid("Invalid Action Source", "Conversion Leads events require action_source system_generated.")
 	}
 	return nil
 }
