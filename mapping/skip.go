@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -27,9 +28,10 @@ type SkipRule struct {
 	Column   string   // the column tested
 	Is       []string // skip when the cell is one of these (case and spaces ignored)
 	IsNot    []string // skip when the cell is none of these
-	Contains []string // skip when the cell contains one of these (case ignored)
+	Contains []string // skip when the cell contains one of these words (case ignored)
 	Empty    bool     // skip when the cell is empty
 	Negative bool     // skip when the cell is a number below zero
+	Zero     bool     // skip when the cell is a number equal to zero (a comped check)
 	Line     int      // line in the YAML file, for errors
 }
 
@@ -54,6 +56,9 @@ func (r *SkipRule) label() string {
 	}
 	if r.Negative {
 		parts = append(parts, "is negative")
+	}
+	if r.Zero {
+		parts = append(parts, "is zero")
 	}
 	return r.Column + " " + strings.Join(parts, " or ")
 }
@@ -91,6 +96,10 @@ func (d *decoder) skipRules(n *yaml.Node, path string) ([]SkipRule, error) {
 				rule.Negative, err = d.boolean(n, path)
 				return err
 			},
+			"zero": func(n *yaml.Node, path string) (err error) {
+				rule.Zero, err = d.boolean(n, path)
+				return err
+			},
 		})
 		if err != nil {
 			return nil, err
@@ -98,8 +107,8 @@ func (d *decoder) skipRules(n *yaml.Node, path string) ([]SkipRule, error) {
 		switch {
 		case strings.TrimSpace(rule.Column) == "":
 			return nil, errAt(e, p+".column", fmt.Errorf("%w: name the column the rule tests", ErrMissingRequired))
-		case rule.Is == nil && rule.IsNot == nil && rule.Contains == nil && !rule.Empty && !rule.Negative:
-			return nil, errAt(e, p, fmt.Errorf("%w: give is, is_not, contains, empty or negative", ErrMissingRequired))
+		case rule.Is == nil && rule.IsNot == nil && rule.Contains == nil && !rule.Empty && !rule.Negative && !rule.Zero:
+			return nil, errAt(e, p, fmt.Errorf("%w: give is, is_not, contains, empty, negative or zero", ErrMissingRequired))
 		}
 		rules = append(rules, rule)
 	}
@@ -159,24 +168,21 @@ func (r *SkipRule) matches(v string) bool {
 	if r.IsNot != nil && !containsFold(r.IsNot, v) {
 		return true
 	}
-	low := strings.ToLower(v)
-	for _, c := range r.Contains {
-		if strings.Contains(low, strings.ToLower(c)) {
-			return true
-		}
-	}
-	if r.Negative {
-		if f, err := parseDecimal(v, '.'); err == nil && f < 0 {
-			return true
-		}
-		if f, err := parseDecimal(v, ','); err == nil && f < 0 {
-			return true
-		}
-		// Accounting notation: (12.50) is a negative amount.
-		if strings.HasPrefix(v, "(") && strings.HasSuffix(v, ")") {
-			if _, err := parseDecimal(strings.Trim(v, "()"), '.'); err == nil {
+	if len(r.Contains) > 0 {
+		// Words, not substrings: "test" must not skip "Contest" or
+		// "latest".
+		padded := " " + strings.Join(strings.FieldsFunc(strings.ToLower(v), notWordRune), " ") + " "
+		for _, c := range r.Contains {
+			w := strings.Join(strings.FieldsFunc(strings.ToLower(c), notWordRune), " ")
+			if w != "" && strings.Contains(padded, " "+w+" ") {
 				return true
 			}
+		}
+	}
+	if r.Negative || r.Zero {
+		f, ok := amount(v)
+		if ok && (r.Negative && f < 0 || r.Zero && f == 0) {
+			return true
 		}
 	}
 	return false
@@ -189,4 +195,24 @@ func containsFold(list []string, v string) bool {
 		}
 	}
 	return false
+}
+
+func notWordRune(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }
+
+// amount reads a cell as a number with either decimal separator, and
+// accounting notation ("(12.50)") as negative.
+func amount(v string) (float64, bool) {
+	neg := false
+	if strings.HasPrefix(v, "(") && strings.HasSuffix(v, ")") {
+		v, neg = strings.Trim(v, "()"), true
+	}
+	for _, dec := range []byte{'.', ','} {
+		if f, err := parseDecimal(v, dec); err == nil {
+			if neg {
+				f = -f
+			}
+			return f, true
+		}
+	}
+	return 0, false
 }

@@ -112,6 +112,17 @@ func (p *proposal) render() []byte {
 	}
 	w.line(0, "pixel_id: %s", q(pixel))
 	w.blank()
+	if p.leadID != nil {
+		w.comment(0, "%q holds Lead Ads lead ids: the Conversion Leads profile sends each stage change as an event of its own (action_source system_generated, custom_data.event_source crm).", safe(p.leadID.header))
+		w.line(0, "profile: conversion_leads")
+		if p.crm != "" {
+			w.line(0, "lead_event_source: %s   # the CRM the stages come from: CHECK", q(p.crm))
+		} else {
+			w.comment(0, "CHECK: the name of your CRM (HubSpot, Salesforce, Dynamics, …).")
+			w.line(0, "lead_event_source: %s", q("CRM NAME"))
+		}
+		w.blank()
+	}
 	w.comment(0, "Times without a UTC offset are read on this clock. %s", p.tzWhy)
 	w.line(0, "timezone: %s", q(p.timezone))
 	w.comment(0, "Phone numbers without a country code, and addresses without a country, are read as this country's. %s", p.countryWhy)
@@ -121,6 +132,9 @@ func (p *proposal) render() []byte {
 	if p.opt.Sheet != "" {
 		w.line(2, "sheet: %s", q(p.opt.Sheet))
 	}
+	if p.opt.HeaderRow > 1 {
+		w.line(2, "header_row: %d             # the rows above are the report's title", p.opt.HeaderRow)
+	}
 	w.line(2, "delimiter: auto           # or \",\" \";\" \"\\t\" \"|\"")
 	w.line(2, "encoding: auto            # or utf-8, utf-16, windows-1252")
 	w.blank()
@@ -129,6 +143,7 @@ func (p *proposal) render() []byte {
 	p.renderEventFields(w)
 	p.renderUserData(w)
 	p.renderCustomData(w)
+	p.renderSkips(w)
 	p.renderUnmapped(w)
 	return w.b.Bytes()
 }
@@ -136,6 +151,11 @@ func (p *proposal) render() []byte {
 func (p *proposal) renderEventFields(w *yamlWriter) {
 	en := p.eventName
 	switch {
+	case p.leadID != nil && p.stage != nil:
+		w.comment(2, "The stage name is sent as the event name, unchanged.")
+		w.line(2, "event_name: %s", q(p.stage.header))
+	case p.leadID != nil:
+		w.line(2, "event_name: { value: %s }   # CHECK: no stage column; the lead's stage", q("Lead"))
 	case en.col != nil && en.m == nil:
 		w.line(2, "event_name: %s", q(en.col.header))
 	case en.col != nil:
@@ -155,8 +175,10 @@ func (p *proposal) renderEventFields(w *yamlWriter) {
 	default:
 		w.line(2, "event_name: { value: %s }   # %s", q(en.value), en.why)
 	}
-	w.comment(2, "%s", p.actionWhy)
-	w.line(2, "action_source: { value: %s }", q(p.action))
+	if p.leadID == nil {
+		w.comment(2, "%s", p.actionWhy)
+		w.line(2, "action_source: { value: %s }", q(p.action))
+	}
 
 	switch c := p.eventTime; {
 	case c == nil:
@@ -167,7 +189,19 @@ func (p *proposal) renderEventFields(w *yamlWriter) {
 		w.line(2, "event_time: { column: %s, format: auto }", q(c.header))
 	default:
 		p.timeComment(w, c)
-		w.line(2, "event_time: { column: %s, format: %s }", q(c.header), q(p.timeFmt.format))
+		extra := ""
+		if p.timeCol != nil {
+			w.comment(2, "The time of day is in %q: read together as %q.", safe(p.timeCol.header), p.timeFmt.format)
+			extra += ", time: " + q(p.timeCol.header)
+		}
+		if p.zoneCol != nil {
+			w.comment(2, "Each row's time zone is in %q.", safe(p.zoneCol.header))
+			extra += ", zone: " + q(p.zoneCol.header)
+		}
+		w.line(2, "event_time: { column: %s, format: %s%s }", q(c.header), q(p.timeFmt.format), extra)
+	}
+	if c := p.eventTime; c != nil && len(p.timeOthers) > 0 {
+		w.comment(2, "CHECK: %q was taken for the time of the event (a sale, payment, close or win); the file also has %s.", safe(c.header), strings.Join(p.timeOthers, ", "))
 	}
 
 	if p.eventID != nil {
@@ -276,6 +310,16 @@ func (p *proposal) userData(w *yamlWriter) int {
 			w.line(4, "%s: %s", key, columnList(cs))
 		}
 	}
+	if c := p.fullName; c != nil {
+		w.comment(4, "%q holds full names: its first word feeds fn, its last ln.", safe(c.header))
+		w.line(4, "fn: { column: %s, part: first }", q(c.header))
+		w.line(4, "ln: { column: %s, part: last }", q(c.header))
+		n += 2
+	}
+	if c := p.leadID; c != nil {
+		w.line(4, "lead_id: %s   # Lead Ads lead ids, sent unhashed", q(c.header))
+		n++
+	}
 	if n == 0 {
 		// A placeholder rather than an empty mapping: the config still
 		// parses, and validate names the column to fill in.
@@ -288,6 +332,9 @@ func (p *proposal) userData(w *yamlWriter) int {
 
 func (p *proposal) customData(w *yamlWriter) int {
 	start := w.b.Len()
+	if c := p.one(roleValue); c != nil && len(p.valueOthers) > 0 {
+		w.comment(4, "CHECK: %q was taken for the order's value; the file also has %s.", safe(c.header), strings.Join(p.valueOthers, ", "))
+	}
 	if c := p.one(roleValue); c != nil {
 		switch p.decimal {
 		case ',':
@@ -338,7 +385,7 @@ func (p *proposal) renderUnmapped(w *yamlWriter) {
 	var lines []string
 	for _, c := range p.cols {
 		mapped := c.role != roleNone && c.role != roleFullName && c.role != roleChannel
-		if c == p.eventTime || c == p.eventID || mapped && len(p.byRole[c.role]) > 0 && slices.Contains(p.byRole[c.role], c) {
+		if c == p.eventTime || c == p.eventID || c == p.timeCol || c == p.zoneCol || c == p.fullName || c == p.leadID || c == p.stage || mapped && len(p.byRole[c.role]) > 0 && slices.Contains(p.byRole[c.role], c) {
 			continue
 		}
 		why := c.note

@@ -31,6 +31,9 @@ type Options struct {
 	// PixelID is written as pixel_id; "" writes a placeholder of zeros
 	// for the user to replace.
 	PixelID string
+	// HeaderRow, when above 1, is written as input.header_row: the rows
+	// above it are a report's title lines.
+	HeaderRow int
 	// DefaultCountry (ISO 3166-1 alpha-2), when set, is written as
 	// default_country: the user said so, which beats any guess. "" means
 	// guess from the sample, else US.
@@ -52,6 +55,8 @@ type column struct {
 	dates int
 	// note is a comment written beside the column's mapping.
 	note string
+	// idLike: the name says identifiers; no role from values alone.
+	idLike bool
 }
 
 // proposal is the analysed sample, rendered by render.
@@ -78,6 +83,13 @@ type proposal struct {
 	decSample  string
 	split      string
 	currency   string // constant currency when no column has it
+
+	timeOthers, valueOthers []string // other candidates, quoted, for CHECK comments
+	fullName                *column  // one column feeding fn and ln
+	timeCol, zoneCol        *column  // event_time's time-of-day and zone columns
+	skips                   []skipChoice
+	leadID, stage           *column // Conversion Leads: lead id and stage columns
+	crm                     string  // the CRM's name, when the file tells it
 }
 
 // Propose reads the header and up to Options.SampleRows rows of r and
@@ -136,15 +148,21 @@ func analyze(ctx context.Context, r ingest.Reader, opt Options) (*proposal, erro
 		}
 		p.sample = append(p.sample, cells)
 	}
+	p.markIDColumns()
 	p.checkNamedRoles()
 	p.detectByValue()
+	p.chooseLeads()
+	p.rankRoles()
 	p.settleRoles()
+	p.chooseFullName()
 	p.chooseCountry()
 	p.chooseTimes()
+	p.chooseTimeParts()
 	p.chooseEventName()
 	p.chooseActionSource()
 	p.chooseEventID()
 	p.chooseAmounts()
+	p.chooseSkips()
 	return p, nil
 }
 
@@ -197,6 +215,15 @@ func (p *proposal) checkNamedRoles() {
 func (p *proposal) detectByValue() {
 	for _, c := range p.cols {
 		if c.role != roleNone || len(c.values) == 0 {
+			continue
+		}
+		if c.idLike {
+			// An id column is a phone column only when its values are
+			// written as phone numbers are ("(415) 555-0101"), never
+			// for bare digits, which ids are.
+			if c.share(func(v string) bool { return isPhone(v) && strings.ContainsAny(v, " -()+") }) >= 0.8 {
+				c.role, c.byValue = rolePhone, true
+			}
 			continue
 		}
 		switch {
