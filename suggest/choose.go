@@ -19,7 +19,7 @@ func (p *proposal) chooseTimes() {
 	if c := p.one(roleEventTime); c != nil {
 		p.eventTime = c
 		p.timeFmt = proposeColumnTime(c, preferDay)
-		if p.timeFmt.format == "rfc3339" || p.timeFmt.format == "unix" || p.timeFmt.format == "unix_ms" {
+		if f := p.timeFmt.format; f == "rfc3339" || f == "unix" || f == "unix_ms" || strings.Contains(f, "-0700") || strings.Contains(f, "-07:00") {
 			p.tzWhy = "The times carry their own offset, so this zone only serves times that lack one."
 		}
 	}

@@ -139,6 +139,9 @@ func (p *proposal) rankRoles() {
 				others = append(others, q(c.header))
 			}
 		}
+		if len(others) > 4 {
+			others = append(others[:4], fmt.Sprintf("%d more", len(others)-4))
+		}
 		best.byValue = false // named or not, it is the choice
 		if r.role == roleEventTime {
 			p.timeOthers = others
