@@ -19,7 +19,7 @@ func namePart(full, part string) string {
 	if last, first, ok := strings.Cut(full, ","); ok && !isNameSuffix(strings.TrimSpace(first)) {
 		full = strings.TrimSpace(first) + " " + strings.TrimSpace(last)
 	}
-	words := strings.Fields(full)
+	words := strings.FieldsFunc(full, func(r rune) bool { return r == ' ' || r == ',' || r == '\t' })
 	for len(words) > 1 && isSalutation(words[0]) {
 		words = words[1:]
 	}
