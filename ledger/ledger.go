@@ -243,13 +243,16 @@ func (l *Bolt) loadDay(b *bolt.Bucket) error {
 		n += len(v) / 16
 		return nil
 	})
+	if err != nil {
+		return err
+	}
 	l.seen.grow(n)
-	return errors.Join(err, b.ForEach(func(_, v []byte) error {
+	return b.ForEach(func(_, v []byte) error {
 		for ; len(v) > 0; v = v[16:] {
 			l.seen.add([16]byte(v))
 		}
 		return nil
-	}))
+	})
 }
 
 // hashKey is a key as stored: 16 bytes of SHA-256, one size, no collisions.

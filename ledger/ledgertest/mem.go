@@ -1,14 +1,16 @@
-package ledger
+package ledgertest
 
 import (
 	"errors"
 	"fmt"
 	"sync"
 	"time"
+
+	"capi-upload/ledger"
 )
 
-// Mem is a Ledger in memory, for tests of the packages that use one. It
-// behaves as Bolt does (the conformance suite holds both to it): Reopen
+// Mem is a ledger.Ledger in memory, for tests of the packages that use
+// one. It behaves as ledger.Bolt does (Run holds both to it): Reopen
 // opens the same records again as a later run would, a handle open for
 // writing locks out the others, and Close prunes by the handle's clock.
 type Mem struct {
@@ -28,12 +30,12 @@ type memFile struct {
 	damaged bool
 }
 
-var _ Ledger = (*Mem)(nil)
+var _ ledger.Ledger = (*Mem)(nil)
 
 // NewMem returns a new, empty ledger in memory, open for writing; its
 // Close prunes nothing.
 func NewMem() *Mem {
-	return &Mem{f: &memFile{sent: map[string]time.Time{}, writer: true}, keep: Retention}
+	return &Mem{f: &memFile{sent: map[string]time.Time{}, writer: true}, keep: ledger.Retention}
 }
 
 // Reopen opens m's records as another run would, with its own lock and
@@ -45,15 +47,15 @@ func (m *Mem) Reopen(readOnly bool, now func() time.Time) (*Mem, error) {
 	defer f.mu.Unlock()
 	switch {
 	case f.damaged:
-		return nil, &CorruptError{Path: "(memory)", Err: errors.New("damaged")}
+		return nil, &ledger.CorruptError{Path: "(memory)", Err: errors.New("damaged")}
 	case f.writer || !readOnly && f.readers > 0:
-		return nil, &LockedError{Path: "(memory)"}
+		return nil, &ledger.LockedError{Path: "(memory)"}
 	case readOnly:
 		f.readers++
 	default:
 		f.writer = true
 	}
-	return &Mem{f: f, readOnly: readOnly, now: now, keep: Retention}, nil
+	return &Mem{f: f, readOnly: readOnly, now: now, keep: ledger.Retention}, nil
 }
 
 // SeenAll sets seen[i] to whether keys[i] was recorded as sent.
@@ -82,7 +84,7 @@ func (m *Mem) MarkSent(keys []string, t time.Time) error {
 	return nil
 }
 
-// Retain keeps records for at least d plus a day, as Bolt's does.
+// Retain keeps records for at least d plus a day, as ledger.Bolt's does.
 func (m *Mem) Retain(d time.Duration) { m.keep = max(m.keep, d+24*time.Hour) }
 
 // Len returns how many keys m holds.
@@ -92,7 +94,7 @@ func (m *Mem) Len() int {
 	return len(m.f.sent)
 }
 
-// Close prunes as Bolt's does (whole UTC days past the retention), unless
+// Close prunes as ledger.Bolt's does (whole UTC days past the retention), unless
 // read-only, and releases the lock.
 func (m *Mem) Close() error {
 	if m.closed {
