@@ -157,8 +157,7 @@ func create(path string) error {
 	return nil
 }
 
-// initFile writes a new ledger into the empty file at name; a test
-// replaces it to fail as a full disk would.
+// initFile writes a new ledger at name; a test makes it fail as on a full disk.
 var initFile = func(name string) error {
 	db, err := bolt.Open(name, 0o600, &bolt.Options{Timeout: lockTimeout})
 	if err != nil {
@@ -175,8 +174,7 @@ func markFormat(tx *bolt.Tx) error {
 	return b.Put(versionKey, []byte(formatVersion))
 }
 
-// openError names the path once (os's errors name it too), and says what
-// to do when its directory is missing.
+// openError names the path once, and what to do if its directory is missing.
 func openError(op, path string, err error) error {
 	if pe, ok := errors.AsType[*fs.PathError](err); ok {
 		err = pe.Err
@@ -198,8 +196,7 @@ func recoverCorrupt(path string, err *error) {
 	}
 }
 
-// load reads every record into memory, checking them; it converts a
-// version 1 ledger open for writing in the same transaction.
+// load reads and checks every record; it converts a version 1 ledger.
 func (l *Bolt) load() (err error) {
 	defer recoverCorrupt(l.path, &err)
 	read := func(tx *bolt.Tx) error {

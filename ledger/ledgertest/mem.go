@@ -3,6 +3,8 @@ package ledgertest
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -122,4 +124,11 @@ func (m *Mem) release() {
 	} else {
 		m.f.writer = false
 	}
+}
+
+// Keys returns the keys m holds, sorted.
+func (m *Mem) Keys() []string {
+	m.f.mu.Lock()
+	defer m.f.mu.Unlock()
+	return slices.Sorted(maps.Keys(m.f.sent))
 }
