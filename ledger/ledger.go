@@ -35,9 +35,8 @@ import (
 )
 
 // Retention is how long records are kept at least: Meta refuses events
-// older than 7 days, so a record older than that plus a day of margin can
-// never again stop a duplicate. Records go by whole UTC days, so one is
-// kept 8 to 9 days. Retain lengthens it for a longer --max-age.
+// older than 7 days; a day of margin. Records go by whole UTC days, so one
+// is kept 8 to 9 days. Retain lengthens it for a longer --max-age.
 const Retention = 8 * 24 * time.Hour
 
 // lockTimeout is how long Open waits for another run's lock: enough to
@@ -69,8 +68,7 @@ func (e *CorruptError) Error() string {
 
 func (e *CorruptError) Unwrap() error { return e.Err }
 
-// Ledger remembers which events were acknowledged, across runs: keys are
-// mapping.Event.LedgerKey values (pixel, event name, event id).
+// Ledger remembers which events were acknowledged: keys are mapping.Event.LedgerKey values.
 type Ledger interface {
 	// SeenAll sets seen[i] to whether keys[i] was sent before, len(seen) >= len(keys).
 	SeenAll(keys []string, seen []bool) error
