@@ -15,9 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"capi-upload/ledger"
 	"capi-upload/mapping"
 	"capi-upload/report"
-	"capi-upload/upload"
 	"capi-upload/upload/capitest"
 )
 
@@ -382,7 +382,7 @@ func TestLedgerLocked(t *testing.T) {
 	setClock(t, sampleNow)
 	f := newFixture(t, sampleNow)
 	srv := startEdge(t)
-	held, err := upload.OpenLedger(f.state, false, now)
+	held, err := ledger.Open(f.state, false, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -404,19 +404,19 @@ func TestLedgerLocked(t *testing.T) {
 // ledgerHas reports which of keys the ledger at path holds.
 func ledgerHas(t *testing.T, path string, keys []capitest.EventKey) map[capitest.EventKey]bool {
 	t.Helper()
-	l, err := upload.OpenLedger(path, true, now)
+	l, err := ledger.Open(path, true, now)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer l.Close()
 	got := map[capitest.EventKey]bool{}
+	seen := make([]bool, 1)
 	for _, k := range keys {
 		ev := mapping.Event{EventName: k.Name, EventID: k.ID}
-		seen, err := l.Seen(ev.LedgerKey(samplePixel))
-		if err != nil {
+		if err := l.SeenAll([]string{ev.LedgerKey(samplePixel)}, seen); err != nil {
 			t.Fatal(err)
 		}
-		if seen {
+		if seen[0] {
 			got[k] = true
 		}
 	}

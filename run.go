@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"capi-upload/ingest"
+	"capi-upload/ledger"
 	"capi-upload/mapping"
 	"capi-upload/report"
 	"capi-upload/upload"
@@ -135,21 +136,21 @@ func runPipeline(ctx context.Context, o *options, stdout, stderr io.Writer) exit
 	}()
 
 	sending := o.command == "upload" && !o.dryRun
-	var ledger upload.Ledger
+	var led upload.Ledger
 	if sending {
-		l, err := upload.OpenLedger(o.statePath, false, now)
+		l, err := ledger.Open(o.statePath, false, now)
 		if err != nil {
 			return reportError(err, stderr)
 		}
 		defer l.Close()
-		ledger = l
+		led = l
 	} else {
-		l, err := upload.OpenLedger(o.statePath, true, now)
+		l, err := ledger.Open(o.statePath, true, now)
 		if err != nil {
 			return reportError(err, stderr)
 		}
 		defer l.Close()
-		ledger = readOnlyLedger{l}
+		led = readOnlyLedger{l}
 	}
 
 	reportDir := o.reportDir
@@ -217,10 +218,10 @@ func runPipeline(ctx context.Context, o *options, stdout, stderr io.Writer) exit
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		if sender == nil {
-			runErr = validateSink(o, ledger, events, rr)
+			runErr = validateSink(o, led, events, rr)
 			return
 		}
-		runErr = upload.Run(ctx, sender, ledger, events, upload.Options{
+		runErr = upload.Run(ctx, sender, led, events, upload.Options{
 			PixelID:       o.cfg.PixelID,
 			BatchSize:     o.batchSize,
 			Concurrency:   o.concurrency,
@@ -340,7 +341,7 @@ func newReportDir(parent string, at time.Time) (string, error) {
 // validateSink stands in for the uploader when nothing is sent: every
 // event that passed the checks is counted as built, or as already sent when
 // the ledger has it.
-func validateSink(o *options, ledger upload.Ledger, events <-chan []mapping.Event, rr *recorder) error {
+func validateSink(o *options, led upload.Ledger, events <-chan []mapping.Event, rr *recorder) error {
 	built := 0
 	record := func(ev *mapping.Event, st upload.Status) {
 		oc := upload.Outcome{Event: ev, Status: st}
@@ -366,7 +367,7 @@ func validateSink(o *options, ledger upload.Ledger, events <-chan []mapping.Even
 	seen := make([]bool, chunk)
 	flush := func() error {
 		keys = mapping.AppendLedgerKeys(keys[:0], o.cfg.PixelID, buf)
-		if err := ledger.SeenAll(keys, seen); err != nil {
+		if err := led.SeenAll(keys, seen); err != nil {
 			return err
 		}
 		for i := range buf {

@@ -2,6 +2,8 @@ package upload
 
 import (
 	"bytes"
+	"capi-upload/ledger"
+	"capi-upload/ledger/ledgertest"
 	"fmt"
 	"io"
 	"math"
@@ -50,7 +52,7 @@ func BenchmarkRun(b *testing.B) {
 	start := time.Now()
 	for b.Loop() {
 		opt := Options{PixelID: testPixel, Now: func() time.Time { return testNow }}
-		if err := Run(b.Context(), c, NopLedger{}, feed(b.Context(), evs), opt); err != nil {
+		if err := Run(b.Context(), c, ledgertest.NewMem(), feed(b.Context(), evs), opt); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -77,7 +79,7 @@ func BenchmarkRunLatency(b *testing.B) {
 	for b.Loop() {
 		start := time.Now()
 		opt := Options{PixelID: testPixel, Concurrency: conc, Now: func() time.Time { return testNow }}
-		if err := Run(b.Context(), c, NopLedger{}, feed(b.Context(), evs), opt); err != nil {
+		if err := Run(b.Context(), c, ledgertest.NewMem(), feed(b.Context(), evs), opt); err != nil {
 			b.Fatal(err)
 		}
 		worst = min(worst, ideal.Seconds()/time.Since(start).Seconds())
@@ -86,7 +88,7 @@ func BenchmarkRunLatency(b *testing.B) {
 }
 
 // BenchmarkRunBoltLedger is BenchmarkRun with the ledger on disk: one
-// Seen per event and one MarkSent transaction per request.
+// SeenAll per batch and one MarkSent transaction per request.
 func BenchmarkRunBoltLedger(b *testing.B) {
 	const n = 100_000
 	srv, _ := fastEdge(b, 0)
@@ -95,7 +97,7 @@ func BenchmarkRunBoltLedger(b *testing.B) {
 	b.ReportAllocs()
 	var elapsed time.Duration
 	for b.Loop() {
-		led, err := OpenLedger(filepath.Join(b.TempDir(), "state"), false, time.Now)
+		led, err := ledger.Open(filepath.Join(b.TempDir(), "state"), false, time.Now)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -110,34 +112,11 @@ func BenchmarkRunBoltLedger(b *testing.B) {
 	b.ReportMetric(float64(n*b.N)/elapsed.Seconds(), "events/s")
 }
 
-func BenchmarkLedgerSeen(b *testing.B) {
-	led, err := OpenLedger(filepath.Join(b.TempDir(), "state"), false, time.Now)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer led.Close()
-	keys := make([]string, 100_000)
-	for i := range keys {
-		keys[i] = fmt.Sprintf("%s\x00Purchase\x00e%07d", testPixel, i)
-	}
-	if err := led.MarkSent(keys, time.Now()); err != nil {
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		if _, err := led.Seen(keys[i%len(keys)]); err != nil {
-			b.Fatal(err)
-		}
-		i++
-	}
-}
-
 // BenchmarkLedgerSeenAll looks up 1,000 keys (one batch) in one read
 // transaction, the way Run and validate ask; compare ns/op / 1000 with
 // BenchmarkLedgerSeen.
 func BenchmarkLedgerSeenAll(b *testing.B) {
-	led, err := OpenLedger(filepath.Join(b.TempDir(), "state"), false, time.Now)
+	led, err := ledger.Open(filepath.Join(b.TempDir(), "state"), false, time.Now)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package upload
 
 import (
 	"bytes"
+	"capi-upload/ledger/ledgertest"
 	"context"
 	"encoding/json"
 	"io"
@@ -130,7 +131,7 @@ func TestRunNeverReusesABodyStillRead(t *testing.T) {
 	}
 	evs := makeEvents(5000)
 	var col collector
-	if err := Run(context.Background(), c, newMemLedger(), feed(context.Background(), evs), col.options(Options{BatchSize: 100, Concurrency: 2})); err != nil {
+	if err := Run(context.Background(), c, ledgertest.NewMem(), feed(context.Background(), evs), col.options(Options{BatchSize: 100, Concurrency: 2})); err != nil {
 		t.Fatal(err)
 	}
 	col.checkOneOutcome(t, evs)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"capi-upload/ledger/ledgertest"
 	"capi-upload/upload/capitest"
 )
 
@@ -76,7 +77,7 @@ func TestRunAgainstDouble(t *testing.T) {
 			evs := makeEvents(50)
 			var col collector
 			opt := col.options(Options{BatchSize: 10, Concurrency: 2, Logger: lg, PixelID: capitest.DefaultPixelID})
-			err = Run(t.Context(), c, newMemLedger(), feed(t.Context(), evs), opt)
+			err = Run(t.Context(), c, ledgertest.NewMem(), feed(t.Context(), evs), opt)
 			if _, ok := errors.AsType[*AuthError](err); ok != tt.wantAuth || (!ok && err != nil) {
 				t.Fatalf("Run = %v, want auth error %v", err, tt.wantAuth)
 			}
@@ -144,7 +145,7 @@ func TestRunRefusesUntrustworthyAnswers(t *testing.T) {
 			opt := col.options(Options{BatchSize: 10, MaxAttempts: 3, PixelID: capitest.DefaultPixelID,
 				Backoff: func(int, bool, time.Duration) time.Duration { return 0 }})
 			evs := makeEvents(10)
-			l := newMemLedger()
+			l := ledgertest.NewMem()
 			if err := Run(t.Context(), c, l, feed(t.Context(), evs), opt); err != nil {
 				t.Fatalf("Run = %v", err)
 			}
@@ -152,8 +153,8 @@ func TestRunRefusesUntrustworthyAnswers(t *testing.T) {
 			if diff := cmp.Diff(map[Status]int{StatusFailed: 10}, col.statuses); diff != "" {
 				t.Errorf("statuses (-want +got):\n%s", diff)
 			}
-			if len(l.keys) != 0 {
-				t.Errorf("ledger holds %d keys, want none", len(l.keys))
+			if l.Len() != 0 {
+				t.Errorf("ledger holds %d keys, want none", l.Len())
 			}
 			if got := len(s.Requests()); got != 3 {
 				t.Errorf("requests = %d, want 3 attempts", got)

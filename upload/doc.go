@@ -18,9 +18,8 @@
 //     DryRun to files. The body is built once per batch by Run without the
 //     token; only Client adds access_token and appsecret_proof, so neither
 //     can reach a log, an error, a report or a URL.
-//   - BoltLedger is the ledger on disk (bbolt), locked for the run: keys
-//     that append go in place, others through a journal merged in key
-//     order.
+//   - The Ledger (package ledger) says which events earlier runs sent;
+//     Run records what Meta acknowledged through its ledger writer.
 //
 // A request that timed out may still have been processed by Meta. Its
 // events are retried with the same event_id, which Meta uses to

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"capi-upload/ledger/ledgertest"
 	"capi-upload/mapping"
 )
 
@@ -39,7 +40,7 @@ func TestDryRunGolden(t *testing.T) {
 	evs := goldenEvents()
 	var col collector
 	opt := col.options(Options{BatchSize: 2, Concurrency: 4, TestEventCode: "TEST123", UploadTag: "nightly-pos", NamespaceID: "777", PartnerAgent: "capi-upload/test"})
-	if err := Run(t.Context(), NewDryRun(dir), NopLedger{}, feed(t.Context(), evs), opt); err != nil {
+	if err := Run(t.Context(), NewDryRun(dir), ledgertest.NewMem(), feed(t.Context(), evs), opt); err != nil {
 		t.Fatal(err)
 	}
 	col.checkOneOutcome(t, evs)
@@ -83,7 +84,7 @@ func TestDryRunGolden(t *testing.T) {
 	e := newEdge(t)
 	var col2 collector
 	opt2 := col2.options(Options{BatchSize: 2, Concurrency: 1, TestEventCode: "TEST123", UploadTag: "nightly-pos", NamespaceID: "777", PartnerAgent: "capi-upload/test"})
-	if err := Run(t.Context(), e.client(t, nil), NopLedger{}, feed(t.Context(), evs), opt2); err != nil {
+	if err := Run(t.Context(), e.client(t, nil), ledgertest.NewMem(), feed(t.Context(), evs), opt2); err != nil {
 		t.Fatal(err)
 	}
 	first, _ := os.ReadFile(files[0])
@@ -124,7 +125,7 @@ func ExampleRun() {
 		},
 		OnRequest: func(r RequestLog) { fmt.Println("request", r.Seq, "events", r.Events) },
 	}
-	if err := Run(context.Background(), NewDryRun(dir), NopLedger{}, in, opt); err != nil {
+	if err := Run(context.Background(), NewDryRun(dir), ledgertest.NewMem(), in, opt); err != nil {
 		fmt.Println(err)
 	}
 	files, _ := filepath.Glob(filepath.Join(dir, "requests", "*.json"))
@@ -144,7 +145,7 @@ func TestDryRunFilesArePrivate(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	var col collector
-	if err := Run(t.Context(), NewDryRun(dir), NopLedger{}, feed(t.Context(), goldenEvents()), col.options(Options{BatchSize: 2})); err != nil {
+	if err := Run(t.Context(), NewDryRun(dir), ledgertest.NewMem(), feed(t.Context(), goldenEvents()), col.options(Options{BatchSize: 2})); err != nil {
 		t.Fatal(err)
 	}
 	fi, err := os.Stat(filepath.Join(dir, "requests"))
@@ -206,7 +207,7 @@ func TestDryRunNeverWritesThroughALink(t *testing.T) {
 			}
 			tt.plant(t, dir, target)
 			var col collector
-			err := Run(t.Context(), NewDryRun(dir), NopLedger{}, feed(t.Context(), goldenEvents()), col.options(Options{BatchSize: 3}))
+			err := Run(t.Context(), NewDryRun(dir), ledgertest.NewMem(), feed(t.Context(), goldenEvents()), col.options(Options{BatchSize: 3}))
 			if _, ok := errors.AsType[*WriteError](err); !ok {
 				t.Fatalf("Run = %v, want a *WriteError", err)
 			}

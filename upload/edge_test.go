@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"capi-upload/ledger/ledgertest"
 	"capi-upload/mapping"
 )
 
@@ -241,46 +242,10 @@ func (c *collector) checkOneOutcome(t *testing.T, evs []mapping.Event) {
 	}
 }
 
-// memLedger is an in-memory Ledger for tests.
-type memLedger struct {
-	mu   sync.Mutex
-	keys map[string]time.Time
-	fail error
+// failingLedger is a ledger whose writes fail with err, as on a full disk.
+type failingLedger struct {
+	*ledgertest.Mem
+	err error
 }
 
-func newMemLedger() *memLedger { return &memLedger{keys: map[string]time.Time{}} }
-
-func (l *memLedger) Seen(k string) (bool, error) {
-	var seen [1]bool
-	err := l.SeenAll([]string{k}, seen[:])
-	return seen[0], err
-}
-
-func (l *memLedger) SeenAll(keys []string, seen []bool) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for i, k := range keys {
-		_, seen[i] = l.keys[k]
-	}
-	return nil
-}
-
-func (l *memLedger) MarkSent(keys []string, t time.Time) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.fail != nil {
-		return l.fail
-	}
-	for _, k := range keys {
-		l.keys[k] = t
-	}
-	return nil
-}
-
-func (l *memLedger) Close() error { return nil }
-
-func (l *memLedger) len() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.keys)
-}
+func (l failingLedger) MarkSent([]string, time.Time) error { return l.err }

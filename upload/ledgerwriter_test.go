@@ -1,6 +1,7 @@
 package upload
 
 import (
+	"capi-upload/ledger"
 	"fmt"
 	"slices"
 	"sync"
@@ -11,10 +12,10 @@ import (
 
 // countingLedger records each MarkSent call's keys.
 type countingLedger struct {
-	NopLedger
-	mu      sync.Mutex
-	commits [][]string
-	marked  chan struct{} // gets a token per commit
+	ledger.Ledger // nil: the writer only calls MarkSent
+	mu            sync.Mutex
+	commits       [][]string
+	marked        chan struct{} // gets a token per commit
 }
 
 func (l *countingLedger) MarkSent(keys []string, _ time.Time) error {
@@ -114,9 +115,9 @@ func TestLedgerWriterSpacesCommits(t *testing.T) {
 
 // arrayLedger records where each commit's keys live.
 type arrayLedger struct {
-	NopLedger
-	arrays []*string
-	marked chan struct{}
+	ledger.Ledger // nil: the writer only calls MarkSent
+	arrays        []*string
+	marked        chan struct{}
 }
 
 func (l *arrayLedger) MarkSent(keys []string, _ time.Time) error {
@@ -187,4 +188,14 @@ func TestLedgerWriterRequestOrder(t *testing.T) {
 			}
 		})
 	}
+}
+
+// receiptRange returns the ledger keys of the n receipt numbers from
+// from on, in order.
+func receiptRange(from, n int) []string {
+	k := make([]string, n)
+	for i := range k {
+		k[i] = fmt.Sprintf("px\x00Purchase\x00R%08d", from+i)
+	}
+	return k
 }

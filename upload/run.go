@@ -79,7 +79,7 @@ func (o Options) withDefaults() Options {
 // Outcome. After an error that stops the run, Run keeps reading in until
 // it is closed (or ctx is done), giving each event upload_failed, so the
 // caller's sends never block and every row is accounted for. A ledger with
-// a Retain(time.Duration) method (*BoltLedger) is told MaxAge, so that it
+// a Retain(time.Duration) method (*ledger.Bolt) is told MaxAge, so that it
 // keeps records as long as they can matter.
 func Run(ctx context.Context, s Sender, l Ledger, in <-chan []mapping.Event, opt Options) error {
 	opt = opt.withDefaults()

@@ -18,6 +18,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"capi-upload/ledger"
+	"capi-upload/ledger/ledgertest"
 	"capi-upload/mapping"
 )
 
@@ -160,7 +162,7 @@ func TestRunErrorClasses(t *testing.T) {
 				return time.Millisecond
 			}
 			evs := makeEvents(10)
-			led := newMemLedger()
+			led := ledgertest.NewMem()
 			err := Run(t.Context(), c, led, feed(t.Context(), evs), opt)
 			if tt.wantAuthCode != 0 {
 				ae, ok := errors.AsType[*AuthError](err)
@@ -183,8 +185,8 @@ func TestRunErrorClasses(t *testing.T) {
 			if got := len(col.requests); got != tt.wantRequests {
 				t.Errorf("OnRequest calls = %d, want %d", got, tt.wantRequests)
 			}
-			if led.len() != col.statuses[StatusSent] {
-				t.Errorf("ledger holds %d, want %d (sent)", led.len(), col.statuses[StatusSent])
+			if led.Len() != col.statuses[StatusSent] {
+				t.Errorf("ledger holds %d, want %d (sent)", led.Len(), col.statuses[StatusSent])
 			}
 			for id, outs := range col.outcomes {
 				o := outs[0]
@@ -221,7 +223,7 @@ func TestRunOneBadInThousand(t *testing.T) {
 			evs := makeEvents(1000)
 			e.poison[evs[bad].EventID] = true
 			var col collector
-			err := Run(t.Context(), e.client(t, nil), newMemLedger(), feed(t.Context(), evs), col.options(Options{}))
+			err := Run(t.Context(), e.client(t, nil), ledgertest.NewMem(), feed(t.Context(), evs), col.options(Options{}))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -267,7 +269,7 @@ func TestRunAuthStopCancelsSiblings(t *testing.T) {
 	evs := makeEvents(100)
 	var col collector
 	start := time.Now()
-	err := Run(t.Context(), e.client(t, nil), newMemLedger(), feed(t.Context(), evs), col.options(Options{BatchSize: 10, Concurrency: 4}))
+	err := Run(t.Context(), e.client(t, nil), ledgertest.NewMem(), feed(t.Context(), evs), col.options(Options{BatchSize: 10, Concurrency: 4}))
 	if _, ok := errors.AsType[*AuthError](err); !ok {
 		t.Fatalf("Run = %v, want *AuthError", err)
 	}
@@ -298,7 +300,7 @@ func TestRunCancelAndRerun(t *testing.T) {
 		return false
 	}
 	path := filepath.Join(t.TempDir(), "state.db")
-	led, err := OpenLedger(path, false, time.Now)
+	led, err := ledger.Open(path, false, time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -333,13 +335,13 @@ func TestRunCancelAndRerun(t *testing.T) {
 	if len(acc) != len(sent) {
 		t.Errorf("server accepted %d, sent outcomes %d", len(acc), len(sent))
 	}
+	seen := make([]bool, 1)
 	for _, ev := range evs {
-		seen, err := led.Seen(ev.LedgerKey(testPixel))
-		if err != nil {
+		if err := led.SeenAll([]string{ev.LedgerKey(testPixel)}, seen); err != nil {
 			t.Fatal(err)
 		}
-		if _, ok := acc[ev.EventID]; seen != ok {
-			t.Errorf("%s: in ledger %v, accepted by server %v", ev.EventID, seen, ok)
+		if _, ok := acc[ev.EventID]; seen[0] != ok {
+			t.Errorf("%s: in ledger %v, accepted by server %v", ev.EventID, seen[0], ok)
 		}
 	}
 
@@ -386,7 +388,7 @@ func TestRunGraceAbandonsSlowRequests(t *testing.T) {
 	opt := col.options(Options{BatchSize: 10, Concurrency: 3, Grace: 50 * time.Millisecond})
 	time.AfterFunc(100*time.Millisecond, cancel)
 	start := time.Now()
-	err := Run(ctx, e.client(t, nil), newMemLedger(), feed(ctx, evs), opt)
+	err := Run(ctx, e.client(t, nil), ledgertest.NewMem(), feed(ctx, evs), opt)
 	if !errors.Is(err, ErrInterrupted) {
 		t.Fatalf("Run = %v, want ErrInterrupted", err)
 	}
@@ -408,7 +410,7 @@ func TestRunInFlightLimit(t *testing.T) {
 			e.delay = 5 * time.Millisecond
 			evs := makeEvents(400)
 			var col collector
-			if err := Run(t.Context(), e.client(t, nil), newMemLedger(), feed(t.Context(), evs), col.options(Options{BatchSize: 10, Concurrency: conc})); err != nil {
+			if err := Run(t.Context(), e.client(t, nil), ledgertest.NewMem(), feed(t.Context(), evs), col.options(Options{BatchSize: 10, Concurrency: conc})); err != nil {
 				t.Fatal(err)
 			}
 			col.checkOneOutcome(t, evs)
@@ -422,8 +424,7 @@ func TestRunInFlightLimit(t *testing.T) {
 func TestRunLedgerFailureStops(t *testing.T) {
 	t.Parallel()
 	e := newEdge(t)
-	led := newMemLedger()
-	led.fail = errors.New("disk full")
+	led := failingLedger{ledgertest.NewMem(), errors.New("disk full")}
 	// Many batches: the ledger writer fails on its first commit, long
 	// before the last batch could go out.
 	evs := makeEvents(2000)
@@ -449,7 +450,7 @@ func TestRunLedgerFailureStops(t *testing.T) {
 
 // blockingLedger's MarkSent waits until release is closed.
 type blockingLedger struct {
-	*memLedger
+	*ledgertest.Mem
 	entered chan struct{} // closed by the first MarkSent
 	once    sync.Once
 	release chan struct{}
@@ -458,7 +459,7 @@ type blockingLedger struct {
 func (l *blockingLedger) MarkSent(keys []string, t time.Time) error {
 	l.once.Do(func() { close(l.entered) })
 	<-l.release
-	return l.memLedger.MarkSent(keys, t)
+	return l.Mem.MarkSent(keys, t)
 }
 
 // A commit that waits for the disk holds no request slot: with one slot,
@@ -467,7 +468,7 @@ func (l *blockingLedger) MarkSent(keys []string, t time.Time) error {
 func TestRunLedgerCommitFreesSlot(t *testing.T) {
 	t.Parallel()
 	e := newEdge(t)
-	led := &blockingLedger{memLedger: newMemLedger(), entered: make(chan struct{}), release: make(chan struct{})}
+	led := &blockingLedger{Mem: ledgertest.NewMem(), entered: make(chan struct{}), release: make(chan struct{})}
 	evs := makeEvents(50)
 	var col collector
 	done := make(chan error, 1)
@@ -494,7 +495,7 @@ func TestRunLedgerCommitFreesSlot(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	if n := led.len(); n != 50 {
+	if n := led.Len(); n != 50 {
 		t.Errorf("ledger holds %d events, want 50", n)
 	}
 }
@@ -513,15 +514,15 @@ func TestRunShortAcknowledgement(t *testing.T) {
 	var col collector
 	opt := col.options(Options{MaxAttempts: 3, Backoff: func(int, bool, time.Duration) time.Duration { return 0 }})
 	evs := makeEvents(5)
-	l := newMemLedger()
+	l := ledgertest.NewMem()
 	if err := Run(t.Context(), e.client(t, nil), l, feed(t.Context(), evs), opt); err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff(map[Status]int{StatusFailed: 5}, col.statuses); diff != "" {
 		t.Errorf("statuses (-want +got):\n%s", diff)
 	}
-	if len(l.keys) != 0 {
-		t.Errorf("ledger holds %d keys, want none", len(l.keys))
+	if l.Len() != 0 {
+		t.Errorf("ledger holds %d keys, want none", l.Len())
 	}
 	if len(col.requests) != 3 {
 		t.Fatalf("requests = %d, want 3 attempts", len(col.requests))
@@ -550,12 +551,12 @@ func TestRunChecksEverySendersCount(t *testing.T) {
 	t.Parallel()
 	var col collector
 	opt := col.options(Options{MaxAttempts: 2, Backoff: func(int, bool, time.Duration) time.Duration { return 0 }})
-	l := newMemLedger()
+	l := ledgertest.NewMem()
 	if err := Run(t.Context(), shortSender{}, l, feed(t.Context(), makeEvents(3)), opt); err != nil {
 		t.Fatal(err)
 	}
-	if col.statuses[StatusFailed] != 3 || len(l.keys) != 0 {
-		t.Errorf("statuses %v, ledger %d keys; want 3 failed, none recorded", col.statuses, len(l.keys))
+	if col.statuses[StatusFailed] != 3 || l.Len() != 0 {
+		t.Errorf("statuses %v, ledger %d keys; want 3 failed, none recorded", col.statuses, l.Len())
 	}
 }
 
@@ -596,7 +597,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	var col collector
 	var all []string
 	opt := col.options(Options{BatchSize: 10, Concurrency: 1, Logger: lg, MaxAttempts: 10})
-	err := Run(t.Context(), c, newMemLedger(), feed(t.Context(), makeEvents(10)), opt)
+	err := Run(t.Context(), c, ledgertest.NewMem(), feed(t.Context(), makeEvents(10)), opt)
 	if _, ok := errors.AsType[*AuthError](err); !ok {
 		t.Fatalf("Run = %v, want *AuthError", err)
 	}
@@ -677,7 +678,7 @@ func TestRunConcurrentCallbacksSerialized(t *testing.T) {
 		progress = append(progress, sent)
 		mu.Unlock()
 	}
-	if err := Run(t.Context(), e.client(t, nil), NopLedger{}, feed(t.Context(), evs), opt); err != nil {
+	if err := Run(t.Context(), e.client(t, nil), ledgertest.NewMem(), feed(t.Context(), evs), opt); err != nil {
 		t.Fatal(err)
 	}
 	if overlap {
@@ -693,7 +694,7 @@ func TestRunConcurrentCallbacksSerialized(t *testing.T) {
 }
 
 type retainLedger struct {
-	*memLedger
+	*ledgertest.Mem
 	got time.Duration
 }
 
@@ -701,7 +702,7 @@ func (l *retainLedger) Retain(d time.Duration) { l.got = d }
 
 func TestRunTellsLedgerMaxAge(t *testing.T) {
 	t.Parallel()
-	l := &retainLedger{memLedger: newMemLedger()}
+	l := &retainLedger{Mem: ledgertest.NewMem()}
 	var col collector
 	err := Run(t.Context(), NewDryRun(t.TempDir()), l, feed(t.Context(), makeEvents(3)), col.options(Options{MaxAge: 30 * 24 * time.Hour}))
 	if err != nil {
@@ -718,7 +719,7 @@ func TestRunAuthStopDuringSplit(t *testing.T) {
 	e.script = inTurn(graph(400, 100, 2804050, false, "Invalid parameter"), graph(400, 190, 463, false, "Session has expired"))
 	evs := makeEvents(10)
 	var col collector
-	err := Run(t.Context(), e.client(t, nil), newMemLedger(), feed(t.Context(), evs), col.options(Options{BatchSize: 10}))
+	err := Run(t.Context(), e.client(t, nil), ledgertest.NewMem(), feed(t.Context(), evs), col.options(Options{BatchSize: 10}))
 	if _, ok := errors.AsType[*AuthError](err); !ok {
 		t.Fatalf("Run = %v, want *AuthError", err)
 	}
@@ -757,7 +758,7 @@ func TestRunSlowsDownOnHighUsage(t *testing.T) {
 				return 100 * time.Millisecond
 			}
 			start := time.Now()
-			if err := Run(t.Context(), e.client(t, nil), newMemLedger(), feed(t.Context(), makeEvents(50)), opt); err != nil {
+			if err := Run(t.Context(), e.client(t, nil), ledgertest.NewMem(), feed(t.Context(), makeEvents(50)), opt); err != nil {
 				t.Fatal(err)
 			}
 			d := time.Since(start)
@@ -792,7 +793,7 @@ func TestRunStaleBetweenAttempts(t *testing.T) {
 			e.script = tt.script
 			var col collector
 			evs, opt := agingRun(&col)
-			led := newMemLedger()
+			led := ledgertest.NewMem()
 			if err := Run(t.Context(), e.client(t, nil), led, feed(t.Context(), evs), opt); err != nil {
 				t.Fatal(err)
 			}
@@ -821,7 +822,7 @@ func TestRunStaleBetweenAttempts(t *testing.T) {
 // checkLedgerHoldsSent fails unless the ledger holds exactly the events
 // that got StatusSent: stale events taken out of a batch must not be
 // recorded with it.
-func checkLedgerHoldsSent(t *testing.T, led *memLedger, col *collector) {
+func checkLedgerHoldsSent(t *testing.T, led *ledgertest.Mem, col *collector) {
 	t.Helper()
 	want := map[string]bool{}
 	for _, outs := range col.outcomes {
@@ -829,10 +830,8 @@ func checkLedgerHoldsSent(t *testing.T, led *memLedger, col *collector) {
 			want[outs[0].Event.LedgerKey(testPixel)] = true
 		}
 	}
-	led.mu.Lock()
-	defer led.mu.Unlock()
 	got := map[string]bool{}
-	for k := range led.keys {
+	for _, k := range led.Keys() {
 		got[k] = true
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -933,7 +932,7 @@ func TestRunGivesUp(t *testing.T) {
 			var logs bytes.Buffer // slog's handler serializes its writes
 			opt.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 			evs := makeEvents(n)
-			led := newMemLedger()
+			led := ledgertest.NewMem()
 			err := Run(t.Context(), e.client(t, nil), led, feed(t.Context(), evs), opt)
 			col.checkOneOutcome(t, evs)
 			gu, gaveUp := errors.AsType[*GaveUpError](err)
@@ -963,8 +962,8 @@ func TestRunGivesUp(t *testing.T) {
 					t.Errorf("statuses %v, want %d sent", col.statuses, tt.wantSent)
 				}
 			}
-			if led.len() != col.statuses[StatusSent] {
-				t.Errorf("ledger holds %d, want %d (sent)", led.len(), col.statuses[StatusSent])
+			if led.Len() != col.statuses[StatusSent] {
+				t.Errorf("ledger holds %d, want %d (sent)", led.Len(), col.statuses[StatusSent])
 			}
 		})
 	}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"capi-upload/ledger"
 	"capi-upload/mapping"
 )
 
@@ -46,19 +47,10 @@ type RequestLog struct {
 	Error          string    `json:"error,omitempty"` // no token, no customer data
 }
 
-// Ledger remembers which events were acknowledged, across runs.
-type Ledger interface {
-	// SeenAll sets seen[i] to whether the event with keys[i] was sent
-	// before; len(seen) >= len(keys). Callers ask once per batch, because
-	// a lookup in one read transaction is far cheaper than a transaction
-	// per event.
-	SeenAll(keys []string, seen []bool) error
-	// MarkSent records keys as sent at t, in one transaction, and
-	// returns once they are on disk. Run calls it from one goroutine, and
-	// reuses keys after it returns: it must not keep the slice.
-	MarkSent(keys []string, t time.Time) error
-	Close() error
-}
+// Ledger remembers which events were acknowledged, across runs (package
+// ledger says how). Run asks SeenAll once per batch, and calls MarkSent
+// from one goroutine (the ledger writer), reusing keys after it returns.
+type Ledger = ledger.Ledger
 
 // Options configures Run. Zero values take the defaults shown.
 type Options struct {

@@ -1,0 +1,4 @@
+package ledger
+
+// InitFile lets tests make the creation of a ledger fail.
+var InitFile = &initFile
