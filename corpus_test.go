@@ -90,11 +90,6 @@ type corpusStats struct {
 }
 
 func TestCorpus(t *testing.T) {
-	if os.Getenv("CAPI_CORPUS") == "" {
-		// init and the mapping rules do not get the corpus right yet; the
-		// guard goes once they do (run with CAPI_CORPUS=1 meanwhile).
-		t.Skip("set CAPI_CORPUS=1 to score init and the mapping on testdata/exports")
-	}
 	groups := []struct {
 		name string
 		dir  string

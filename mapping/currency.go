@@ -18,6 +18,9 @@ func NormalizeCurrency(s string) (string, error) {
 	if s == "" {
 		return "", &ValueError{Key: "currency", Code: "empty"}
 	}
+	if code, ok := currencyNames[strings.ToLower(strings.Join(strings.Fields(s), " "))]; ok {
+		return code, nil
+	}
 	if len(s) != 3 {
 		return "", &ValueError{Key: "currency", Code: "unknown_currency"}
 	}
@@ -90,3 +93,17 @@ var currencyValues = sync.OnceValue(func() map[[3]byte]any {
 	}
 	return out
 })
+
+// currencyNames are the names CRMs write instead of ISO codes (Dynamics
+// 365 exports "Euro", "US Dollar"), lower-cased. Ambiguous names ("dollar",
+// "peso", "krone") are left out: they name several currencies.
+var currencyNames = map[string]string{
+	"euro": "EUR", "euros": "EUR", "us dollar": "USD", "us dollars": "USD", "u.s. dollar": "USD",
+	"united states dollar": "USD", "pound sterling": "GBP", "british pound": "GBP", "pound": "GBP",
+	"canadian dollar": "CAD", "australian dollar": "AUD", "new zealand dollar": "NZD",
+	"swiss franc": "CHF", "japanese yen": "JPY", "yen": "JPY", "indian rupee": "INR",
+	"brazilian real": "BRL", "real": "BRL", "mexican peso": "MXN", "swedish krona": "SEK",
+	"norwegian krone": "NOK", "danish krone": "DKK", "polish zloty": "PLN", "złoty": "PLN",
+	"czech koruna": "CZK", "south african rand": "ZAR", "singapore dollar": "SGD",
+	"hong kong dollar": "HKD", "chinese yuan": "CNY", "yuan renminbi": "CNY", "renminbi": "CNY",
+}

@@ -156,7 +156,7 @@ func (p *proposal) chooseActionSource() {
 // capi-upload derives it from the event's content.
 func (p *proposal) chooseEventID() {
 	if c := p.one(roleOrderID); c != nil {
-		if p.filled(c) >= 0.95 && uniqueShare(c.values) >= 0.9 {
+		if p.filled(c) >= 0.95 && uniqueShare(c.values) >= 0.8 {
 			p.eventID = c
 			p.eventIDWhy = "One per sale in the sample, so a re-exported row is not sent twice"
 		} else {
@@ -178,12 +178,24 @@ func (p *proposal) chooseEventID() {
 	}
 }
 
-// filled is the share of sample rows in which c is not blank.
+// filled is the share of sample rows in which c is not blank, counting
+// only rows that have an event time when one is known: a report's title
+// and footer lines are not records.
 func (p *proposal) filled(c *column) float64 {
-	if p.rows == 0 {
+	rows, n := 0, 0
+	for _, row := range p.sample {
+		if p.eventTime != nil && row[p.eventTime.index] == "" {
+			continue
+		}
+		rows++
+		if row[c.index] != "" {
+			n++
+		}
+	}
+	if rows == 0 {
 		return 0
 	}
-	return float64(len(c.values)) / float64(p.rows)
+	return float64(n) / float64(rows)
 }
 
 func uniqueShare(values []string) float64 {

@@ -49,6 +49,17 @@ func (p *proposal) markIDColumns() {
 				c.role = roleNone
 			}
 		}
+		// A store's own customer number (Customer ID, Kundennr.) only
+		// helps Meta when the same id reaches it from other channels
+		// too; loyalty, member, user and external ids are made for that.
+		if c.role == roleExternalID && !slices.ContainsFunc(strings.Fields(normalizeHeader(c.header)), func(w string) bool {
+			return w == "loyalty" || w == "member" || w == "membership" || w == "user" || w == "userid" ||
+				w == "external" || w == "externalid" || w == "crm"
+		}) {
+			c.role = roleNone
+			c.note = "a customer number: map it to external_id only if the same id reaches Meta from other channels (the pixel, the app)"
+			continue
+		}
 		// An "Account Name" or "Company" is a business, not a person:
 		// never an external_id.
 		if c.role == roleExternalID && slices.ContainsFunc(strings.Fields(normalizeHeader(c.header)), func(w string) bool {
@@ -236,7 +247,9 @@ func (p *proposal) chooseTimeParts() {
 	if c == nil {
 		return
 	}
-	dateOnly := c.dates == 0 && p.timeFmt.format != "" && !strings.ContainsAny(p.timeFmt.format, "15:") && p.timeFmt.format != "excel" && p.timeFmt.format != "unix" && p.timeFmt.format != "unix_ms" && p.timeFmt.format != "rfc3339"
+	f := p.timeFmt.format
+	dateOnly := c.dates == 0 && f != "" && !strings.Contains(f, "15") && !strings.Contains(f, "3:04") &&
+		f != "excel" && f != "unix" && f != "unix_ms" && f != "rfc3339"
 	for _, t := range p.cols {
 		if t == c || len(t.values) == 0 {
 			continue
@@ -290,12 +303,10 @@ func foldStatus(v string) string { return normalizeHeader(v) }
 // negative or zero amounts, line-item rows that only continue the order
 // above them, test orders, and a report's title and footer lines.
 func (p *proposal) chooseSkips() {
-	if p.leadID != nil {
-		return // Conversion Leads: every stage is an event of its own
-	}
 	value := p.one(roleValue)
 	for _, c := range p.cols {
-		if c == p.eventName.col || len(c.values) == 0 || c.idLike {
+		// Conversion Leads: every stage is an event of its own.
+		if p.leadID != nil || c == p.eventName.col || len(c.values) == 0 || c.idLike {
 			continue
 		}
 		words := strings.Fields(normalizeHeader(c.header))

@@ -151,7 +151,7 @@ var headerTests = []struct {
 		},
 		want: map[string]string{"event_id": "Bestellnummer", "order_id": "Bestellnummer", "event_time": "Datum", "em": "E-Mail-Adresse", "ph": "Telefon",
 			"fn": "Vorname", "ln": "Nachname", "ct": "Stadt", "st": "Bundesland", "zp": "PLZ", "country": "Land",
-			"value": "Betrag", "currency": "Währung", "db": "Geburtsdatum", "ge": "Geschlecht", "external_id": "Kundennummer"},
+			"value": "Betrag", "currency": "Währung", "db": "Geburtsdatum", "ge": "Geschlecht"},
 		extra: []string{`format: "02.01.2006 15:04"`, `decimal: ","`, `timezone: "Europe/Berlin"`, `default_country: "DE"`, `db: { column: "Geburtsdatum", format: "02.01.2006" }`},
 	},
 	{
