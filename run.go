@@ -176,7 +176,7 @@ func runPipeline(ctx context.Context, o *options, stdout, stderr io.Writer) exit
 			mapped = append(mapped, k)
 		}
 	}
-	rec, err := report.Create(reportDir, report.Options{Command: command, Version: appVersion(), PixelID: o.cfg.PixelID, Now: now, Redact: secrets, MappedKeys: mapped, WrapRejects: wrapRejects})
+	rec, err := report.Create(reportDir, report.Options{Command: command, Version: appVersion(), PixelID: o.cfg.PixelID, DefaultCountry: o.cfg.DefaultCountry, Now: now, Redact: secrets, MappedKeys: mapped, WrapRejects: wrapRejects})
 	if err != nil {
 		return reportError(fmt.Errorf("report dir %s: %w", reportDir, err), stderr)
 	}

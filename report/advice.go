@@ -81,8 +81,13 @@ func advise(s *Summary) []Advice {
 	for _, k := range mapping.UserKeys {
 		c := s.Coverage[k]
 		if sh := c.InvalidShare(); sh >= 0.05 {
-			add("invalid_"+k, float64(c.Invalid)*MatchWeights[k]*2, "%.0f%% of %s values were invalid (%s): those %s were dropped from their events",
-				sh*100, k, topCode(c.InvalidBy), keyNames[k])
+			code := topCode(c.InvalidBy)
+			fix := ""
+			if k == "ph" && code == "bad_phone" && s.DefaultCountry == "" {
+				fix = "; numbers written without a country code need default_country in the config (e.g. US)"
+			}
+			add("invalid_"+k, float64(c.Invalid)*MatchWeights[k]*2, "%.0f%% of %s values were invalid (%s): those %s were dropped from their events%s",
+				sh*100, k, code, keyNames[k], fix)
 		}
 	}
 	slices.SortStableFunc(out, func(a, b Advice) int {

@@ -47,3 +47,25 @@ func TestAdviceMissingKey(t *testing.T) {
 		})
 	}
 }
+
+// TestAdviceNamesDefaultCountry: national phone numbers refused for want
+// of a country say which config key fixes them.
+func TestAdviceNamesDefaultCountry(t *testing.T) {
+	for _, tc := range []struct {
+		country string
+		want    bool
+	}{{"", true}, {"US", false}} {
+		s := &Summary{DefaultCountry: tc.country, Outcomes: Outcomes{Sent: 10}, Coverage: map[string]KeyCoverage{
+			"ph": {Events: 2, Invalid: 8, InvalidBy: map[string]int{"bad_phone": 8}},
+		}}
+		got := false
+		for _, a := range advise(s) {
+			if a.Code == "invalid_ph" && strings.Contains(a.Text, "default_country") {
+				got = true
+			}
+		}
+		if got != tc.want {
+			t.Errorf("default_country %q: advice names default_country %v, want %v", tc.country, got, tc.want)
+		}
+	}
+}

@@ -37,6 +37,8 @@ type Options struct {
 	Command string // "upload", "validate", "upload --dry-run"
 	Version string
 	PixelID string // the dataset events go to, named in the reports
+	// DefaultCountry is the config's default_country, "" when unset.
+	DefaultCountry string
 	// DryRun says nothing is sent; it is implied by a Command of
 	// "validate" or one containing "--dry-run". The summary then says
 	// "built" where it would say "sent".
@@ -146,19 +148,20 @@ func Create(dir string, opt Options) (*Recorder, error) {
 		first: map[mapping.Reason][]RowSpot{},
 	}
 	r.s = Summary{
-		Command:    opt.Command,
-		Version:    opt.Version,
-		PixelID:    opt.PixelID,
-		Started:    now().UTC(),
-		DryRun:     opt.dryRun(),
-		Files:      []FileCount{},
-		Rejects:    map[string]int{},
-		EventNames: map[string]EventNameCount{},
-		Coverage:   map[string]KeyCoverage{},
-		Duplicates: Duplicates{First: []RowSpot{}},
-		Requests:   []upload.RequestLog{},
-		Dir:        dir,
-		MappedKeys: opt.MappedKeys,
+		Command:        opt.Command,
+		Version:        opt.Version,
+		PixelID:        opt.PixelID,
+		DefaultCountry: opt.DefaultCountry,
+		Started:        now().UTC(),
+		DryRun:         opt.dryRun(),
+		Files:          []FileCount{},
+		Rejects:        map[string]int{},
+		EventNames:     map[string]EventNameCount{},
+		Coverage:       map[string]KeyCoverage{},
+		Duplicates:     Duplicates{First: []RowSpot{}},
+		Requests:       []upload.RequestLog{},
+		Dir:            dir,
+		MappedKeys:     opt.MappedKeys,
 	}
 	r.s.Outcomes.dryRun = r.s.DryRun
 	r.keyIdx = map[string]int{}

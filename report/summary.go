@@ -18,9 +18,12 @@ type Summary struct {
 	Version string `json:"version"`
 	// PixelID names the dataset the events went to, so a report read
 	// later says where (the config's pixel_id; not customer data).
-	PixelID  string    `json:"pixel_id,omitempty"`
-	Started  time.Time `json:"started"`
-	Finished time.Time `json:"finished"`
+	PixelID string `json:"pixel_id,omitempty"`
+	// DefaultCountry is the config's default_country ("" when unset), so
+	// advice about national phone numbers can name it.
+	DefaultCountry string    `json:"default_country,omitempty"`
+	Started        time.Time `json:"started"`
+	Finished       time.Time `json:"finished"`
 	// Incomplete, when set, says what this run's reports lack and why
 	// (rejects.csv could not be written, say): the counts still cover
 	// every row, but not every file they point at exists.

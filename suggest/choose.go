@@ -165,6 +165,11 @@ func (p *proposal) chooseEventID() {
 		return
 	}
 	for _, c := range p.cols {
+		// A lead id names the lead, not the event: each of its stage
+		// changes is an event of its own. Unique times are not ids.
+		if c == p.leadID || isTimeColumn(c) {
+			continue
+		}
 		if c.role != roleNone || len(c.values) == 0 || p.filled(c) < 0.95 || uniqueShare(c.values) < 0.98 {
 			continue
 		}
@@ -281,4 +286,10 @@ func symbolCurrency(values []string) string {
 		return ""
 	}
 	return cur
+}
+
+// isTimeColumn reports a column whose values are mostly times: unique,
+// but not an id.
+func isTimeColumn(c *column) bool {
+	return c.share(isTime) >= 0.8
 }

@@ -507,10 +507,36 @@ func (p *proposal) chooseLeads() {
 			break
 		}
 	}
-	p.crm = ""
-	for _, crm := range []string{"Salesforce", "HubSpot", "Dynamics", "Zoho", "Pipedrive"} {
-		if strings.Contains(strings.ToLower(p.opt.File), strings.ToLower(crm)) {
-			p.crm = crm
+	p.crm = crmOf(p.header, p.cols)
+	if p.crm == "" {
+		for _, crm := range []string{"Salesforce", "HubSpot", "Dynamics", "Zoho", "Pipedrive"} {
+			if strings.Contains(strings.ToLower(p.opt.File), strings.ToLower(crm)) {
+				p.crm = crm
+			}
 		}
 	}
+}
+
+// crmOf names the CRM an export comes from by the columns it writes, or
+// "" when the header does not tell.
+func crmOf(header []string, cols []*column) string {
+	has := func(name string) bool {
+		return slices.ContainsFunc(header, func(h string) bool { return strings.EqualFold(strings.TrimSpace(h), name) })
+	}
+	switch {
+	case slices.ContainsFunc(header, func(h string) bool { return strings.HasPrefix(strings.TrimSpace(h), "(Do Not Modify)") }):
+		return "Dynamics"
+	case has("Lifecycle Stage") || has("Record ID") && has("Create Date"):
+		return "HubSpot"
+	case has("Lead Status") || has("Lead Owner") || has("Opportunity Owner"):
+		return "Salesforce"
+	case slices.ContainsFunc(header, func(h string) bool { return strings.HasPrefix(h, "Deal - ") || strings.HasPrefix(h, "Person - ") }):
+		return "Pipedrive"
+	}
+	for _, c := range cols {
+		if slices.ContainsFunc(c.values, func(v string) bool { return strings.HasPrefix(v, "zcrm_") }) {
+			return "Zoho"
+		}
+	}
+	return ""
 }

@@ -213,6 +213,19 @@ var headerTests = []struct {
 		want:  map[string]string{"event_id": "Call ID", "order_id": "Call ID", "event_time": "Call Start", "ph": "Caller Number"},
 		extra: []string{`action_source: { value: "phone_call" }`, `event_name: { value: "Lead" }`, `"Outcome"`},
 	},
+	{
+		// A CRM export of Lead Ads leads: the Conversion Leads profile,
+		// the stage as the event name, the CRM named from its columns.
+		name:   "leads",
+		header: []string{"Lead Owner", "First Name", "Last Name", "Email", "Lead Status", "Facebook Lead ID", "Status Last Changed", "Created Date"},
+		layout: "2006-01-02 15:04",
+		row: func(i int, when string) []string {
+			stage := []string{"Marketing Qualified Lead", "Sales Qualified Lead", "Converted"}[i%3]
+			return []string{"Kim", "Ann", fmt.Sprintf("Lee%d", i), fmt.Sprintf("ann%d@example.com", i), stage, fmt.Sprintf("5123456789%05d", i), when, "2026-10-01 09:00"}
+		},
+		want: map[string]string{"event_name": "Lead Status", "event_time": "Status Last Changed", "fn": "First Name", "ln": "Last Name", "em": "Email", "lead_id": "Facebook Lead ID"},
+		extra: []string{"profile: conversion_leads", `lead_event_source: "Salesforce"`},
+	},
 }
 
 // TestProposeHeaders checks, for header sets in several languages and one
