@@ -223,7 +223,7 @@ var headerTests = []struct {
 			stage := []string{"Marketing Qualified Lead", "Sales Qualified Lead", "Converted"}[i%3]
 			return []string{"Kim", "Ann", fmt.Sprintf("Lee%d", i), fmt.Sprintf("ann%d@example.com", i), stage, fmt.Sprintf("5123456789%05d", i), when, "2026-10-01 09:00"}
 		},
-		want: map[string]string{"event_name": "Lead Status", "event_time": "Status Last Changed", "fn": "First Name", "ln": "Last Name", "em": "Email", "lead_id": "Facebook Lead ID"},
+		want:  map[string]string{"event_name": "Lead Status", "event_time": "Status Last Changed", "fn": "First Name", "ln": "Last Name", "em": "Email", "lead_id": "Facebook Lead ID"},
 		extra: []string{"profile: conversion_leads", `lead_event_source: "Salesforce"`},
 	},
 }
