@@ -60,6 +60,12 @@ func (p *proposal) markIDColumns() {
 			c.note = "a customer number: map it to external_id only if the same id reaches Meta from other channels (the pixel, the app)"
 			continue
 		}
+		// A "Loyalty" column of amounts (points or money redeemed) is
+		// not a loyalty id.
+		if c.role == roleExternalID && c.share(func(v string) bool { return isMoney(v) && decimalOf(v) != 0 }) >= 0.5 {
+			c.role = roleNone
+			continue
+		}
 		// An "Account Name" or "Company" is a business, not a person:
 		// never an external_id.
 		if c.role == roleExternalID && slices.ContainsFunc(strings.Fields(normalizeHeader(c.header)), func(w string) bool {
@@ -96,7 +102,7 @@ var eventTimeWords = []wordScore{
 	{"submitted", 3}, {"status last changed", 6}, {"stage change", 3}, {"date", 1}, {"datum", 1}, {"fecha", 1},
 	{"created", -3}, {"create", -3}, {"modified", -6}, {"update", -6}, {"updated", -6}, {"last", -4},
 	{"next", -6}, {"expected", -6}, {"activity", -4}, {"lost", -9}, {"fulfilled", -3}, {"cancelled", -9},
-	{"canceled", -9}, {"deposit", -6}, {"due", -6}, {"birth", -9}, {"refund", -6}, {"shipped", -2},
+	{"canceled", -9}, {"deposit", -6}, {"due", -6}, {"birth", -9}, {"refund", -9}, {"refunded", -9}, {"shipped", -2},
 	{"recent deal close", 3},
 }
 
@@ -282,7 +288,7 @@ func (p *proposal) chooseTimeParts() {
 var (
 	wonValues = []string{"paid", "complete", "completed", "success", "succeeded", "captured", "settled",
 		"closed won", "won", "customer", "payment", "sale", "beleg", "authorized", "partially refunded",
-		"partially_refunded", "approved", "fulfilled", "converted", "contract signed"}
+		"partially_refunded", "approved", "fulfilled", "converted", "contract signed", "processing", "closed"}
 	notWonValues = []string{"refunded", "voided", "void", "failed", "declined", "cancelled", "canceled",
 		"pending", "expired", "closed lost", "lost", "open", "refund", "return", "storno", "retoure",
 		"gutschrift", "abandoned", "unpaid", "in progress", "lead", "marketing qualified lead",
@@ -290,7 +296,7 @@ var (
 		"qualification", "needs analysis", "prospecting", "value proposition", "id decision makers",
 		"perception analysis", "proposal price quote", "negotiation", "evangelist", "other", "unqualified",
 		"disqualified", "on hold", "reversed", "chargeback", "dispute", "partially paid", "authorization",
-		"abgebrochen", "annulé", "annule"}
+		"abgebrochen", "annulé", "annule", "on hold", "onhold", "awaiting payment"}
 	statusWords = []string{"status", "stage", "state", "typ", "type", "lifecycle", "phase", "stufe"}
 )
 
@@ -350,6 +356,23 @@ func (p *proposal) chooseSkips() {
 		if len(c.values) < p.rows && p.one(roleOrderID) != nil {
 			p.skips = append(p.skips, skipChoice{column: c, empty: true, name: "line-item row",
 				why: fmt.Sprintf("%q is blank on rows that only continue the order above", c.header)})
+		}
+	}
+	// Line-item exports (one row per item, the order's fields on its first
+	// row only): rows whose amount is blank while their order number
+	// repeats only continue the order above.
+	if o := p.one(roleOrderID); value != nil && o != nil && !slices.ContainsFunc(p.skips, func(s skipChoice) bool { return s.name == "line-item row" }) {
+		seen, continued := map[string]bool{}, false
+		for _, row := range p.sample {
+			id := row[o.index]
+			if id != "" && seen[id] && row[value.index] == "" {
+				continued = true
+			}
+			seen[id] = true
+		}
+		if continued {
+			p.skips = append(p.skips, skipChoice{column: value, empty: true, name: "line-item row",
+				why: fmt.Sprintf("%q is blank on rows that only continue the order above", value.header)})
 		}
 	}
 	if value != nil && p.eventName.value == "Purchase" {
