@@ -612,34 +612,6 @@ func TestDurationFlagString(t *testing.T) {
 	}
 }
 
-// Runs that start in the same second get report directories of their own.
-func TestNewReportDir(t *testing.T) {
-	t.Parallel()
-	parent := filepath.Join(t.TempDir(), "reports")
-	at := time.Date(2026, 11, 26, 2, 0, 0, 900_000_000, time.FixedZone("CET", 3600))
-	var got []string
-	for range 3 {
-		dir, err := newReportDir(parent, at)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-			t.Fatalf("%s: not a directory (%v)", dir, err)
-		}
-		got = append(got, filepath.Base(dir))
-	}
-	want := []string{"20261126T010000Z", "20261126T010000Z-2", "20261126T010000Z-3"}
-	if !slices.Equal(got, want) {
-		t.Errorf("dirs %q, want %q", got, want)
-	}
-	// A parent that cannot hold directories is an error, not a loop.
-	file := filepath.Join(t.TempDir(), "file")
-	writeFile(t, file, "x")
-	if dir, err := newReportDir(file, at); err == nil {
-		t.Errorf("newReportDir under a file = %q, want an error", dir)
-	}
-}
-
 // A token with a line ending or spaces around it (read from a file) is
 // sent without them; one with white space inside is refused before
 // anything is read, without echoing it.

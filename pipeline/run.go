@@ -1,8 +1,7 @@
-package main
+package pipeline
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,18 +14,10 @@ import (
 	"time"
 
 	"capi-upload/ingest"
-	"capi-upload/ledger"
 	"capi-upload/mapping"
 	"capi-upload/report"
 	"capi-upload/upload"
 )
-
-// now is the clock of a run; tests replace it.
-var now = time.Now
-
-// wrapRejects, when set, wraps the rejects.csv file of a run; tests set it
-// to make the writes fail as on a full disk.
-var wrapRejects func(io.Writer) io.Writer
 
 // input is one opened input with the mapper for its header.
 type input struct {
@@ -38,15 +29,15 @@ type input struct {
 // openInputs opens every input and checks its header against the config
 // before anything is sent, so that a wrong column name stops the run while
 // it is still cheap to fix.
-func openInputs(o *options) ([]*input, error) {
-	paths, err := ingest.Expand(o.inputs)
+func openInputs(o *Options) ([]*input, error) {
+	paths, err := ingest.Expand(o.Inputs)
 	if err != nil {
 		return nil, err
 	}
 	if len(paths) == 0 {
-		return nil, fmt.Errorf("no .csv, .tsv, .txt, .csv.gz or .xlsx file in %v", o.inputs)
+		return nil, fmt.Errorf("no .csv, .tsv, .txt, .csv.gz or .xlsx file in %v", o.Inputs)
 	}
-	opt := o.cfg.IngestOptions()
+	opt := o.Config.IngestOptions()
 	var ins []*input
 	fail := func(err error) ([]*input, error) {
 		for _, in := range ins {
@@ -60,11 +51,11 @@ func openInputs(o *options) ([]*input, error) {
 		name := filepath.Base(p)
 		if p == "-" {
 			if stdinUsed {
-				return fail(usagef(`"-" (standard input) given more than once`))
+				return fail(errors.New(`"-" (standard input) given more than once`))
 			}
 			stdinUsed = true
 			name = "stdin"
-			r, err = ingest.NewCSVReader(o.stdin, name, opt)
+			r, err = ingest.NewCSVReader(o.Stdin, name, opt)
 		} else {
 			r, err = ingest.Open(p, opt)
 		}
@@ -72,11 +63,11 @@ func openInputs(o *options) ([]*input, error) {
 			return fail(err)
 		}
 		ins = append(ins, &input{name: name, reader: r})
-		m, err := mapping.NewMapper(o.cfg, name, r.Header())
+		m, err := mapping.NewMapper(o.Config, name, r.Header())
 		if err != nil {
 			return fail(err)
 		}
-		m.Now = now // birth years are judged by the run's clock too
+		m.Now = o.Now // birth years are judged by the run's clock too
 		ins[len(ins)-1].mapper = m
 	}
 	return ins, nil
@@ -117,204 +108,6 @@ func (r *recorder) do(f func(*report.Recorder) error) {
 	}
 }
 
-// readOnlyLedger answers SeenAll and never records: validate and --dry-run
-// must not write the ledger.
-type readOnlyLedger struct{ upload.Ledger }
-
-func (readOnlyLedger) MarkSent([]string, time.Time) error { return nil }
-
-func runPipeline(ctx context.Context, o *options, stdout, stderr io.Writer) exitCode {
-	logger := newLogger(stderr, o.logFormat)
-	ins, err := openInputs(o)
-	if err != nil {
-		return reportError(err, stderr)
-	}
-	defer func() {
-		for _, in := range ins {
-			in.reader.Close()
-		}
-	}()
-
-	sending := o.command == "upload" && !o.dryRun
-	var led upload.Ledger
-	if sending {
-		l, err := ledger.Open(o.statePath, false, now)
-		if err != nil {
-			return reportError(err, stderr)
-		}
-		defer l.Close()
-		led = l
-	} else {
-		l, err := ledger.Open(o.statePath, true, now)
-		if err != nil {
-			return reportError(err, stderr)
-		}
-		defer l.Close()
-		led = readOnlyLedger{l}
-	}
-
-	reportDir := o.reportDir
-	if reportDir == "" {
-		var err error
-		if reportDir, err = newReportDir("reports", now()); err != nil {
-			return reportError(err, stderr)
-		}
-	}
-	command := o.command
-	if o.dryRun {
-		command = "upload --dry-run"
-	}
-	var secrets []string
-	for _, v := range []string{o.token, o.appSecret} {
-		if v != "" {
-			secrets = append(secrets, v)
-		}
-	}
-	var mapped []string
-	for _, k := range mapping.UserKeys {
-		if o.cfg.Fields.UserData[k] != nil {
-			mapped = append(mapped, k)
-		}
-	}
-	rec, err := report.Create(reportDir, report.Options{Command: command, Version: appVersion(), PixelID: o.cfg.PixelID, Now: now, Redact: secrets, MappedKeys: mapped, WrapRejects: wrapRejects})
-	if err != nil {
-		return reportError(fmt.Errorf("report dir %s: %w", reportDir, err), stderr)
-	}
-	progress := report.NewProgress(report.ProgressOptions{Mode: report.ProgressMode(o.progress), W: stderr, Logger: logger, DryRun: !sending})
-	rr := &recorder{rec: rec, progress: progress}
-	for _, in := range ins {
-		rec.FileOpened(in.name)
-	}
-
-	var sender upload.Sender
-	if o.command == "upload" {
-		if o.dryRun {
-			sender = upload.NewDryRun(reportDir)
-		} else {
-			c, err := upload.NewClient(upload.ClientOptions{
-				BaseURL:        o.graphURL,
-				Token:          o.token,
-				AppSecret:      o.appSecret,
-				APIVersion:     o.cfg.APIVersion,
-				PixelID:        o.cfg.PixelID,
-				UserAgent:      "capi-upload/" + appVersion(),
-				RequestTimeout: o.requestTimeout,
-				Logger:         logger,
-			})
-			if err != nil {
-				return reportError(err, stderr)
-			}
-			sender = c
-		}
-	}
-
-	q := newEventQueue()
-	events := q.ch
-	// An error that stops the uploader (a bad token, say) also stops the
-	// reading: rows read after it could only fail.
-	readCtx, stopReading := context.WithCancelCause(ctx)
-	defer stopReading(nil)
-	var runErr error
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		if sender == nil {
-			runErr = validateSink(o, led, events, rr)
-			return
-		}
-		runErr = upload.Run(ctx, sender, led, events, upload.Options{
-			PixelID:       o.cfg.PixelID,
-			BatchSize:     o.batchSize,
-			Concurrency:   o.concurrency,
-			MaxAge:        o.maxAge,
-			Resend:        o.resend,
-			TestEventCode: o.testEventCode,
-			UploadTag:     o.cfg.Upload.UploadTag,
-			NamespaceID:   o.cfg.Upload.NamespaceID,
-			PartnerAgent:  "capi-upload/" + appVersion(),
-			MaxAttempts:   o.maxAttempts,
-			Now:           now,
-			Logger:        logger,
-			OnProgress:    func(sent, _ int) { progress.SetSent(sent, 0) },
-			OnStop:        func(error) { stopReading(errRunStopped) },
-			OnOutcome: func(oc upload.Outcome) {
-				rr.do(func(r *report.Recorder) error { return r.Outcome(oc) })
-				progress.AddSettled(1)
-			},
-			OnRequest: func(l upload.RequestLog) {
-				rr.do(func(r *report.Recorder) error { r.Request(l); return nil })
-			},
-		})
-	})
-
-	readErr := readAll(readCtx, o, ins, rr, q, logger)
-	close(events)
-	wg.Wait()
-	// An uploader stopped by a signal or an auth error leaves the events
-	// it never took; each still needs its one outcome.
-	for evs := range events {
-		for i := range evs {
-			rr.do(func(r *report.Recorder) error { return r.Outcome(notSent(readCtx, &evs[i])) })
-		}
-	}
-
-	progress.Finish()
-	rr.mu.Lock()
-	summary, closeErr := rec.Close()
-	rr.mu.Unlock()
-	if summary != nil {
-		// A broken accounting invariant is a bug in capi-upload: say so
-		// loudly rather than let a row go missing unnoticed.
-		if err := summary.Check(); err != nil {
-			closeErr = errors.Join(closeErr, fmt.Errorf("internal error, please report: %w", err))
-		}
-		if err := writeSummary(stdout, summary, o.logFormat); err != nil {
-			logger.Error("writing summary", "err", err)
-		}
-	}
-
-	// A reject line that could not be written (a full disk) failed the
-	// run as it happened and again when the reports were closed: say it
-	// once.
-	if rr.err != nil && errors.Is(closeErr, rr.err) {
-		rr.err = nil
-	}
-	var fatal []error
-	gaveUp, _ := errors.AsType[*upload.GaveUpError](runErr)
-	if runErr != nil && !errors.Is(runErr, upload.ErrInterrupted) && gaveUp == nil {
-		fatal = append(fatal, runErr)
-	}
-	fatal = append(fatal, readErr, rr.err, closeErr)
-	if err := errors.Join(fatal...); err != nil {
-		fmt.Fprintf(stderr, "capi-upload: %v\n", err)
-		return exitFatal
-	}
-	if errors.Is(runErr, upload.ErrInterrupted) || ctx.Err() != nil {
-		fmt.Fprintln(stderr, "capi-upload: interrupted: rows not acknowledged are reported as upload_failed and will be sent by the next run")
-		return exitPartial
-	}
-	if gaveUp != nil {
-		fmt.Fprintf(stderr, "capi-upload: %v: the rows not sent are upload_failed, and the next run sends them\n", gaveUp)
-		return exitPartial
-	}
-	if summary != nil && summary.Outcomes.Failed > 0 {
-		return exitPartial
-	}
-	code := exitOK
-	if summary != nil && summary.RejectRatio() > o.maxRejectRatio {
-		fmt.Fprintf(stderr, "capi-upload: %.1f%% of rows were rejected, above --max-reject-ratio %.1f%%: see %s\n",
-			100*summary.RejectRatio(), 100*o.maxRejectRatio, filepath.Join(reportDir, "rejects.csv"))
-		code = exitRejectRatio
-	}
-	if summary != nil {
-		for _, f := range summary.StaleFiles() {
-			fmt.Fprintf(stderr, "capi-upload: %s: none of its %d rows is newer than --max-age %s: is it an old export read again?\n",
-				f.File, f.RowsRead, mapping.Duration(o.maxAge))
-			code = exitRejectRatio
-		}
-	}
-	return code
-}
-
 // newReportDir creates a report directory of its own under parent, named
 // for the UTC second at: reports/20261126T020000Z, or with -2, -3, ...
 // when a run that started in the same second has that name. Two cron jobs
@@ -341,7 +134,7 @@ func newReportDir(parent string, at time.Time) (string, error) {
 // validateSink stands in for the uploader when nothing is sent: every
 // event that passed the checks is counted as built, or as already sent when
 // the ledger has it.
-func validateSink(o *options, led upload.Ledger, events <-chan []mapping.Event, rr *recorder) error {
+func validateSink(o *Options, led upload.Ledger, events <-chan []mapping.Event, rr *recorder) error {
 	built := 0
 	record := func(ev *mapping.Event, st upload.Status) {
 		oc := upload.Outcome{Event: ev, Status: st}
@@ -350,7 +143,7 @@ func validateSink(o *options, led upload.Ledger, events <-chan []mapping.Event, 
 		rr.progress.SetSent(built, 0)
 		rr.progress.AddSettled(1)
 	}
-	if o.resend {
+	if o.Resend {
 		for evs := range events {
 			for i := range evs {
 				record(&evs[i], upload.StatusSent)
@@ -366,7 +159,7 @@ func validateSink(o *options, led upload.Ledger, events <-chan []mapping.Event, 
 	keys := make([]string, 0, chunk)
 	seen := make([]bool, chunk)
 	flush := func() error {
-		keys = mapping.AppendLedgerKeys(keys[:0], o.cfg.PixelID, buf)
+		keys = mapping.AppendLedgerKeys(keys[:0], o.Config.PixelID, buf)
 		if err := led.SeenAll(keys, seen); err != nil {
 			return err
 		}
@@ -398,7 +191,7 @@ func validateSink(o *options, led upload.Ledger, events <-chan []mapping.Event, 
 // readAll reads every input, maps rows on all cores, applies the run-wide
 // checks in file order and hands the events on. It returns the errors that
 // made an input unreadable part-way; the other inputs are still read.
-func readAll(ctx context.Context, o *options, ins []*input, rr *recorder, q *eventQueue, logger *slog.Logger) error {
+func readAll(ctx context.Context, o *Options, ins []*input, rr *recorder, q *eventQueue, logger *slog.Logger) error {
 	// A duplicate-id set that fails stops the reading too.
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
@@ -440,11 +233,11 @@ func readAll(ctx context.Context, o *options, ins []*input, rr *recorder, q *eve
 		})
 	}
 
-	seen := newIDSet()
+	seen := newIDSetOf(o.idSetSizes)
 	keys := make([]uint64, 0, chunkSize) // of a chunk's events in seen
 	var seenErr error
-	maxAge := o.maxAge
-	pixel := o.cfg.PixelID
+	maxAge := o.MaxAge
+	pixel := o.Config.PixelID
 	stopped := false
 	rows := 0
 	for c := range ordered {
@@ -454,7 +247,7 @@ func readAll(ctx context.Context, o *options, ins []*input, rr *recorder, q *eve
 		}
 		// One reading of the clock per chunk: ages are judged to the
 		// minute, and a chunk takes milliseconds.
-		at := now()
+		at := o.Now()
 		keys = keys[:0]
 		for i := range c.items {
 			it := &c.items[i]
@@ -640,19 +433,4 @@ func readInput(ctx context.Context, in *input, work, ordered chan<- *chunk, free
 			return nil
 		}
 	}
-}
-
-// writeSummary prints the end-of-run summary: the short text a person
-// reads, or with --log-format json the summary as one JSON object on one
-// line, so that a cron log stays one JSON object per line.
-func writeSummary(w io.Writer, s *report.Summary, logFormat string) error {
-	if logFormat != "json" {
-		return report.WriteText(w, s)
-	}
-	b, err := json.Marshal(s)
-	if err != nil {
-		return err
-	}
-	_, err = w.Write(append(b, '\n'))
-	return err
 }

@@ -1,4 +1,4 @@
-package main
+package pipeline
 
 import (
 	"bufio"
@@ -85,15 +85,22 @@ const (
 // errIDSetClosed answers an add after close, which would be a bug.
 var errIDSetClosed = errors.New("duplicate-id set used after close")
 
-// idSetSize holds the sizes of newIDSet's sets; tests shrink them so that
-// a run spills after a few rows.
-var idSetSize = struct {
+// idSetSizes are the sizes of an idSet; tests shrink them (through
+// Options.idSetSizes) so that a run spills after a few rows.
+type idSetSizes struct {
 	maxSlots, bloomBlocks int
 	dir                   string
-}{idMaxSlots, idBloomBytes / 32, ""}
+}
+
+// defaultIDSetSizes are the sizes of a run's set.
+var defaultIDSetSizes = idSetSizes{idMaxSlots, idBloomBytes / 32, ""}
 
 func newIDSet() *idSet {
-	return newIDSetSize(idSetSize.maxSlots, idSetSize.bloomBlocks, idSetSize.dir)
+	return newIDSetOf(defaultIDSetSizes)
+}
+
+func newIDSetOf(z idSetSizes) *idSet {
+	return newIDSetSize(z.maxSlots, z.bloomBlocks, z.dir)
 }
 
 // newIDSetSize is newIDSet with a table of at most maxSlots slots (a power
