@@ -207,7 +207,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		if sender == nil {
-			runErr = validateSink(&o, led, events, rr)
+			runErr = validateSink(&o, led, q, rr)
 			return
 		}
 		runErr = upload.Run(ctx, sender, led, events, upload.Options{
@@ -225,13 +225,9 @@ func Run(ctx context.Context, o Options) (Result, error) {
 			Logger:        logger,
 			OnProgress:    func(sent, _ int) { progress.SetSent(sent, 0) },
 			OnStop:        func(error) { stopReading(errRunStopped) },
-			OnOutcome: func(oc upload.Outcome) {
-				rr.do(func(r *report.Recorder) error { return r.Outcome(oc) })
-				progress.AddSettled(1)
-			},
-			OnRequest: func(l upload.RequestLog) {
-				rr.do(func(r *report.Recorder) error { r.Request(l); return nil })
-			},
+			Release:       q.release,
+			OnOutcome:     rr.outcome,
+			OnRequest:     rr.request,
 		})
 	})
 
@@ -242,7 +238,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	// it never took; each still needs its one outcome.
 	for evs := range events {
 		for i := range evs {
-			rr.do(func(r *report.Recorder) error { return r.Outcome(notSent(readCtx, &evs[i])) })
+			rr.outcome(notSent(readCtx, &evs[i]))
 		}
 	}
 

@@ -4,25 +4,23 @@ import (
 	"context"
 
 	"capi-upload/mapping"
-	"capi-upload/report"
 )
 
 // eventQueue hands the events that passed the run-wide checks to the
-// uploader (or validateSink) in slices, in order. Sent one at a time, each
-// event took a channel lock on both sides and was copied in and out of the
-// channel, 440 bytes each way: perf put about 3% of a run on that alone.
+// uploader (or validateSink) in slices, in order: sent one at a time,
+// each event took a channel lock on both sides and was copied in and out
+// of the channel.
 //
-// The consumer is done with a slice once it receives the next one
-// (upload.Run's contract), so a ring of cap(ch)+2 slices is enough: the
-// slice filled next was sent cap(ch)+1 sends before the latest, and the
-// latest send went through only once the channel had room, that is once
-// the consumer had taken the slice sent after the one to be refilled.
+// Its correctness rests on one rule, kept here: a slice is refilled only
+// after the consumer gave it back through release (upload.Options.Release
+// does so once it has copied the events out). A slice not given back is
+// never touched again; the queue makes a new one instead. So the queue
+// needs no promise about when the consumer is done with a slice.
 type eventQueue struct {
 	ch   chan []mapping.Event
-	ring [][]mapping.Event
-	next int             // ring index of cur
-	cur  []mapping.Event // being filled
-	n    int             // events put, for the progress bar
+	free chan []mapping.Event // slices the consumer gave back
+	cur  []mapping.Event      // being filled
+	n    int                  // events put, for the progress bar
 }
 
 // queueSlice is the most events in a slice, and queueSlices the slices the
@@ -33,12 +31,28 @@ const (
 )
 
 func newEventQueue() *eventQueue {
-	q := &eventQueue{ch: make(chan []mapping.Event, queueSlices), ring: make([][]mapping.Event, queueSlices+2)}
-	for i := range q.ring {
-		q.ring[i] = make([]mapping.Event, 0, queueSlice)
-	}
-	q.cur = q.ring[0]
+	q := &eventQueue{ch: make(chan []mapping.Event, queueSlices), free: make(chan []mapping.Event, queueSlices+2)}
+	q.cur = q.newSlice()
 	return q
+}
+
+// newSlice is a slice given back, or a new one.
+func (q *eventQueue) newSlice() []mapping.Event {
+	select {
+	case s := <-q.free:
+		return s[:0]
+	default:
+		return make([]mapping.Event, 0, queueSlice)
+	}
+}
+
+// release gives back a slice received from ch: the consumer holds no
+// pointer into it any more. It never blocks.
+func (q *eventQueue) release(s []mapping.Event) {
+	select {
+	case q.free <- s:
+	default:
+	}
 }
 
 // put queues a copy of ev, sending the slice when it is full. It returns
@@ -73,8 +87,7 @@ func (q *eventQueue) flush(ctx context.Context, rr *recorder) bool {
 			return false
 		}
 	}
-	q.next = (q.next + 1) % len(q.ring)
-	q.cur = q.ring[q.next][:0]
+	q.cur = q.newSlice()
 	return true
 }
 
@@ -82,7 +95,7 @@ func (q *eventQueue) flush(ctx context.Context, rr *recorder) bool {
 // before sending.
 func (q *eventQueue) fail(ctx context.Context, rr *recorder) {
 	for i := range q.cur {
-		rr.do(func(r *report.Recorder) error { return r.Outcome(notSent(ctx, &q.cur[i])) })
+		rr.outcome(notSent(ctx, &q.cur[i]))
 	}
 	q.cur = q.cur[:0]
 }

@@ -91,23 +91,6 @@ type chunk struct {
 
 const chunkSize = 512
 
-// recorder serializes calls into the report, which the read loop and the
-// uploader's callbacks make from different goroutines.
-type recorder struct {
-	progress *report.Progress
-	mu       sync.Mutex
-	rec      *report.Recorder
-	err      error // first error writing the reject report
-}
-
-func (r *recorder) do(f func(*report.Recorder) error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if err := f(r.rec); err != nil && r.err == nil {
-		r.err = err
-	}
-}
-
 // newReportDir creates a report directory of its own under parent, named
 // for the UTC second at: reports/20261126T020000Z, or with -2, -3, ...
 // when a run that started in the same second has that name. Two cron jobs
@@ -134,20 +117,20 @@ func newReportDir(parent string, at time.Time) (string, error) {
 // validateSink stands in for the uploader when nothing is sent: every
 // event that passed the checks is counted as built, or as already sent when
 // the ledger has it.
-func validateSink(o *Options, led upload.Ledger, events <-chan []mapping.Event, rr *recorder) error {
+func validateSink(o *Options, led upload.Ledger, q *eventQueue, rr *recorder) error {
+	events := q.ch
 	built := 0
 	record := func(ev *mapping.Event, st upload.Status) {
-		oc := upload.Outcome{Event: ev, Status: st}
-		rr.do(func(r *report.Recorder) error { return r.Outcome(oc) })
+		rr.outcome(upload.Outcome{Event: ev, Status: st})
 		built++
 		rr.progress.SetSent(built, 0)
-		rr.progress.AddSettled(1)
 	}
 	if o.Resend {
 		for evs := range events {
 			for i := range evs {
 				record(&evs[i], upload.StatusSent)
 			}
+			q.release(evs)
 		}
 		return nil
 	}
@@ -174,6 +157,7 @@ func validateSink(o *Options, led upload.Ledger, events <-chan []mapping.Event, 
 		return nil
 	}
 	for evs := range events {
+		received := evs
 		for len(evs) > 0 {
 			n := min(len(evs), chunk-len(buf))
 			buf = append(buf, evs[:n]...)
@@ -184,6 +168,7 @@ func validateSink(o *Options, led upload.Ledger, events <-chan []mapping.Event, 
 				}
 			}
 		}
+		q.release(received)
 	}
 	return flush()
 }
@@ -295,10 +280,7 @@ func readAll(ctx context.Context, o *Options, ins []*input, rr *recorder, q *eve
 // event.
 func collect(ctx context.Context, it *item, key uint64, at time.Time, maxAge time.Duration, seen *idSet, rr *recorder, q *eventQueue) (bool, error) {
 	reject := func(eventID string, reason mapping.Reason, field, detail string) {
-		rr.do(func(r *report.Recorder) error {
-			r.RowRead(it.row.File)
-			return r.Reject(report.Reject{File: it.row.File, Row: it.row.Line, EventID: eventID, Reason: reason, Field: field, Detail: detail})
-		})
+		rr.reject(report.Reject{File: it.row.File, Row: it.row.Line, EventID: eventID, Reason: reason, Field: field, Detail: detail})
 	}
 	switch {
 	case it.readErr != nil:
@@ -333,26 +315,9 @@ func collect(ctx context.Context, it *item, key uint64, at time.Time, maxAge tim
 		reject(ev.EventID, mapping.ReasonDuplicateEventID, "event_id", "an earlier row of this run has the same event_name and event_id")
 		return true, nil
 	}
-	rr.do(func(r *report.Recorder) error {
-		r.RowRead(it.row.File)
-		r.Built(ev)
-		return nil
-	})
+	rr.built(ev)
 	return q.put(ctx, ev, rr), nil
 }
-
-// notSent is the outcome of an event the run stopped before sending: by
-// a signal, or by an error that stopped the uploader (readCtx's cause).
-func notSent(readCtx context.Context, ev *mapping.Event) upload.Outcome {
-	detail := "interrupted before it was sent"
-	if errors.Is(context.Cause(readCtx), errRunStopped) {
-		detail = "not sent: the run stopped"
-	}
-	return upload.Outcome{Event: ev, Status: upload.StatusFailed, Reason: mapping.ReasonUploadFailed, Detail: detail}
-}
-
-// errRunStopped cancels the reading when an error stops the uploader.
-var errRunStopped = errors.New("the run stopped")
 
 // estimateRows guesses how many rows the inputs hold from the share of
 // their bytes read so far, for the progress bar's time left. It returns 0

@@ -67,9 +67,9 @@ func (o Options) withDefaults() Options {
 //
 // Events come in slices, in order, any number to a slice: a channel
 // operation per event cost more than Run's own work on it. Run copies a
-// slice's events before it receives the next slice and keeps no pointer
-// into it, so the sender may reuse a slice once the next one is received:
-// with a channel of capacity c, a ring of c+2 slices.
+// slice's events out and then passes the slice to Options.Release, if
+// set; it keeps no pointer into a slice after that, nor into one it never
+// released.
 //
 // Run reads in one batch ahead of the requests in flight, so at most
 // Concurrency+1 batches are in memory. When ctx is cancelled Run stops
@@ -177,8 +177,9 @@ read:
 			break
 		}
 		r.read.Add(int64(len(evs)))
-		// The events are copied out before the next receive, after which
-		// the sender may reuse the slice.
+		// The events are copied out, then the slice goes back to the
+		// sender (Options.Release).
+		received := evs
 		for len(evs) > 0 {
 			n := min(len(evs), opt.BatchSize-len(pending))
 			pending = append(pending, evs[:n]...)
@@ -190,6 +191,9 @@ read:
 					break read
 				}
 			}
+		}
+		if opt.Release != nil {
+			opt.Release(received)
 		}
 	}
 	stoppedEarly = stop.Err() != nil || ledgerErr != nil

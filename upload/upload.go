@@ -96,6 +96,10 @@ type Options struct {
 	// rows that can only fail.
 	OnStop    func(error)
 	OnRequest func(RequestLog)
+	// Release, when set, is given each slice received on Run's channel
+	// once Run has copied its events out: the sender may then reuse it.
+	// A slice never released (Run stopped part-way) stays Run's.
+	Release func([]mapping.Event)
 	// OnProgress, when set, is called after each acknowledged request with
 	// the events sent so far and the events read so far; serialized too.
 	OnProgress func(sent, read int)
