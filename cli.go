@@ -20,6 +20,7 @@ import (
 
 	_ "time/tzdata" // timezone names must work on machines without zoneinfo
 
+	"capi-upload/capi"
 	"capi-upload/mapping"
 	"capi-upload/pipeline"
 	"capi-upload/report"
@@ -182,20 +183,20 @@ func parseRunFlags(cmd string, args []string, stdout, stderr io.Writer, getenv e
 	configPath := fs.String("config", "capi-upload.yaml", "mapping config (YAML)")
 	fs.StringVar(&o.ReportDir, "report-dir", "", "where reports go (default reports/<UTC timestamp>)")
 	fs.StringVar(&o.StatePath, "state", "", "the sent-events ledger (default capi-upload.state beside the config)")
-	maxAge := 7 * 24 * time.Hour
+	maxAge := capi.MetaMaxAge
 	fs.Var(durationFlag{&maxAge}, "max-age", "drop events older than this `duration` (Go duration or 7d)")
 	fs.StringVar(&o.ProgressMode, "progress", "auto", "progress bar on stderr: auto, always or never")
 	fs.StringVar(&o.logFormat, "log-format", "text", "log lines on stderr: text or json")
-	fs.Float64Var(&o.MaxRejectRatio, "max-reject-ratio", 0.5, "exit 4 when rejected rows / rows read exceeds this")
+	fs.Float64Var(&o.MaxRejectRatio, "max-reject-ratio", capi.DefaultMaxRejectRatio, "exit 4 when rejected rows / rows read exceeds this")
 	sheet := fs.String("sheet", "", "XLSX sheet (default the first sheet)")
 	if cmd == "upload" {
 		fs.BoolVar(&o.Resend, "resend", false, `ignore the ledger's "already sent"`)
-		fs.IntVar(&o.BatchSize, "batch-size", 1000, "events per request, 1..1000")
-		fs.IntVar(&o.Concurrency, "concurrency", 4, "requests in flight")
+		fs.IntVar(&o.BatchSize, "batch-size", capi.MaxBatchSize, fmt.Sprintf("events per request, 1..%d", capi.MaxBatchSize))
+		fs.IntVar(&o.Concurrency, "concurrency", capi.DefaultConcurrency, "requests in flight")
 		fs.StringVar(&o.TestEventCode, "test-event-code", "", "send as test events (Events Manager > Test Events)")
 		fs.BoolVar(&o.DryRun, "dry-run", false, "write the request bodies to <report-dir>/requests/ instead of sending")
-		fs.IntVar(&o.MaxAttempts, "max-attempts", 6, "tries per request before its rows are upload_failed")
-		o.RequestTimeout = 30 * time.Second
+		fs.IntVar(&o.MaxAttempts, "max-attempts", capi.DefaultMaxAttempts, "tries per request before its rows are upload_failed")
+		o.RequestTimeout = capi.DefaultRequestTimeout
 		fs.Var(durationFlag{&o.RequestTimeout}, "request-timeout", "the `duration` one request may take")
 	}
 	positional, err := parseInterspersed(fs, args)
@@ -228,14 +229,14 @@ func parseRunFlags(cmd string, args []string, stdout, stderr io.Writer, getenv e
 		return nil, usagef("--log-format must be text or json, not %q", o.logFormat)
 	}
 	if cmd == "upload" {
-		if o.BatchSize < 1 || o.BatchSize > 1000 {
-			return nil, usagef("--batch-size must be between 1 and 1000, not %d", o.BatchSize)
+		if o.BatchSize < 1 || o.BatchSize > capi.MaxBatchSize {
+			return nil, usagef("--batch-size must be between 1 and %d, not %d", capi.MaxBatchSize, o.BatchSize)
 		}
-		if o.Concurrency < 1 || o.Concurrency > mapping.MaxConcurrency {
-			return nil, usagef("--concurrency must be between 1 and %d, not %d", mapping.MaxConcurrency, o.Concurrency)
+		if o.Concurrency < 1 || o.Concurrency > capi.MaxConcurrency {
+			return nil, usagef("--concurrency must be between 1 and %d, not %d", capi.MaxConcurrency, o.Concurrency)
 		}
-		if o.MaxAttempts < 1 || o.MaxAttempts > mapping.MaxAttempts {
-			return nil, usagef("--max-attempts must be between 1 and %d, not %d", mapping.MaxAttempts, o.MaxAttempts)
+		if o.MaxAttempts < 1 || o.MaxAttempts > capi.MaxAttempts {
+			return nil, usagef("--max-attempts must be between 1 and %d, not %d", capi.MaxAttempts, o.MaxAttempts)
 		}
 	}
 	if o.MaxRejectRatio < 0 || o.MaxRejectRatio > 1 {

@@ -15,8 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"capi-upload/capi"
 	"capi-upload/ledger"
-	"capi-upload/mapping"
 	"capi-upload/report"
 	"capi-upload/upload/capitest"
 )
@@ -412,7 +412,7 @@ func ledgerHas(t *testing.T, path string, keys []capitest.EventKey) map[capitest
 	got := map[capitest.EventKey]bool{}
 	seen := make([]bool, 1)
 	for _, k := range keys {
-		ev := mapping.Event{EventName: k.Name, EventID: k.ID}
+		ev := capi.Event{EventName: k.Name, EventID: k.ID}
 		if err := l.SeenAll([]string{ev.LedgerKey(samplePixel)}, seen); err != nil {
 			t.Fatal(err)
 		}
@@ -698,8 +698,8 @@ func TestMaxAgeAboveMetasWindow(t *testing.T) {
 		t.Fatalf("exit %d, want 0; stderr:\n%s", r.code, r.stderr)
 	}
 	s := readSummary(t, f.path("reports"))
-	if s.Outcomes.Sent != 280 || s.Outcomes.Stale != 0 || s.Rejects[string(mapping.ReasonAPIRejected)] != 8 {
-		t.Errorf("sent %d, stale %d, api_rejected %d; want 280, 0, 8", s.Outcomes.Sent, s.Outcomes.Stale, s.Rejects[string(mapping.ReasonAPIRejected)])
+	if s.Outcomes.Sent != 280 || s.Outcomes.Stale != 0 || s.Rejects[string(capi.ReasonAPIRejected)] != 8 {
+		t.Errorf("sent %d, stale %d, api_rejected %d; want 280, 0, 8", s.Outcomes.Sent, s.Outcomes.Stale, s.Rejects[string(capi.ReasonAPIRejected)])
 	}
 	if n := len(srv.Requests()); n != 2 {
 		t.Errorf("%d requests, want 2: the batch, then the batch less its 8 old rows", n)

@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"capi-upload/capi"
 	"errors"
 	"testing"
 	"time"
@@ -369,7 +370,7 @@ func TestNormalizeUserValue(t *testing.T) {
 func TestValueErrorHoldsNoValue(t *testing.T) {
 	t.Parallel()
 	const secret = "zelda.secret@example"
-	for _, key := range UserKeys {
+	for _, key := range capi.UserKeys {
 		_, err := NormalizeUserValue(key, secret, NormalizeOptions{DefaultCountry: "US", Country: "US", Now: testNow})
 		if err == nil {
 			continue

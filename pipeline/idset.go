@@ -112,7 +112,7 @@ func newIDSetSize(maxSlots, bloomBlocks int, dir string) *idSet {
 	return s
 }
 
-// add records the event whose mapping.Event.LedgerKey is made of pixel,
+// add records the event whose capi.Event.LedgerKey is made of pixel,
 // name and id, and reports whether it was new. The key is hashed in
 // parts, so a row costs no allocation. An error means the set could not
 // read or write its temporary file; it cannot answer any more, and the run

@@ -5,9 +5,8 @@ import (
 	"errors"
 	"sync"
 
-	"capi-upload/mapping"
+	"capi-upload/capi"
 	"capi-upload/report"
-	"capi-upload/upload"
 )
 
 // recorder is the one place a row's outcome is recorded. Every row read
@@ -46,7 +45,7 @@ func (r *recorder) reject(rj report.Reject) {
 }
 
 // built records a row read whose event is handed on; its outcome follows.
-func (r *recorder) built(ev *mapping.Event) {
+func (r *recorder) built(ev *capi.Event) {
 	r.do(func(rec *report.Recorder) error {
 		rec.RowRead(ev.File)
 		rec.Built(ev)
@@ -55,24 +54,24 @@ func (r *recorder) built(ev *mapping.Event) {
 }
 
 // outcome records the final outcome of a built event.
-func (r *recorder) outcome(oc upload.Outcome) {
+func (r *recorder) outcome(oc capi.Outcome) {
 	r.do(func(rec *report.Recorder) error { return rec.Outcome(oc) })
 	r.progress.AddSettled(1)
 }
 
 // request records one request that left.
-func (r *recorder) request(l upload.RequestLog) {
+func (r *recorder) request(l capi.RequestLog) {
 	r.do(func(rec *report.Recorder) error { rec.Request(l); return nil })
 }
 
 // notSent is the outcome of an event the run stopped before sending: by
 // a signal, or by an error that stopped the uploader (readCtx's cause).
-func notSent(readCtx context.Context, ev *mapping.Event) upload.Outcome {
-	detail := "interrupted before it was sent"
+func notSent(readCtx context.Context, ev *capi.Event) capi.Outcome {
+	detail := capi.DetailInterrupted
 	if errors.Is(context.Cause(readCtx), errRunStopped) {
-		detail = "not sent: the run stopped"
+		detail = capi.DetailStopped
 	}
-	return upload.Outcome{Event: ev, Status: upload.StatusFailed, Reason: mapping.ReasonUploadFailed, Detail: detail}
+	return capi.Outcome{Event: ev, Status: capi.StatusFailed, Reason: capi.ReasonUploadFailed, Detail: detail}
 }
 
 // errRunStopped cancels the reading when an error stops the uploader.

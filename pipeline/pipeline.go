@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"capi-upload/capi"
 	"capi-upload/ledger"
 	"capi-upload/mapping"
 	"capi-upload/report"
@@ -103,7 +104,7 @@ func (o Options) withDefaults() Options {
 
 // readOnlyLedger answers SeenAll and never records: validate and --dry-run
 // must not write the ledger.
-type readOnlyLedger struct{ upload.Ledger }
+type readOnlyLedger struct{ capi.Ledger }
 
 func (readOnlyLedger) MarkSent([]string, time.Time) error { return nil }
 
@@ -129,7 +130,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	}()
 
 	sending := o.Command == "upload" && !o.DryRun
-	var led upload.Ledger
+	var led capi.Ledger
 	l, err := ledger.Open(o.StatePath, !sending, o.Now)
 	if err != nil {
 		return Result{}, err
@@ -157,7 +158,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		}
 	}
 	var mapped []string
-	for _, k := range mapping.UserKeys {
+	for _, k := range capi.UserKeys {
 		if o.Config.Fields.UserData[k] != nil {
 			mapped = append(mapped, k)
 		}

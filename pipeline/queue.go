@@ -1,9 +1,8 @@
 package pipeline
 
 import (
+	"capi-upload/capi"
 	"context"
-
-	"capi-upload/mapping"
 )
 
 // eventQueue hands the events that passed the run-wide checks to the
@@ -17,10 +16,10 @@ import (
 // never touched again; the queue makes a new one instead. So the queue
 // needs no promise about when the consumer is done with a slice.
 type eventQueue struct {
-	ch   chan []mapping.Event
-	free chan []mapping.Event // slices the consumer gave back
-	cur  []mapping.Event      // being filled
-	n    int                  // events put, for the progress bar
+	ch   chan []capi.Event
+	free chan []capi.Event // slices the consumer gave back
+	cur  []capi.Event      // being filled
+	n    int               // events put, for the progress bar
 }
 
 // queueSlice is the most events in a slice, and queueSlices the slices the
@@ -31,24 +30,24 @@ const (
 )
 
 func newEventQueue() *eventQueue {
-	q := &eventQueue{ch: make(chan []mapping.Event, queueSlices), free: make(chan []mapping.Event, queueSlices+2)}
+	q := &eventQueue{ch: make(chan []capi.Event, queueSlices), free: make(chan []capi.Event, queueSlices+2)}
 	q.cur = q.newSlice()
 	return q
 }
 
 // newSlice is a slice given back, or a new one.
-func (q *eventQueue) newSlice() []mapping.Event {
+func (q *eventQueue) newSlice() []capi.Event {
 	select {
 	case s := <-q.free:
 		return s[:0]
 	default:
-		return make([]mapping.Event, 0, queueSlice)
+		return make([]capi.Event, 0, queueSlice)
 	}
 }
 
 // release gives back a slice received from ch: the consumer holds no
 // pointer into it any more. It never blocks.
-func (q *eventQueue) release(s []mapping.Event) {
+func (q *eventQueue) release(s []capi.Event) {
 	select {
 	case q.free <- s:
 	default:
@@ -58,7 +57,7 @@ func (q *eventQueue) release(s []mapping.Event) {
 // put queues a copy of ev, sending the slice when it is full. It returns
 // false, and gives every event not handed on its outcome, when ctx is
 // done: a stopped run takes no more events.
-func (q *eventQueue) put(ctx context.Context, ev *mapping.Event, rr *recorder) bool {
+func (q *eventQueue) put(ctx context.Context, ev *capi.Event, rr *recorder) bool {
 	q.cur = append(q.cur, *ev)
 	q.n++
 	if ctx.Err() != nil {

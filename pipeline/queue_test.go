@@ -1,9 +1,8 @@
 package pipeline
 
 import (
+	"capi-upload/capi"
 	"testing"
-
-	"capi-upload/mapping"
 )
 
 // TestQueueReusesOnlyReleased: the queue refills a slice only after the
@@ -13,7 +12,7 @@ func TestQueueReusesOnlyReleased(t *testing.T) {
 	q := newEventQueue()
 	rr := &recorder{}
 	put := func(id string) {
-		if !q.put(t.Context(), &mapping.Event{EventID: id}, rr) {
+		if !q.put(t.Context(), &capi.Event{EventID: id}, rr) {
 			t.Fatal("put failed")
 		}
 	}

@@ -13,10 +13,10 @@ import (
 	"sync"
 	"time"
 
+	"capi-upload/capi"
 	"capi-upload/ingest"
 	"capi-upload/mapping"
 	"capi-upload/report"
-	"capi-upload/upload"
 )
 
 // input is one opened input with the mapper for its header.
@@ -77,7 +77,7 @@ func openInputs(o *Options) ([]*input, error) {
 type item struct {
 	row     ingest.Row
 	readErr error // a row the reader could not decode
-	ev      mapping.Event
+	ev      capi.Event
 	err     error // from Map
 }
 
@@ -117,18 +117,18 @@ func newReportDir(parent string, at time.Time) (string, error) {
 // validateSink stands in for the uploader when nothing is sent: every
 // event that passed the checks is counted as built, or as already sent when
 // the ledger has it.
-func validateSink(o *Options, led upload.Ledger, q *eventQueue, rr *recorder) error {
+func validateSink(o *Options, led capi.Ledger, q *eventQueue, rr *recorder) error {
 	events := q.ch
 	built := 0
-	record := func(ev *mapping.Event, st upload.Status) {
-		rr.outcome(upload.Outcome{Event: ev, Status: st})
+	record := func(ev *capi.Event, st capi.Status) {
+		rr.outcome(capi.Outcome{Event: ev, Status: st})
 		built++
 		rr.progress.SetSent(built, 0)
 	}
 	if o.Resend {
 		for evs := range events {
 			for i := range evs {
-				record(&evs[i], upload.StatusSent)
+				record(&evs[i], capi.StatusSent)
 			}
 			q.release(evs)
 		}
@@ -137,19 +137,19 @@ func validateSink(o *Options, led upload.Ledger, q *eventQueue, rr *recorder) er
 	// The ledger is asked once per chunk of events, in one read
 	// transaction: a transaction per event cost more than all the rest of
 	// validate. The buffers are reused from chunk to chunk.
-	const chunk = upload.MaxBatchSize
-	buf := make([]mapping.Event, 0, chunk)
+	const chunk = capi.MaxBatchSize
+	buf := make([]capi.Event, 0, chunk)
 	keys := make([]string, 0, chunk)
 	seen := make([]bool, chunk)
 	flush := func() error {
-		keys = mapping.AppendLedgerKeys(keys[:0], o.Config.PixelID, buf)
+		keys = capi.AppendLedgerKeys(keys[:0], o.Config.PixelID, buf)
 		if err := led.SeenAll(keys, seen); err != nil {
 			return err
 		}
 		for i := range buf {
-			st := upload.StatusSent
+			st := capi.StatusSent
 			if seen[i] {
-				st = upload.StatusAlreadySent
+				st = capi.StatusAlreadySent
 			}
 			record(&buf[i], st)
 		}
@@ -279,30 +279,30 @@ func readAll(ctx context.Context, o *Options, ins []*input, rr *recorder, q *eve
 // the event's key in seen (idSet.key), unused for a row that made no
 // event.
 func collect(ctx context.Context, it *item, key uint64, at time.Time, maxAge time.Duration, seen *idSet, rr *recorder, q *eventQueue) (bool, error) {
-	reject := func(eventID string, reason mapping.Reason, field, detail string) {
+	reject := func(eventID string, reason capi.Reason, field, detail string) {
 		rr.reject(report.Reject{File: it.row.File, Row: it.row.Line, EventID: eventID, Reason: reason, Field: field, Detail: detail})
 	}
 	switch {
 	case it.readErr != nil:
-		reject("", mapping.ReasonInvalidValue, "", it.readErr.Error())
+		reject("", capi.ReasonInvalidValue, "", it.readErr.Error())
 		return true, nil
 	case errors.Is(it.err, mapping.ErrSkip):
 		rule, id := "skipped", ""
 		if se, ok := errors.AsType[*mapping.SkipError](it.err); ok {
 			rule, id = se.Rule, se.EventID
 		}
-		reject(id, mapping.ReasonSkipped, "skip", rule)
+		reject(id, capi.ReasonSkipped, "skip", rule)
 		return true, nil
 	case it.err != nil:
 		if re, ok := errors.AsType[*mapping.RowError](it.err); ok {
 			reject(re.EventID, re.Reason, re.Field, re.Detail)
 		} else {
-			reject("", mapping.ReasonInvalidValue, "", it.err.Error())
+			reject("", capi.ReasonInvalidValue, "", it.err.Error())
 		}
 		return true, nil
 	}
 	ev := &it.ev
-	if reason := mapping.CheckTime(time.Unix(ev.EventTime, 0), at, maxAge); reason != "" {
+	if reason := capi.CheckTime(ev.EventTime, at, maxAge); reason != "" {
 		detail := "event_time " + time.Unix(ev.EventTime, 0).UTC().Format(time.RFC3339)
 		reject(ev.EventID, reason, "event_time", detail)
 		return true, nil
@@ -312,7 +312,7 @@ func collect(ctx context.Context, it *item, key uint64, at time.Time, maxAge tim
 		return false, err
 	}
 	if !isNew {
-		reject(ev.EventID, mapping.ReasonDuplicateEventID, "event_id", "an earlier row of this run has the same event_name and event_id")
+		reject(ev.EventID, capi.ReasonDuplicateEventID, "event_id", "an earlier row of this run has the same event_name and event_id")
 		return true, nil
 	}
 	rr.built(ev)
