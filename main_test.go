@@ -149,7 +149,7 @@ func TestUploadThenRerun(t *testing.T) {
 	})
 }
 
-// TestExitCodes runs the command into each exit code SPEC names, and checks
+// TestExitCodes runs the command into each exit code the README names ("Exit codes"), and checks
 // the message names what the user must fix.
 func TestExitCodes(t *testing.T) {
 	tests := []struct {

@@ -357,8 +357,9 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // checkNoContactIDs refuses a config that sends a column of email
 // addresses or phone numbers as event_id or in custom_data: those fields
-// go to Meta and into the reject report as they are, unhashed (SPEC "Raw
-// customer data never leaves as an id or a property"). Customer keys
+// go to Meta and into the reject report as they are, unhashed: raw
+// customer data never leaves as an id or a property (README "Customer
+// information"). Customer keys
 // belong in user_data, where they are normalized and hashed.
 func (c *Config) checkNoContactIDs() error {
 	check := func(path string, s *FieldSpec) error {

@@ -92,13 +92,13 @@ const (
 )
 
 // floorKeys returns the keys of have that count for the matching floor.
-// SPEC counts lead_id and fbc each as a match key, and client_ip_address
+// The README ("Keys sent unhashed") counts lead_id and fbc each as a match key, and client_ip_address
 // with client_user_agent as one together: Meta lists client_user_agent in
 // its too-broad sets
 // (https://developers.facebook.com/docs/marketing-api/conversions-api/best-practices),
 // and an address alone names a network more than a person. fbp,
 // subscription_id, fb_login_id and madid are sent when valid but do not
-// lift a row above the floor on their own: SPEC names no such role for
+// lift a row above the floor on their own: the README names no such role for
 // them, and a row that has nothing else is better shown in rejects.csv
 // than sent to match on a browser id.
 func floorKeys(have int) int {

@@ -33,13 +33,11 @@ import (
 //     only cost a block read; on an enormous file they grow more frequent,
 //     and the set slower, but never wrong.
 //
-// The table and the filter are pointer-free Go memory, about 16 MiB in
-// all whatever the file's size (a Go map of the same keys took about
-// 35 MiB per million events). They stay on the Go heap on purpose: kept
+// The table and the filter are pointer-free Go memory of a fixed size
+// whatever the file's size. They stay on the Go heap on purpose: kept
 // outside it (an anonymous mapping was tried), they no longer count
-// towards the garbage collector's goal, and validate ran twice as many
-// GC cycles (408 instead of 194 on 5 million rows) and took about 12%
-// more CPU time, for 30 MiB less peak memory.
+// towards the garbage collector's goal, and validate ran many more GC
+// cycles (bench/README.md, "Figures").
 //
 // An idSet is used by one goroutine. Its temporary files hold only hashes
 // under a per-run random seed, and are unlinked as soon as they are

@@ -295,7 +295,7 @@ func (r *Recorder) Built(ev *capi.Event) {
 // Outcome records the final outcome of a built event. Sent events feed
 // coverage, freshness and the match estimate; rejected, failed and stale
 // outcomes also become reject lines; already-sent events are only
-// counted, as SPEC asks.
+// counted, as the README's "Reports" says.
 func (r *Recorder) Outcome(o capi.Outcome) error {
 	ev := o.Event
 	if ev == nil {

@@ -16,7 +16,7 @@ import (
 const placeholderPixel = "000000000000000"
 
 // yamlWriter writes YAML by hand, because a proposal is mostly comments
-// and its key order is the order SPEC documents; values are always
+// and its key order is the order the README's "Mapping config" documents; values are always
 // double-quoted, whose escapes Go's strconv.Quote produces a subset of.
 type yamlWriter struct {
 	b bytes.Buffer

@@ -163,8 +163,8 @@ func (w *ledgerWriter) loop() {
 // the requests were made (their sequence numbers), keys itself when they
 // already are. Requests in flight together are acknowledged in any order,
 // and a commit that takes keys in that order hands the ledger overlapping
-// runs of receipt numbers, which it sorts key by key: about 2% of a
-// million-event upload on two CPUs (perf), where in request order the
+// runs of receipt numbers, which it sorts key by key (bench/README.md,
+// "Figures"), where in request order the
 // keys of a sorted export are one ascending run. The keys of a request
 // acknowledged only after a later request's commit sort before the last
 // key recorded, and still go to the ledger's journal.
