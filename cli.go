@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -18,7 +20,10 @@ import (
 
 	_ "time/tzdata" // timezone names must work on machines without zoneinfo
 
+	"capi-upload/capi"
 	"capi-upload/mapping"
+	"capi-upload/pipeline"
+	"capi-upload/report"
 	"capi-upload/upload"
 )
 
@@ -79,7 +84,8 @@ Run "capi-upload COMMAND --help" for a command's flags.
 type env func(string) string
 
 // run is the whole program but for process setup, so tests can call it.
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv env) exitCode {
+// now is the clock of the run: time.Now, or a fixed one in tests.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv env, now func() time.Time) exitCode {
 	stderr = serialize(stderr)
 	if len(args) == 0 {
 		fmt.Fprint(stderr, topUsage)
@@ -91,7 +97,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		var o *options
 		o, err = parseRunFlags(cmd, rest, stdout, stderr, getenv)
 		if err == nil {
-			o.stdin = stdin
+			o.Stdin, o.Stderr, o.Now = stdin, stderr, now
 			return runPipeline(ctx, o, stdout, stderr)
 		}
 	case "init":
@@ -130,28 +136,8 @@ func reportError(err error, stderr io.Writer) exitCode {
 // options are the resolved settings of an upload or validate run: flags
 // over config values over defaults.
 type options struct {
-	command   string // "upload" or "validate"
-	dryRun    bool
-	cfg       *mapping.Config
-	inputs    []string
-	stdin     io.Reader
-	reportDir string
-	statePath string
-	resend    bool
-
-	batchSize      int
-	concurrency    int
-	maxAttempts    int
-	maxAge         time.Duration
-	requestTimeout time.Duration
-	testEventCode  string
-	progress       string
-	logFormat      string
-	maxRejectRatio float64
-
-	token     string
-	appSecret string
-	graphURL  string
+	pipeline.Options
+	logFormat string // "text" or "json", for the log lines and the summary
 }
 
 // durationFlag reads Go durations and whole days ("7d").
@@ -190,27 +176,28 @@ func parseDuration(s string) (time.Duration, error) {
 }
 
 func parseRunFlags(cmd string, args []string, stdout, stderr io.Writer, getenv env) (*options, error) {
-	o := &options{command: cmd}
+	o := &options{}
+	o.Command = cmd
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	configPath := fs.String("config", "capi-upload.yaml", "mapping config (YAML)")
-	fs.StringVar(&o.reportDir, "report-dir", "", "where reports go (default reports/<UTC timestamp>)")
-	fs.StringVar(&o.statePath, "state", "", "the sent-events ledger (default capi-upload.state beside the config)")
-	maxAge := 7 * 24 * time.Hour
+	fs.StringVar(&o.ReportDir, "report-dir", "", "where reports go (default reports/<UTC timestamp>)")
+	fs.StringVar(&o.StatePath, "state", "", "the sent-events ledger (default capi-upload.state beside the config)")
+	maxAge := capi.MetaMaxAge
 	fs.Var(durationFlag{&maxAge}, "max-age", "drop events older than this `duration` (Go duration or 7d)")
-	fs.StringVar(&o.progress, "progress", "auto", "progress bar on stderr: auto, always or never")
+	fs.StringVar(&o.ProgressMode, "progress", "auto", "progress bar on stderr: auto, always or never")
 	fs.StringVar(&o.logFormat, "log-format", "text", "log lines on stderr: text or json")
-	fs.Float64Var(&o.maxRejectRatio, "max-reject-ratio", 0.5, "exit 4 when rejected rows / rows read exceeds this")
+	fs.Float64Var(&o.MaxRejectRatio, "max-reject-ratio", capi.DefaultMaxRejectRatio, "exit 4 when rejected rows / rows read exceeds this")
 	sheet := fs.String("sheet", "", "XLSX sheet (default the first sheet)")
 	if cmd == "upload" {
-		fs.BoolVar(&o.resend, "resend", false, `ignore the ledger's "already sent"`)
-		fs.IntVar(&o.batchSize, "batch-size", 1000, "events per request, 1..1000")
-		fs.IntVar(&o.concurrency, "concurrency", 4, "requests in flight")
-		fs.StringVar(&o.testEventCode, "test-event-code", "", "send as test events (Events Manager > Test Events)")
-		fs.BoolVar(&o.dryRun, "dry-run", false, "write the request bodies to <report-dir>/requests/ instead of sending")
-		fs.IntVar(&o.maxAttempts, "max-attempts", 6, "tries per request before its rows are upload_failed")
-		o.requestTimeout = 30 * time.Second
-		fs.Var(durationFlag{&o.requestTimeout}, "request-timeout", "the `duration` one request may take")
+		fs.BoolVar(&o.Resend, "resend", false, `ignore the ledger's "already sent"`)
+		fs.IntVar(&o.BatchSize, "batch-size", capi.MaxBatchSize, fmt.Sprintf("events per request, 1..%d", capi.MaxBatchSize))
+		fs.IntVar(&o.Concurrency, "concurrency", capi.DefaultConcurrency, "requests in flight")
+		fs.StringVar(&o.TestEventCode, "test-event-code", "", "send as test events (Events Manager > Test Events)")
+		fs.BoolVar(&o.DryRun, "dry-run", false, "write the request bodies to <report-dir>/requests/ instead of sending")
+		fs.IntVar(&o.MaxAttempts, "max-attempts", capi.DefaultMaxAttempts, "tries per request before its rows are upload_failed")
+		o.RequestTimeout = capi.DefaultRequestTimeout
+		fs.Var(durationFlag{&o.RequestTimeout}, "request-timeout", "the `duration` one request may take")
 	}
 	positional, err := parseInterspersed(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
@@ -223,14 +210,18 @@ func parseRunFlags(cmd string, args []string, stdout, stderr io.Writer, getenv e
 	if len(positional) == 0 {
 		return nil, &usageError{msg: "no INPUT given", hint: fmt.Sprintf("usage: capi-upload %s --config FILE [flags] INPUT...", cmd)}
 	}
-	o.inputs = positional
+	if i := slices.Index(positional, "-"); i >= 0 && slices.Contains(positional[i+1:], "-") {
+		return nil, usagef(`"-" (standard input) given more than once`)
+	}
+	o.Inputs = positional
+	o.Version = appVersion()
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 
-	switch o.progress {
+	switch o.ProgressMode {
 	case "auto", "always", "never":
 	default:
-		return nil, usagef("--progress must be auto, always or never, not %q", o.progress)
+		return nil, usagef("--progress must be auto, always or never, not %q", o.ProgressMode)
 	}
 	switch o.logFormat {
 	case "text", "json":
@@ -238,32 +229,32 @@ func parseRunFlags(cmd string, args []string, stdout, stderr io.Writer, getenv e
 		return nil, usagef("--log-format must be text or json, not %q", o.logFormat)
 	}
 	if cmd == "upload" {
-		if o.batchSize < 1 || o.batchSize > 1000 {
-			return nil, usagef("--batch-size must be between 1 and 1000, not %d", o.batchSize)
+		if o.BatchSize < 1 || o.BatchSize > capi.MaxBatchSize {
+			return nil, usagef("--batch-size must be between 1 and %d, not %d", capi.MaxBatchSize, o.BatchSize)
 		}
-		if o.concurrency < 1 || o.concurrency > mapping.MaxConcurrency {
-			return nil, usagef("--concurrency must be between 1 and %d, not %d", mapping.MaxConcurrency, o.concurrency)
+		if o.Concurrency < 1 || o.Concurrency > capi.MaxConcurrency {
+			return nil, usagef("--concurrency must be between 1 and %d, not %d", capi.MaxConcurrency, o.Concurrency)
 		}
-		if o.maxAttempts < 1 || o.maxAttempts > mapping.MaxAttempts {
-			return nil, usagef("--max-attempts must be between 1 and %d, not %d", mapping.MaxAttempts, o.maxAttempts)
+		if o.MaxAttempts < 1 || o.MaxAttempts > capi.MaxAttempts {
+			return nil, usagef("--max-attempts must be between 1 and %d, not %d", capi.MaxAttempts, o.MaxAttempts)
 		}
 	}
-	if o.maxRejectRatio < 0 || o.maxRejectRatio > 1 {
-		return nil, usagef("--max-reject-ratio must be between 0 and 1, not %v", o.maxRejectRatio)
+	if o.MaxRejectRatio < 0 || o.MaxRejectRatio > 1 {
+		return nil, usagef("--max-reject-ratio must be between 0 and 1, not %v", o.MaxRejectRatio)
 	}
 
 	cfg, err := mapping.Load(*configPath)
 	if errors.Is(err, iofs.ErrNotExist) {
 		input := "EXPORT.csv"
-		if len(o.inputs) > 0 {
-			input = o.inputs[0]
+		if len(o.Inputs) > 0 {
+			input = o.Inputs[0]
 		}
 		return nil, fmt.Errorf("config %s: %w (capi-upload init %s > %s proposes one to review)", *configPath, err, input, *configPath)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("config %s: %w", *configPath, err)
 	}
-	o.cfg = cfg
+	o.Config = cfg
 	if set["sheet"] {
 		cfg.Input.Sheet = *sheet
 	}
@@ -271,63 +262,63 @@ func parseRunFlags(cmd string, args []string, stdout, stderr io.Writer, getenv e
 	// Paths in the config are relative to its directory (README), as a
 	// flag's are to the working directory: cron runs from anywhere.
 	if !set["report-dir"] && cfg.ReportDir != "" {
-		o.reportDir = resolveBeside(*configPath, cfg.ReportDir)
+		o.ReportDir = resolveBeside(*configPath, cfg.ReportDir)
 	}
 	if !set["state"] && cfg.State != "" {
-		o.statePath = resolveBeside(*configPath, cfg.State)
+		o.StatePath = resolveBeside(*configPath, cfg.State)
 	}
-	if o.statePath == "" {
-		o.statePath = filepath.Join(filepath.Dir(*configPath), "capi-upload.state")
+	if o.StatePath == "" {
+		o.StatePath = filepath.Join(filepath.Dir(*configPath), "capi-upload.state")
 	}
-	o.maxAge = maxAge
+	o.MaxAge = maxAge
 	if !set["max-age"] && cfg.MaxAge != 0 {
-		o.maxAge = time.Duration(cfg.MaxAge)
+		o.MaxAge = time.Duration(cfg.MaxAge)
 	}
 	if !set["max-reject-ratio"] && cfg.MaxRejectRatio != nil {
-		o.maxRejectRatio = *cfg.MaxRejectRatio
+		o.MaxRejectRatio = *cfg.MaxRejectRatio
 	}
 	u := cfg.Upload
 	if !set["batch-size"] && u.BatchSize != 0 {
-		o.batchSize = u.BatchSize
+		o.BatchSize = u.BatchSize
 	}
 	if !set["concurrency"] && u.Concurrency != 0 {
-		o.concurrency = u.Concurrency
+		o.Concurrency = u.Concurrency
 	}
 	if !set["max-attempts"] && u.MaxAttempts != 0 {
-		o.maxAttempts = u.MaxAttempts
+		o.MaxAttempts = u.MaxAttempts
 	}
 	if !set["request-timeout"] && u.RequestTimeout != 0 {
-		o.requestTimeout = time.Duration(u.RequestTimeout)
+		o.RequestTimeout = time.Duration(u.RequestTimeout)
 	}
 	if !set["test-event-code"] && u.TestEventCode != "" {
-		o.testEventCode = u.TestEventCode
+		o.TestEventCode = u.TestEventCode
 	}
 	// A token read from a file (cron's $(cat token), a systemd
 	// EnvironmentFile written on Windows) can bring a space or a \r that
 	// Meta would refuse as an invalid token, sending the user off to make
 	// a new one; no token or secret has white space of its own. Only a
 	// run that sends uses them, so only such a run is stopped by them.
-	sends := cmd == "upload" && !o.dryRun
+	sends := cmd == "upload" && !o.DryRun
 	for _, v := range []struct {
 		name string
 		dst  *string
-	}{{"CAPI_ACCESS_TOKEN", &o.token}, {"CAPI_APP_SECRET", &o.appSecret}} {
+	}{{"CAPI_ACCESS_TOKEN", &o.Token}, {"CAPI_APP_SECRET", &o.AppSecret}} {
 		*v.dst = strings.TrimSpace(getenv(v.name))
 		if sends && strings.ContainsFunc(*v.dst, unicode.IsSpace) {
 			return nil, fmt.Errorf("%s holds white space inside it: set it to the value alone", v.name)
 		}
 	}
-	o.graphURL = getenv("CAPI_GRAPH_URL")
-	if o.graphURL == "" {
-		o.graphURL = "https://graph.facebook.com"
+	o.GraphURL = getenv("CAPI_GRAPH_URL")
+	if o.GraphURL == "" {
+		o.GraphURL = "https://graph.facebook.com"
 	} else if sends {
 		// Checked before anything is read or written, so that a run
 		// that would send the token in clear stops at once.
-		if _, err := upload.ParseBaseURL(o.graphURL); err != nil {
+		if _, err := upload.ParseBaseURL(o.GraphURL); err != nil {
 			return nil, fmt.Errorf("CAPI_GRAPH_URL: %w", err)
 		}
 	}
-	if sends && o.token == "" {
+	if sends && o.Token == "" {
 		return nil, errors.New("CAPI_ACCESS_TOKEN is not set: generate an access token in Events Manager > Settings > Conversions API and export it (use --dry-run to try without sending)")
 	}
 	return o, nil
@@ -416,4 +407,57 @@ func serialize(w io.Writer) io.Writer {
 		return w
 	}
 	return &lockedWriter{w: w}
+}
+
+// runPipeline runs an upload or validate, prints the summary on stdout and
+// says on stderr why the exit code is not 0.
+func runPipeline(ctx context.Context, o *options, stdout, stderr io.Writer) exitCode {
+	o.Logger = newLogger(stderr, o.logFormat)
+	res, err := pipeline.Run(ctx, o.Options)
+	if res.Summary != nil {
+		if err := writeSummary(stdout, res.Summary, o.logFormat); err != nil {
+			o.Logger.Error("writing summary", "err", err)
+		}
+	}
+	if err != nil {
+		return reportError(err, stderr)
+	}
+	gaveUp, _ := errors.AsType[*upload.GaveUpError](res.Stopped)
+	switch {
+	case errors.Is(res.Stopped, upload.ErrInterrupted):
+		fmt.Fprintln(stderr, "capi-upload: interrupted: rows not acknowledged are reported as upload_failed and will be sent by the next run")
+		return exitPartial
+	case gaveUp != nil:
+		fmt.Fprintf(stderr, "capi-upload: %v: the rows not sent are upload_failed, and the next run sends them\n", gaveUp)
+		return exitPartial
+	case res.Partial:
+		return exitPartial
+	}
+	code := exitOK
+	if res.RejectRatioExceeded {
+		fmt.Fprintf(stderr, "capi-upload: %.1f%% of rows were rejected, above --max-reject-ratio %.1f%%: see %s\n",
+			100*res.Summary.RejectRatio(), 100*o.MaxRejectRatio, filepath.Join(res.ReportDir, "rejects.csv"))
+		code = exitRejectRatio
+	}
+	for _, f := range res.StaleFiles {
+		fmt.Fprintf(stderr, "capi-upload: %s: none of its %d rows is newer than --max-age %s: is it an old export read again?\n",
+			f.File, f.RowsRead, mapping.Duration(o.MaxAge))
+		code = exitRejectRatio
+	}
+	return code
+}
+
+// writeSummary prints the end-of-run summary: the short text a person
+// reads, or with --log-format json the summary as one JSON object on one
+// line, so that a cron log stays one JSON object per line.
+func writeSummary(w io.Writer, s *report.Summary, logFormat string) error {
+	if logFormat != "json" {
+		return report.WriteText(w, s)
+	}
+	b, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
 }

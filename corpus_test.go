@@ -386,7 +386,7 @@ type expected struct {
 	rawExternal []string
 }
 
-// unhashedKeys are sent as is (SPEC; mapping.UserKeys after external_id).
+// unhashedKeys are sent as is (README "Keys sent unhashed"; capi.UserKeys after external_id).
 var unhashedKeys = map[string]bool{
 	"client_ip_address": true, "client_user_agent": true, "fbc": true, "fbp": true,
 	"lead_id": true, "subscription_id": true, "fb_login_id": true, "madid": true,

@@ -5,7 +5,7 @@ import (
 	"fmt"
 )
 
-// exitCode is the process exit status (SPEC "Exit codes").
+// exitCode is the process exit status (README "Exit codes").
 type exitCode int
 
 const (

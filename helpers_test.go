@@ -99,6 +99,9 @@ func eachClock(t *testing.T, test func(t *testing.T, at time.Time)) {
 	}
 }
 
+// now is the clock runIn gives the in-process runs; setClock sets it.
+var now = time.Now
+
 // setClock makes the in-process runs of this test see a fixed time.
 func setClock(t testing.TB, at time.Time) {
 	t.Helper()
@@ -122,7 +125,7 @@ func edgeEnv(srv *capitest.Server) map[string]string {
 func runIn(ctx context.Context, t testing.TB, e map[string]string, args ...string) result {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	code := run(ctx, args, strings.NewReader(""), &stdout, &stderr, envMap(e))
+	code := run(ctx, args, strings.NewReader(""), &stdout, &stderr, envMap(e), now)
 	return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
 }
 

@@ -1,6 +1,6 @@
 // Command capi-upload sends offline conversion events from CSV and XLSX
-// exports to Meta's Conversions API. See SPEC.md for the contract and
-// README.md for how to run it.
+// exports to Meta's Conversions API. See README.md for how to run
+// it and what it promises.
 package main
 
 import (
@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"syscall"
+	"time"
 )
 
 // stopProfile ends CPU profiling in builds with -tags profile.
@@ -16,9 +17,8 @@ var stopProfile = func() {}
 
 func main() {
 	// Every row leaves a little short-lived garbage and the live heap is
-	// small (tens of MiB), so a GC target of 200% trades about 35 MiB of
-	// peak memory for about a tenth less CPU (bench/bench.sh, 1M rows:
-	// 8.3 to 7.4 CPU seconds). GOGC in the environment still wins.
+	// small, so a higher GC target trades some peak memory for less CPU
+	// (bench/README.md, "Figures"). GOGC in the environment still wins.
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(200)
 	}
@@ -29,7 +29,7 @@ func main() {
 		<-ctx.Done()
 		stop()
 	}()
-	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv, time.Now)
 	stop()
 	stopProfile()
 	os.Exit(int(code))

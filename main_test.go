@@ -15,8 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"capi-upload/capi"
 	"capi-upload/ledger"
-	"capi-upload/mapping"
 	"capi-upload/report"
 	"capi-upload/upload/capitest"
 )
@@ -149,7 +149,7 @@ func TestUploadThenRerun(t *testing.T) {
 	})
 }
 
-// TestExitCodes runs the command into each exit code SPEC names, and checks
+// TestExitCodes runs the command into each exit code the README names ("Exit codes"), and checks
 // the message names what the user must fix.
 func TestExitCodes(t *testing.T) {
 	tests := []struct {
@@ -412,7 +412,7 @@ func ledgerHas(t *testing.T, path string, keys []capitest.EventKey) map[capitest
 	got := map[capitest.EventKey]bool{}
 	seen := make([]bool, 1)
 	for _, k := range keys {
-		ev := mapping.Event{EventName: k.Name, EventID: k.ID}
+		ev := capi.Event{EventName: k.Name, EventID: k.ID}
 		if err := l.SeenAll([]string{ev.LedgerKey(samplePixel)}, seen); err != nil {
 			t.Fatal(err)
 		}
@@ -612,34 +612,6 @@ func TestDurationFlagString(t *testing.T) {
 	}
 }
 
-// Runs that start in the same second get report directories of their own.
-func TestNewReportDir(t *testing.T) {
-	t.Parallel()
-	parent := filepath.Join(t.TempDir(), "reports")
-	at := time.Date(2026, 11, 26, 2, 0, 0, 900_000_000, time.FixedZone("CET", 3600))
-	var got []string
-	for range 3 {
-		dir, err := newReportDir(parent, at)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-			t.Fatalf("%s: not a directory (%v)", dir, err)
-		}
-		got = append(got, filepath.Base(dir))
-	}
-	want := []string{"20261126T010000Z", "20261126T010000Z-2", "20261126T010000Z-3"}
-	if !slices.Equal(got, want) {
-		t.Errorf("dirs %q, want %q", got, want)
-	}
-	// A parent that cannot hold directories is an error, not a loop.
-	file := filepath.Join(t.TempDir(), "file")
-	writeFile(t, file, "x")
-	if dir, err := newReportDir(file, at); err == nil {
-		t.Errorf("newReportDir under a file = %q, want an error", dir)
-	}
-}
-
 // A token with a line ending or spaces around it (read from a file) is
 // sent without them; one with white space inside is refused before
 // anything is read, without echoing it.
@@ -726,8 +698,8 @@ func TestMaxAgeAboveMetasWindow(t *testing.T) {
 		t.Fatalf("exit %d, want 0; stderr:\n%s", r.code, r.stderr)
 	}
 	s := readSummary(t, f.path("reports"))
-	if s.Outcomes.Sent != 280 || s.Outcomes.Stale != 0 || s.Rejects[string(mapping.ReasonAPIRejected)] != 8 {
-		t.Errorf("sent %d, stale %d, api_rejected %d; want 280, 0, 8", s.Outcomes.Sent, s.Outcomes.Stale, s.Rejects[string(mapping.ReasonAPIRejected)])
+	if s.Outcomes.Sent != 280 || s.Outcomes.Stale != 0 || s.Rejects[string(capi.ReasonAPIRejected)] != 8 {
+		t.Errorf("sent %d, stale %d, api_rejected %d; want 280, 0, 8", s.Outcomes.Sent, s.Outcomes.Stale, s.Rejects[string(capi.ReasonAPIRejected)])
 	}
 	if n := len(srv.Requests()); n != 2 {
 		t.Errorf("%d requests, want 2: the batch, then the batch less its 8 old rows", n)

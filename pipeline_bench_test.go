@@ -66,7 +66,7 @@ func BenchmarkValidate(b *testing.B) {
 	for b.Loop() {
 		n++
 		args := []string{"validate", "--config", cfg, "--report-dir", filepath.Join(dir, "r"+strconv.Itoa(n)), "--progress", "never", in}
-		if code := run(context.Background(), args, nil, io.Discard, io.Discard, func(string) string { return "" }); code != exitOK {
+		if code := run(context.Background(), args, nil, io.Discard, io.Discard, func(string) string { return "" }, time.Now); code != exitOK {
 			b.Fatalf("validate exited %d", code)
 		}
 	}

@@ -1,12 +1,9 @@
 package main
 
 import (
-	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
 	"capi-upload/upload/capitest"
@@ -178,88 +175,4 @@ func TestConfigReportDirBesideConfig(t *testing.T) {
 		t.Error("reports written under the working directory")
 	}
 	mustContain(t, "stdout", r.stdout, filepath.Join(f.dir, "out", "pos"))
-}
-
-// fullDisk fails every write after the first n bytes, as a file on a full
-// disk does.
-type fullDisk struct {
-	w    io.Writer
-	left int
-}
-
-func (d *fullDisk) Write(p []byte) (int, error) {
-	if len(p) <= d.left {
-		d.left -= len(p)
-		return d.w.Write(p)
-	}
-	n, _ := d.w.Write(p[:d.left])
-	d.left = 0
-	return n, &fs.PathError{Op: "write", Path: "/tmp/.rejects.csv.123.tmp", Err: syscall.ENOSPC}
-}
-
-// TestRejectsOnFullDisk: rejects.csv cannot be written (the disk filled).
-// The run exits 1 naming the file and the disk problem, once; summary.json
-// and report.html say they are incomplete and still add up; stdout does
-// not point at a rejects.csv that does not exist, and no "internal error"
-// is claimed.
-func TestRejectsOnFullDisk(t *testing.T) {
-	for _, tt := range []struct {
-		name string
-		left int // bytes that fit: a few fail at the last flush; more than a buffer fail mid-run
-	}{{"at close", 200}, {"mid-run", 70 << 10}} {
-		t.Run(tt.name, func(t *testing.T) {
-			setClock(t, sampleNow)
-			f := newFixture(t, sampleNow)
-			srv := startEdge(t)
-			wrapRejects = func(w io.Writer) io.Writer { return &fullDisk{w: w, left: tt.left} }
-			t.Cleanup(func() { wrapRejects = nil })
-			// Enough rejected rows to overflow the writer's buffer mid-run:
-			// the sample's rows, many times over (duplicate_event_id).
-			var b strings.Builder
-			src, err := os.ReadFile(f.path("pos.csv"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			lines := strings.SplitAfter(string(src), "\n")
-			b.WriteString(lines[0])
-			for range 40 {
-				for _, l := range lines[1:] {
-					b.WriteString(l)
-				}
-			}
-			writeFile(t, f.path("pos.csv"), b.String())
-			dir := f.path("reports")
-			r := runIn(t.Context(), t, edgeEnv(srv), posArgs(f, "--max-reject-ratio", "1")...)
-			if r.code != exitFatal {
-				t.Fatalf("exit %d, want 1; stderr:\n%s", r.code, r.stderr)
-			}
-			want := "write " + filepath.Join(dir, "rejects.csv") + ": no space left on device"
-			mustContain(t, "stderr", r.stderr, want)
-			if n := strings.Count(r.stderr, want); n != 1 {
-				t.Errorf("stderr names the failure %d times, want once:\n%s", n, r.stderr)
-			}
-			if strings.Contains(r.stderr, "internal error") {
-				t.Errorf("stderr claims an internal error:\n%s", r.stderr)
-			}
-			if _, err := os.Stat(filepath.Join(dir, "rejects.csv")); err == nil {
-				t.Error("a rejects.csv exists although it could not be written")
-			}
-			s := readSummary(t, dir) // checks that the counts add up
-			if !strings.Contains(s.Incomplete, want) {
-				t.Errorf("summary.json incomplete = %q, want it to name %q", s.Incomplete, want)
-			}
-			html, err := os.ReadFile(filepath.Join(dir, "report.html"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			mustContain(t, "report.html", string(html), `id="incomplete"`, "no space left on device")
-			if strings.Contains(string(html), "Every row is listed in rejects.csv") {
-				t.Error("report.html points at rejects.csv")
-			}
-			mustContain(t, "stdout", r.stdout, "INCOMPLETE")
-			if strings.Contains(r.stdout, "rejects.csv,") || strings.Contains(r.stdout, "(rejects.csv") {
-				t.Errorf("stdout points at rejects.csv:\n%s", r.stdout)
-			}
-		})
-	}
 }

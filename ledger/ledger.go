@@ -19,6 +19,7 @@ package ledger
 
 import (
 	"bytes"
+	"capi-upload/capi"
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
@@ -68,14 +69,7 @@ func (e *CorruptError) Error() string {
 
 func (e *CorruptError) Unwrap() error { return e.Err }
 
-// Ledger remembers which events were acknowledged: keys are mapping.Event.LedgerKey values.
-type Ledger interface {
-	// SeenAll sets seen[i] to whether keys[i] was sent before, len(seen) >= len(keys).
-	SeenAll(keys []string, seen []bool) error
-	// MarkSent records keys as sent at t, on disk when it returns; it keeps no key.
-	MarkSent(keys []string, t time.Time) error
-	Close() error
-}
+var _ capi.Ledger = (*Bolt)(nil)
 
 type damage string
 

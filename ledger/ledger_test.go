@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"capi-upload/capi"
 	"capi-upload/ledger"
 	"capi-upload/ledger/ledgertest"
 
@@ -24,7 +25,7 @@ import (
 func TestBolt(t *testing.T) {
 	ledgertest.Run(t, func(t *testing.T) *ledgertest.Store {
 		s := &ledgertest.Store{Path: filepath.Join(t.TempDir(), "capi-upload.state")}
-		s.Open = func(t *testing.T, readOnly bool, now func() time.Time) (ledger.Ledger, error) {
+		s.Open = func(t *testing.T, readOnly bool, now func() time.Time) (capi.Ledger, error) {
 			l, err := ledger.Open(s.Path, readOnly, now)
 			if err != nil {
 				return nil, err // not a nil *Bolt in an interface
@@ -34,7 +35,7 @@ func TestBolt(t *testing.T) {
 		// kill -9 simulated: the file as it is while l is still open,
 		// copied; the suite goes on with the copy. TestKill9 kills a
 		// process for real.
-		s.Crash = func(t *testing.T, l ledger.Ledger) {
+		s.Crash = func(t *testing.T, l capi.Ledger) {
 			data, err := os.ReadFile(s.Path)
 			if err != nil {
 				t.Fatal(err)
@@ -281,7 +282,7 @@ func v1Keys() (blocks, journal, sent []string) {
 	return blocks, journal, sent
 }
 
-func seenCount(t *testing.T, l ledger.Ledger, keys []string) int {
+func seenCount(t *testing.T, l capi.Ledger, keys []string) int {
 	t.Helper()
 	seen := make([]bool, len(keys))
 	if err := l.SeenAll(keys, seen); err != nil {

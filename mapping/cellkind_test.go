@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"capi-upload/capi"
 	"capi-upload/ingest"
 )
 
@@ -51,11 +52,11 @@ func TestMapDateCells(t *testing.T) {
 		t.Errorf("Map(text cell in the layout) = %v, %v; want 17:45 Chicago", ev.EventTime, err)
 	}
 	// The same text as a date cell's, in a text cell: the layout decides.
-	if _, err := m.Map(kindRow(with(goodRow(), "Sale Date", cell))); !isReason(err, ReasonBadTime) {
+	if _, err := m.Map(kindRow(with(goodRow(), "Sale Date", cell))); !isReason(err, capi.ReasonBadTime) {
 		t.Errorf("Map(text cell not in the layout) = %v, want bad_time", err)
 	}
 	_, err = m.Map(kindRow(with(goodRow(), "Sale Date", "1899-12-31T12:00:00"), "Sale Date"))
-	if re, ok := errors.AsType[*RowError](err); !ok || re.Reason != ReasonBadTime || !strings.Contains(re.Detail, "date cell") {
+	if re, ok := errors.AsType[*RowError](err); !ok || re.Reason != capi.ReasonBadTime || !strings.Contains(re.Detail, "date cell") {
 		t.Errorf("Map(time-only date cell) = %v, want bad_time naming the date cell", err)
 	}
 }
@@ -101,7 +102,7 @@ func TestMapBirthdayDateCells(t *testing.T) {
 	}
 }
 
-func isReason(err error, r Reason) bool {
+func isReason(err error, r capi.Reason) bool {
 	re, ok := errors.AsType[*RowError](err)
 	return ok && re.Reason == r
 }

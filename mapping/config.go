@@ -12,14 +12,14 @@ import (
 	"capi-upload/ingest"
 )
 
-// Config is the mapping config (SPEC "Mapping config").
+// Config is the mapping config (README "Mapping config").
 type Config struct {
 	PixelID        string `yaml:"pixel_id"`
 	APIVersion     string `yaml:"api_version"`
 	Timezone       string `yaml:"timezone"`
 	DefaultCountry string `yaml:"default_country"`
 	// Twins of command-line flags; a flag wins over these. Zero values
-	// mean "use the default" (SPEC's flag table).
+	// mean "use the default" (the README's flag table).
 	ReportDir      string   `yaml:"report_dir"`
 	State          string   `yaml:"state"`
 	MaxAge         Duration `yaml:"max_age"`
@@ -160,7 +160,7 @@ const (
 	DefaultHeaderRow  = 1
 )
 
-// DefaultConfig returns a config with SPEC's defaults and no fields.
+// DefaultConfig returns a config with the README's defaults and no fields.
 func DefaultConfig() *Config {
 	return &Config{
 		APIVersion: DefaultAPIVersion,

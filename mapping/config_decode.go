@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"capi-upload/capi"
 	"errors"
 	"fmt"
 	"io"
@@ -440,7 +441,7 @@ func (d *decoder) config(n *yaml.Node, c *Config) error {
 				"user_data": func(n *yaml.Node, path string) error {
 					f.UserData = map[string]*FieldSpec{}
 					h := map[string]func(*yaml.Node, string) error{}
-					for _, k := range UserKeys {
+					for _, k := range capi.UserKeys {
 						h[k] = func(n *yaml.Node, path string) error {
 							s, err := d.fieldSpec(n, path)
 							if s != nil {

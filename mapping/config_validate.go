@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"capi-upload/capi"
 	"fmt"
 	"regexp"
 	"slices"
@@ -17,16 +18,6 @@ var ActionSources = []string{
 }
 
 var apiVersionRE = regexp.MustCompile(`^v[0-9]+\.0$`)
-
-// The most requests in flight and attempts per request a run takes, from
-// the config or the command line. Each request in flight holds about 2 MB
-// (its body, its events and their hashes), and Meta throttles an app long
-// before 64 requests at once; 100 attempts at the 30 s backoff cap are
-// most of an hour for one batch.
-const (
-	MaxConcurrency = 64
-	MaxAttempts    = 100
-)
 
 // specRule says which options a field spec may carry; an option where it
 // means nothing is an error, because the user expected it to do something.
@@ -115,14 +106,14 @@ func (c *Config) validateTop() error {
 		return c.errf("input.header_row", ErrInvalid, "%d: want a row number from 1 to 1000", c.Input.HeaderRow)
 	}
 	u := c.Upload
-	if c.set("upload.batch_size") && (u.BatchSize < 1 || u.BatchSize > 1000) {
-		return c.errf("upload.batch_size", ErrInvalid, "%d: want 1 to 1000 (Meta takes at most 1000 events per request)", u.BatchSize)
+	if c.set("upload.batch_size") && (u.BatchSize < 1 || u.BatchSize > capi.MaxBatchSize) {
+		return c.errf("upload.batch_size", ErrInvalid, "%d: want 1 to %d (Meta takes at most %[2]d events per request)", u.BatchSize, capi.MaxBatchSize)
 	}
-	if c.set("upload.concurrency") && (u.Concurrency < 1 || u.Concurrency > MaxConcurrency) {
-		return c.errf("upload.concurrency", ErrInvalid, "%d: want 1 to %d", u.Concurrency, MaxConcurrency)
+	if c.set("upload.concurrency") && (u.Concurrency < 1 || u.Concurrency > capi.MaxConcurrency) {
+		return c.errf("upload.concurrency", ErrInvalid, "%d: want 1 to %d", u.Concurrency, capi.MaxConcurrency)
 	}
-	if c.set("upload.max_attempts") && (u.MaxAttempts < 1 || u.MaxAttempts > MaxAttempts) {
-		return c.errf("upload.max_attempts", ErrInvalid, "%d: want 1 to %d", u.MaxAttempts, MaxAttempts)
+	if c.set("upload.max_attempts") && (u.MaxAttempts < 1 || u.MaxAttempts > capi.MaxAttempts) {
+		return c.errf("upload.max_attempts", ErrInvalid, "%d: want 1 to %d", u.MaxAttempts, capi.MaxAttempts)
 	}
 	if c.set("upload.request_timeout") && u.RequestTimeout <= 0 {
 		return c.errf("upload.request_timeout", ErrInvalid, "want a duration above 0, such as 30s")
@@ -168,9 +159,9 @@ func (c *Config) validateFields() error {
 		}
 	}
 	if len(f.UserData) == 0 {
-		return c.errf("fields.user_data", ErrMissingRequired, "map at least one customer key (%s): Meta matches events to people by them", strings.Join(UserKeys, ", "))
+		return c.errf("fields.user_data", ErrMissingRequired, "map at least one customer key (%s): Meta matches events to people by them", strings.Join(capi.UserKeys, ", "))
 	}
-	for _, k := range UserKeys {
+	for _, k := range capi.UserKeys {
 		s := f.UserData[k]
 		if s == nil {
 			continue
@@ -366,8 +357,9 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // checkNoContactIDs refuses a config that sends a column of email
 // addresses or phone numbers as event_id or in custom_data: those fields
-// go to Meta and into the reject report as they are, unhashed (SPEC "Raw
-// customer data never leaves as an id or a property"). Customer keys
+// go to Meta and into the reject report as they are, unhashed: raw
+// customer data never leaves as an id or a property (README "Customer
+// information"). Customer keys
 // belong in user_data, where they are normalized and hashed.
 func (c *Config) checkNoContactIDs() error {
 	check := func(path string, s *FieldSpec) error {

@@ -64,7 +64,7 @@ func isNameSuffix(w string) bool {
 // isPlaceholderText reports values that exports write where a customer's
 // name, id or email would be when there is no customer: walk-in sales,
 // guest checkouts, "N/A". They are never a person and never sent
-// (SPEC "Placeholders are not customers").
+// (README "What real exports need").
 func isPlaceholderText(s string) bool {
 	_, ok := placeholders[foldText(s)]
 	return ok

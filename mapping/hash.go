@@ -10,7 +10,7 @@ import (
 // lower-case hex digits, the form Meta expects for hashed customer
 // information. A value that already is 64 hex digits is taken for a hash
 // made upstream and returned lower-cased instead of being hashed again
-// (SPEC: "a value that already is 64 hex characters is sent as it is");
+// (README "Customer information": "a value that already is 64 hex characters is sent as it is");
 // this also makes Hash idempotent. 32-hex values (MD5 length) are hashed
 // like any other value: a loyalty number can look like that.
 func Hash(normalized string) string {

@@ -1,6 +1,9 @@
 package mapping
 
-import "strings"
+import (
+	"capi-upload/capi"
+	"strings"
+)
 
 // unhashedPlan is what a Mapper resolves for the unhashed keys beyond
 // their columns (which are in Mapper.user like every key's).
@@ -30,10 +33,10 @@ func (m *Mapper) planUnhashed(r *resolver) error {
 // their bits (1 << key index) for the matching floor. Meta takes one value
 // of each key, so the first valid value is sent; every value is checked,
 // and each invalid one counted in ev.Invalid like a bad email.
-func (m *Mapper) mapUnhashed(ev *Event, cells []string) int {
+func (m *Mapper) mapUnhashed(ev *capi.Event, cells []string) int {
 	have := 0
 	var scratch [4]string
-	for i := KeyClientIP; i < NumUserKeys; i++ {
+	for i := capi.KeyClientIP; i < capi.NumUserKeys; i++ {
 		p := m.user[i]
 		if p == nil {
 			continue
@@ -42,7 +45,7 @@ func (m *Mapper) mapUnhashed(ev *Event, cells []string) int {
 		for _, v := range p.appendValues(scratch[:0], cells) {
 			n, err := m.normalizeUnhashed(i, v, cells)
 			if err != nil {
-				ev.Invalid = append(ev.Invalid, InvalidKey{Key: key, Reason: valueCode(err)})
+				ev.Invalid = append(ev.Invalid, capi.InvalidKey{Key: key, Reason: valueCode(err)})
 				continue
 			}
 			if ev.UserData[i] == nil {
@@ -61,7 +64,7 @@ func (m *Mapper) mapUnhashed(ev *Event, cells []string) int {
 // the click time.
 func (m *Mapper) normalizeUnhashed(i int, v string, cells []string) (string, error) {
 	n, err := NormalizeUnhashed(userKeyList[i], v)
-	if i != KeyFBC || m.unhashed.clickTime == nil || valueCode(err) != "bare_fbclid" {
+	if i != capi.KeyFBC || m.unhashed.clickTime == nil || valueCode(err) != "bare_fbclid" {
 		return n, err
 	}
 	id, _ := ExtractFBCLID(v)
@@ -79,23 +82,23 @@ func (m *Mapper) normalizeUnhashed(i int, v string, cells []string) (string, err
 
 // Bits of the unhashed keys for the matching floor.
 const (
-	bitClientIP       = 1 << KeyClientIP
-	bitClientUA       = 1 << KeyClientUserAgent
-	bitFBC            = 1 << KeyFBC
-	bitLeadID         = 1 << KeyLeadID
-	bitUnhashedKeys   = 1<<NumUserKeys - 1<<KeyClientIP
+	bitClientIP       = 1 << capi.KeyClientIP
+	bitClientUA       = 1 << capi.KeyClientUserAgent
+	bitFBC            = 1 << capi.KeyFBC
+	bitLeadID         = 1 << capi.KeyLeadID
+	bitUnhashedKeys   = 1<<capi.NumUserKeys - 1<<capi.KeyClientIP
 	bitUnhashedMatch  = bitFBC | bitLeadID // each a match key alone
 	bitUnhashedPaired = bitClientIP | bitClientUA
 )
 
 // floorKeys returns the keys of have that count for the matching floor.
-// SPEC counts lead_id and fbc each as a match key, and client_ip_address
+// The README ("Keys sent unhashed") counts lead_id and fbc each as a match key, and client_ip_address
 // with client_user_agent as one together: Meta lists client_user_agent in
 // its too-broad sets
 // (https://developers.facebook.com/docs/marketing-api/conversions-api/best-practices),
 // and an address alone names a network more than a person. fbp,
 // subscription_id, fb_login_id and madid are sent when valid but do not
-// lift a row above the floor on their own: SPEC names no such role for
+// lift a row above the floor on their own: the README names no such role for
 // them, and a row that has nothing else is better shown in rejects.csv
 // than sent to match on a browser id.
 func floorKeys(have int) int {
@@ -110,9 +113,9 @@ func floorKeys(have int) int {
 // checkFloor applies Meta's matching floor (weakKeySets) to the event's
 // keys, and the Conversion Leads rule that every row carries a lead id.
 // Details name keys and codes, never values.
-func (m *Mapper) checkFloor(ev *Event, have int) error {
+func (m *Mapper) checkFloor(ev *capi.Event, have int) error {
 	if m.unhashed.leads && have&bitLeadID == 0 {
-		return &RowError{Reason: ReasonNoUserData, Field: "user_data.lead_id", Detail: "profile " + ProfileConversionLeads + " needs a valid lead_id on every row" + invalidSuffix(ev.Invalid)}
+		return &RowError{Reason: capi.ReasonNoUserData, Field: "user_data.lead_id", Detail: "profile " + ProfileConversionLeads + " needs a valid lead_id on every row" + invalidSuffix(ev.Invalid)}
 	}
 	keys := floorKeys(have)
 	if keys == 0 {
@@ -120,11 +123,11 @@ func (m *Mapper) checkFloor(ev *Event, have int) error {
 		if have != 0 {
 			detail = "only " + keyNames(have) + ": not a match key on its own"
 		}
-		return &RowError{Reason: ReasonNoUserData, Field: "user_data", Detail: detail + invalidSuffix(ev.Invalid)}
+		return &RowError{Reason: capi.ReasonNoUserData, Field: "user_data", Detail: detail + invalidSuffix(ev.Invalid)}
 	}
 	for _, weak := range weakKeySets {
 		if keys&^weak == 0 {
-			return &RowError{Reason: ReasonNoUserData, Field: "user_data", Detail: "only " + keyNames(have) + ": too little for Meta to match" + invalidSuffix(ev.Invalid)}
+			return &RowError{Reason: capi.ReasonNoUserData, Field: "user_data", Detail: "only " + keyNames(have) + ": too little for Meta to match" + invalidSuffix(ev.Invalid)}
 		}
 	}
 	return nil

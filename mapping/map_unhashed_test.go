@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"capi-upload/capi"
 	"capi-upload/ingest"
 )
 
@@ -104,7 +105,7 @@ func TestMapUnhashedKeys(t *testing.T) {
 		}
 	}
 	slow := ev
-	slow.mapped = false
+	slow.Plain &^= capi.PlainMapped
 	if got, want := string(b), string(slow.AppendJSON(nil)); got != want {
 		t.Errorf("mapped encoding\n%s\nwant\n%s", got, want)
 	}
@@ -189,7 +190,7 @@ func TestMapMatchFloorUnhashed(t *testing.T) {
 			switch {
 			case tt.ok && err != nil:
 				t.Errorf("Map = %v, want an event", err)
-			case !tt.ok && (!isRow || re.Reason != ReasonNoUserData):
+			case !tt.ok && (!isRow || re.Reason != capi.ReasonNoUserData):
 				t.Errorf("Map = %v, want no_user_data", err)
 			}
 		})
@@ -218,7 +219,7 @@ func TestMapConversionLeads(t *testing.T) {
 	for _, lead := range []string{"", "123"} {
 		_, err = m.Map(keysRow(with(keysValues(), "Email", "a@example.com", "Lead ID", lead)))
 		re, ok := errors.AsType[*RowError](err)
-		if !ok || re.Reason != ReasonNoUserData || re.Field != "user_data.lead_id" {
+		if !ok || re.Reason != capi.ReasonNoUserData || re.Field != "user_data.lead_id" {
 			t.Errorf("Map(lead id %q) = %v, want no_user_data on user_data.lead_id", lead, err)
 		}
 		if ok && strings.Contains(re.Detail, "123") {
@@ -265,7 +266,7 @@ func TestConfigConversionLeads(t *testing.T) {
 }
 
 // invalidCodes lists ev.Invalid as key:code.
-func invalidCodes(inv []InvalidKey) []string {
+func invalidCodes(inv []capi.InvalidKey) []string {
 	var out []string
 	for _, k := range inv {
 		out = append(out, k.Key+":"+k.Reason)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"capi-upload/capi"
 	"capi-upload/ingest"
 )
 
@@ -31,20 +32,20 @@ type Mapper struct {
 	userMapped                                  int
 	unhashed                                    unhashedPlan // map_unhashed.go
 	memo                                        *memo
-	// plain is the Event.plain bits true of every event this Mapper
+	// plain is the Event.Plain bits true of every event this Mapper
 	// makes, found once from the config.
-	plain uint8
+	plain capi.Plain
 }
 
 // userKeyList fixes the number of customer keys for the array in Mapper.
-var userKeyList = [NumUserKeys]string{"em", "ph", "fn", "ln", "ct", "st", "zp", "country", "db", "ge", "external_id",
+var userKeyList = [capi.NumUserKeys]string{"em", "ph", "fn", "ln", "ct", "st", "zp", "country", "db", "ge", "external_id",
 	"client_ip_address", "client_user_agent", "fbc", "fbp", "lead_id", "subscription_id", "fb_login_id", "madid"}
 
 // Indices into userKeyList (and UserKeys) that Map treats specially.
 const (
-	keyCountry    = KeyCountry
-	keyDB         = KeyDB
-	keyExternalID = KeyExternalID
+	keyCountry    = capi.KeyCountry
+	keyDB         = capi.KeyDB
+	keyExternalID = capi.KeyExternalID
 )
 
 type customPlan struct {
@@ -152,13 +153,13 @@ func NewMapper(cfg *Config, file string, header []string) (*Mapper, error) {
 		}
 		m.custom = append(m.custom, customPlan{key: k, path: "custom_data." + k, p: p})
 	}
-	if p := m.eventName; p.isConst && len(p.consts) > 0 && isPlain(p.consts[0]) {
-		m.plain |= plainName
+	if p := m.eventName; p.isConst && len(p.consts) > 0 && capi.IsPlain(p.consts[0]) {
+		m.plain |= capi.PlainName
 	}
-	m.plain |= plainKeys
+	m.plain |= capi.PlainKeys
 	for _, c := range m.custom {
-		if !isPlain(c.key) {
-			m.plain &^= plainKeys
+		if !capi.IsPlain(c.key) {
+			m.plain &^= capi.PlainKeys
 		}
 	}
 	if m.dpo, err = r.plan("fields.data_processing_options", f.DataProcessingOptions); err != nil {
@@ -379,10 +380,10 @@ func (p *plan) appendCell(dst []string, cells []string, i int) []string {
 // cannot become an event (bad_time, no_user_data, invalid_value,
 // missing_required). A row that a skip rule leaves out, or whose map
 // turns event_name into "", yields a *SkipError (errors.Is ErrSkip). Map does not judge the event's age: the caller does,
-// with CheckTime, so the reject report can carry the event_id of a stale
+// with capi.CheckTime, so the reject report can carry the event_id of a stale
 // event. RowError details name keys and formats, never cell values:
 // a column mapped by mistake may hold customer data.
-func (m *Mapper) Map(row ingest.Row) (Event, error) {
+func (m *Mapper) Map(row ingest.Row) (capi.Event, error) {
 	ev, err := m.mapRow(row)
 	if err != nil && m.eventID != nil {
 		// The reject report names the row's own id (a receipt number)
@@ -401,30 +402,30 @@ func (m *Mapper) Map(row ingest.Row) (Event, error) {
 	return ev, err
 }
 
-func (m *Mapper) mapRow(row ingest.Row) (Event, error) {
+func (m *Mapper) mapRow(row ingest.Row) (capi.Event, error) {
 	cells := row.Cells
-	ev := Event{File: row.File, Row: row.Line}
+	ev := capi.Event{File: row.File, Row: row.Line}
 	if err := m.skips(cells); err != nil {
-		return Event{}, err
+		return capi.Event{}, err
 	}
 
 	name, mapped := m.eventName.first(cells)
 	if name == "" {
 		if mapped {
-			return Event{}, &SkipError{Rule: "fields.event_name.map"}
+			return capi.Event{}, &SkipError{Rule: "fields.event_name.map"}
 		}
-		return Event{}, &RowError{Reason: ReasonMissingRequired, Field: "event_name", Detail: "empty event name"}
+		return capi.Event{}, &RowError{Reason: capi.ReasonMissingRequired, Field: "event_name", Detail: "empty event name"}
 	}
 	ev.EventName = name
 
 	src, _ := m.actionSource.first(cells)
 	switch {
 	case src == "":
-		return Event{}, &RowError{Reason: ReasonMissingRequired, Field: "action_source", Detail: "empty action source"}
+		return capi.Event{}, &RowError{Reason: capi.ReasonMissingRequired, Field: "action_source", Detail: "empty action source"}
 	case !isActionSource(src):
 		low := strings.ToLower(src)
 		if !isActionSource(low) {
-			return Event{}, &RowError{Reason: ReasonInvalidValue, Field: "action_source", Detail: "not one of " + strings.Join(ActionSources, ", ")}
+			return capi.Event{}, &RowError{Reason: capi.ReasonInvalidValue, Field: "action_source", Detail: "not one of " + strings.Join(ActionSources, ", ")}
 		}
 		src = low
 	}
@@ -432,29 +433,29 @@ func (m *Mapper) mapRow(row ingest.Row) (Event, error) {
 
 	t, err := m.eventTimeOf(cells, row.Kinds)
 	if err != nil {
-		return Event{}, err
+		return capi.Event{}, err
 	}
 	ev.EventTime = t.Unix()
 
 	if err := m.mapCustom(&ev, cells); err != nil {
-		return Event{}, err
+		return capi.Event{}, err
 	}
 	if err := m.mapUser(&ev, cells, row.Kinds); err != nil {
-		return Event{}, err
+		return capi.Event{}, err
 	}
 	if err := m.mapDPO(&ev, cells); err != nil {
-		return Event{}, err
+		return capi.Event{}, err
 	}
 	if m.eventID != nil {
 		ev.EventID, _ = m.eventID.first(cells)
 		if looksLikeContact(ev.EventID) {
-			return Event{}, &RowError{Reason: ReasonInvalidValue, Field: "event_id", Detail: "looks like an email address or phone number, which must not be sent unhashed"}
+			return capi.Event{}, &RowError{Reason: capi.ReasonInvalidValue, Field: "event_id", Detail: "looks like an email address or phone number, which must not be sent unhashed"}
 		}
 	}
-	ev.plain = m.plain
+	ev.Plain |= m.plain
 	if ev.EventID == "" {
-		ev.EventID = DeriveEventID(&ev)
-		ev.plain |= plainID
+		ev.EventID = capi.DeriveEventID(&ev)
+		ev.Plain |= capi.PlainID
 	}
 	return ev, nil
 }
@@ -466,7 +467,7 @@ func (m *Mapper) eventTimeOf(cells []string, kinds []ingest.CellKind) (time.Time
 	p := m.eventTime
 	tv, tcol, _ := p.firstAt(cells)
 	if tv == "" {
-		return time.Time{}, &RowError{Reason: ReasonBadTime, Field: "event_time", Detail: "empty"}
+		return time.Time{}, &RowError{Reason: capi.ReasonBadTime, Field: "event_time", Detail: "empty"}
 	}
 	kind := ingest.Row{Kinds: kinds}.Kind(tcol)
 	format := cellFormat(p.format, kind)
@@ -485,14 +486,14 @@ func (m *Mapper) eventTimeOf(cells []string, kinds []ingest.CellKind) (time.Time
 		if z := cleanCell(cells[p.zoneCol]); z != "" {
 			l, err := LoadZone(z)
 			if err != nil {
-				return time.Time{}, &RowError{Reason: ReasonBadTime, Field: "event_time.zone", Detail: "not a time zone (an IANA name, a UTC offset, or a Windows or Rails name)"}
+				return time.Time{}, &RowError{Reason: capi.ReasonBadTime, Field: "event_time.zone", Detail: "not a time zone (an IANA name, a UTC offset, or a Windows or Rails name)"}
 			}
 			loc = l
 		}
 	}
 	t, err := ParseTime(tv, format, loc)
 	if err != nil {
-		return time.Time{}, &RowError{Reason: ReasonBadTime, Field: "event_time", Detail: badTimeDetail(p.format, kind, loc)}
+		return time.Time{}, &RowError{Reason: capi.ReasonBadTime, Field: "event_time", Detail: badTimeDetail(p.format, kind, loc)}
 	}
 	return t, nil
 }
@@ -506,7 +507,7 @@ func isActionSource(s string) bool {
 	return false
 }
 
-func (m *Mapper) mapCustom(ev *Event, cells []string) error {
+func (m *Mapper) mapCustom(ev *capi.Event, cells []string) error {
 	var scratch [8]string
 	for _, c := range m.custom {
 		vals := c.p.appendValues(scratch[:0], cells)
@@ -516,12 +517,12 @@ func (m *Mapper) mapCustom(ev *Event, cells []string) error {
 		if c.key != "value" && c.key != "currency" && c.key != "num_items" {
 			for _, v := range vals {
 				if looksLikeContact(v) {
-					return &RowError{Reason: ReasonInvalidValue, Field: c.path, Detail: "looks like an email address or phone number, which must not be sent unhashed"}
+					return &RowError{Reason: capi.ReasonInvalidValue, Field: c.path, Detail: "looks like an email address or phone number, which must not be sent unhashed"}
 				}
 			}
 		}
 		if ev.CustomData == nil {
-			ev.CustomData = make(CustomData, 0, len(m.custom))
+			ev.CustomData = make(capi.CustomData, 0, len(m.custom))
 		}
 		// m.custom is in key order, so CustomData is too.
 		var v any
@@ -529,19 +530,19 @@ func (m *Mapper) mapCustom(ev *Event, cells []string) error {
 		case "value":
 			f, err := parseDecimal(vals[0], c.p.decimal)
 			if err != nil {
-				return &RowError{Reason: ReasonInvalidValue, Field: c.path, Detail: "not an amount with decimal " + strconv.QuoteRune(rune(c.p.decimal))}
+				return &RowError{Reason: capi.ReasonInvalidValue, Field: c.path, Detail: "not an amount with decimal " + strconv.QuoteRune(rune(c.p.decimal))}
 			}
 			v = f
 		case "currency":
 			cur, err := currencyValue(vals[0])
 			if err != nil {
-				return &RowError{Reason: ReasonInvalidValue, Field: c.path, Detail: "not an ISO 4217 currency code"}
+				return &RowError{Reason: capi.ReasonInvalidValue, Field: c.path, Detail: "not an ISO 4217 currency code"}
 			}
 			v = cur
 		case "num_items":
 			n, err := parseCount(vals[0])
 			if err != nil {
-				return &RowError{Reason: ReasonInvalidValue, Field: c.path, Detail: "not a whole number"}
+				return &RowError{Reason: capi.ReasonInvalidValue, Field: c.path, Detail: "not a whole number"}
 			}
 			v = n
 		case "content_ids":
@@ -555,14 +556,14 @@ func (m *Mapper) mapCustom(ev *Event, cells []string) error {
 				v = append([]string(nil), vals...)
 			}
 		}
-		ev.CustomData = append(ev.CustomData, CustomField{c.key, v})
+		ev.CustomData = append(ev.CustomData, capi.CustomField{Key: c.key, Value: v})
 	}
 	// Meta requires value and currency on Purchase events
 	// (https://developers.facebook.com/docs/meta-pixel/reference#standard-events).
 	if ev.EventName == "Purchase" {
 		for _, k := range [...]string{"value", "currency"} {
 			if _, ok := ev.CustomData.Get(k); !ok {
-				return &RowError{Reason: ReasonMissingRequired, Field: "custom_data." + k, Detail: "Purchase events need value and currency"}
+				return &RowError{Reason: capi.ReasonMissingRequired, Field: "custom_data." + k, Detail: "Purchase events need value and currency"}
 			}
 		}
 	}
@@ -612,7 +613,7 @@ var weakKeySets = [...]int{
 	bitLn | bitGe,
 }
 
-func (m *Mapper) mapUser(ev *Event, cells []string, kinds []ingest.CellKind) error {
+func (m *Mapper) mapUser(ev *capi.Event, cells []string, kinds []ingest.CellKind) error {
 	opt := NormalizeOptions{DefaultCountry: m.cfg.DefaultCountry, Country: m.cfg.DefaultCountry}
 	if m.user[keyDB] != nil {
 		opt.Now = m.Now()
@@ -662,7 +663,7 @@ func (m *Mapper) mapUser(ev *Event, cells []string, kinds []ingest.CellKind) err
 			if cacheable {
 				if e := m.memo.get(i, memoCountry, v); e != nil {
 					if e.code != "" {
-						ev.Invalid = append(ev.Invalid, InvalidKey{Key: key, Reason: e.code})
+						ev.Invalid = append(ev.Invalid, capi.InvalidKey{Key: key, Reason: e.code})
 						continue
 					}
 					if i == keyCountry && first == len(spans) && e.norm != "" {
@@ -696,7 +697,7 @@ func (m *Mapper) mapUser(ev *Event, cells []string, kinds []ingest.CellKind) err
 				if cacheable {
 					m.memo.put(&memoEntry{key: i, country: memoCountry, value: strings.Clone(v), code: code})
 				}
-				ev.Invalid = append(ev.Invalid, InvalidKey{Key: key, Reason: code})
+				ev.Invalid = append(ev.Invalid, capi.InvalidKey{Key: key, Reason: code})
 				continue
 			}
 			at := len(buf)
@@ -741,7 +742,7 @@ func (m *Mapper) mapUser(ev *Event, cells []string, kinds []ingest.CellKind) err
 		ev.UserData[spans[j].key] = vals[j:e:e]
 		j = e
 	}
-	ev.mapped = true
+	ev.Plain |= capi.PlainMapped
 	return nil
 }
 
@@ -782,7 +783,7 @@ func keyNames(bits int) string {
 
 // invalidSuffix lists the keys dropped as invalid, with their codes (never
 // their values), so the reject says why a row that had data has none.
-func invalidSuffix(inv []InvalidKey) string {
+func invalidSuffix(inv []capi.InvalidKey) string {
 	if len(inv) == 0 {
 		return ""
 	}
@@ -800,13 +801,13 @@ func invalidSuffix(inv []InvalidKey) string {
 	return b.String()
 }
 
-func (m *Mapper) mapDPO(ev *Event, cells []string) error {
+func (m *Mapper) mapDPO(ev *capi.Event, cells []string) error {
 	if m.dpo != nil {
 		var scratch [4]string
 		ev.DataProcessingOptions = []string{}
 		for _, v := range m.dpo.appendValues(scratch[:0], cells) {
 			if !strings.EqualFold(v, "LDU") {
-				return &RowError{Reason: ReasonInvalidValue, Field: "data_processing_options", Detail: "the only option is LDU"}
+				return &RowError{Reason: capi.ReasonInvalidValue, Field: "data_processing_options", Detail: "the only option is LDU"}
 			}
 			ev.DataProcessingOptions = []string{"LDU"}
 		}
@@ -824,22 +825,9 @@ func (m *Mapper) mapDPO(ev *Event, cells []string) error {
 		}
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
-			return &RowError{Reason: ReasonInvalidValue, Field: strings.TrimPrefix(d.p.path, "fields."), Detail: "not a whole number"}
+			return &RowError{Reason: capi.ReasonInvalidValue, Field: strings.TrimPrefix(d.p.path, "fields."), Detail: "not a whole number"}
 		}
 		*d.dst = &n
 	}
 	return nil
-}
-
-// CheckTime says whether an event at t may be sent at now: "" when it may,
-// ReasonStale when it is older than maxAge, ReasonFutureTime when more than
-// five minutes ahead.
-func CheckTime(t, now time.Time, maxAge time.Duration) Reason {
-	switch {
-	case t.Before(now.Add(-maxAge)):
-		return ReasonStale
-	case t.After(now.Add(5 * time.Minute)):
-		return ReasonFutureTime
-	}
-	return ""
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"capi-upload/capi"
 	"capi-upload/ingest"
 )
 
@@ -122,11 +123,11 @@ func TestMappedEventEncodesAsSlowPath(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Map(row %d): %v", i+2, err)
 		}
-		if !ev.mapped {
+		if ev.Plain&capi.PlainMapped == 0 {
 			t.Fatalf("row %d: Map did not mark its event", i+2)
 		}
 		slow := ev
-		slow.mapped = false
+		slow.Plain &^= capi.PlainMapped
 		if got, want := string(ev.AppendJSON(nil)), string(slow.AppendJSON(nil)); got != want {
 			t.Errorf("row %d: AppendJSON of the mapped event\n%s\nwant\n%s", i+2, got, want)
 		}
@@ -182,20 +183,20 @@ func TestMapRejects(t *testing.T) {
 	tests := []struct {
 		name   string
 		row    map[string]string
-		reason Reason
+		reason capi.Reason
 		field  string
 	}{
-		{"bad time", with(goodRow(), "Sale Date", "2026-13-45"), ReasonBadTime, "event_time"},
-		{"empty time", with(goodRow(), "Sale Date", ""), ReasonBadTime, "event_time"},
-		{"bad value", with(goodRow(), "Total", "12.5"), ReasonInvalidValue, "custom_data.value"},
-		{"value words", with(goodRow(), "Total", "twelve"), ReasonInvalidValue, "custom_data.value"},
-		{"purchase without value", with(goodRow(), "Total", ""), ReasonMissingRequired, "custom_data.value"},
-		{"bad num_items", with(goodRow(), "Qty", "2.5"), ReasonInvalidValue, "custom_data.num_items"},
-		{"no event name", with(goodRow(), "Type", ""), ReasonMissingRequired, "event_name"},
-		{"no user data", map[string]string{"Type": "SALE", "Sale Date": "11/20/2026 17:45", "Total": "5", "Email": "not an email"}, ReasonNoUserData, "user_data"},
-		{"only location", map[string]string{"Type": "SALE", "Sale Date": "11/20/2026 17:45", "Total": "5", "City": "Paris", "Zip": "75001", "Country": "FR", "Gender": "m"}, ReasonNoUserData, "user_data"},
-		{"only birthday", map[string]string{"Type": "SALE", "Sale Date": "11/20/2026 17:45", "Total": "5", "Birthday": "1990-01-01"}, ReasonNoUserData, "user_data"},
-		{"first name and gender", map[string]string{"Type": "SALE", "Sale Date": "11/20/2026 17:45", "Total": "5", "First Name": "Ann", "Gender": "f"}, ReasonNoUserData, "user_data"},
+		{"bad time", with(goodRow(), "Sale Date", "2026-13-45"), capi.ReasonBadTime, "event_time"},
+		{"empty time", with(goodRow(), "Sale Date", ""), capi.ReasonBadTime, "event_time"},
+		{"bad value", with(goodRow(), "Total", "12.5"), capi.ReasonInvalidValue, "custom_data.value"},
+		{"value words", with(goodRow(), "Total", "twelve"), capi.ReasonInvalidValue, "custom_data.value"},
+		{"purchase without value", with(goodRow(), "Total", ""), capi.ReasonMissingRequired, "custom_data.value"},
+		{"bad num_items", with(goodRow(), "Qty", "2.5"), capi.ReasonInvalidValue, "custom_data.num_items"},
+		{"no event name", with(goodRow(), "Type", ""), capi.ReasonMissingRequired, "event_name"},
+		{"no user data", map[string]string{"Type": "SALE", "Sale Date": "11/20/2026 17:45", "Total": "5", "Email": "not an email"}, capi.ReasonNoUserData, "user_data"},
+		{"only location", map[string]string{"Type": "SALE", "Sale Date": "11/20/2026 17:45", "Total": "5", "City": "Paris", "Zip": "75001", "Country": "FR", "Gender": "m"}, capi.ReasonNoUserData, "user_data"},
+		{"only birthday", map[string]string{"Type": "SALE", "Sale Date": "11/20/2026 17:45", "Total": "5", "Birthday": "1990-01-01"}, capi.ReasonNoUserData, "user_data"},
+		{"first name and gender", map[string]string{"Type": "SALE", "Sale Date": "11/20/2026 17:45", "Total": "5", "First Name": "Ann", "Gender": "f"}, capi.ReasonNoUserData, "user_data"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -234,7 +235,7 @@ func TestMapRejects(t *testing.T) {
 	}
 }
 
-func invalidKeys(inv []InvalidKey) []string {
+func invalidKeys(inv []capi.InvalidKey) []string {
 	var out []string
 	for _, k := range inv {
 		out = append(out, k.Key)
@@ -335,8 +336,8 @@ func TestParseDecimal(t *testing.T) {
 }
 
 func TestAppendJSONEscapes(t *testing.T) {
-	ev := Event{EventName: "Q\"\\\n\x01<\u2028\xff", EventTime: 1, ActionSource: "other", EventID: "x",
-		UserData: UserData{KeyEm: {"a"}}, CustomData: CustomData{{"b", 1.5}, {"a", []string{"x", "y"}}, {"c", int64(2)}, {"d", true}}}
+	ev := capi.Event{EventName: "Q\"\\\n\x01<\u2028\xff", EventTime: 1, ActionSource: "other", EventID: "x",
+		UserData: capi.UserData{capi.KeyEm: {"a"}}, CustomData: capi.CustomData{{Key: "b", Value: 1.5}, {Key: "a", Value: []string{"x", "y"}}, {Key: "c", Value: int64(2)}, {Key: "d", Value: true}}}
 	got := ev.AppendJSON(nil)
 	var back map[string]any
 	if err := json.Unmarshal(got, &back); err != nil {
@@ -423,18 +424,18 @@ func TestMapPhoneRegion(t *testing.T) {
 }
 
 // customValue is the value of custom_data's key, nil when it has none.
-func customValue(c CustomData, key string) any {
+func customValue(c capi.CustomData, key string) any {
 	v, _ := c.Get(key)
 	return v
 }
 
 // checkShortcuts fails t unless ev, from Map, encodes as the same event
-// without Map's marks (Event.mapped, Event.plain) does, and as JSON.
-func checkShortcuts(t *testing.T, ev Event) {
+// without Map's marks (Event.Plain) does, and as JSON.
+func checkShortcuts(t *testing.T, ev capi.Event) {
 	t.Helper()
 	got := ev.AppendJSON(nil)
 	generic := ev
-	generic.plain, generic.mapped = 0, false
+	generic.Plain = 0
 	if want := generic.AppendJSON(nil); !bytes.Equal(got, want) {
 		t.Fatalf("AppendJSON\n got %s\nwant %s", got, want)
 	}
@@ -457,8 +458,8 @@ fields:
 `
 	tests := []struct {
 		name, fields string
-		kv           []string // row changes
-		want         uint8    // Event.plain
+		kv           []string   // row changes
+		want         capi.Plain // capi.Event.Plain without PlainMapped
 	}{
 		{
 			name: "constants and keys plain, id from a column",
@@ -467,21 +468,21 @@ fields:
   custom_data: { value: { column: Total, decimal: "," }, currency: { value: usd }, order_id: "Receipt No", store: Store }
 `,
 			kv:   []string{"Receipt No", `R"1\2`, "Store", "St\u00f6re \"7\""},
-			want: plainName | plainKeys,
+			want: capi.PlainName | capi.PlainKeys,
 		},
 		{
 			name: "derived id",
 			fields: `  event_name: { value: Purchase }
   custom_data: { value: { column: Total, decimal: "," }, currency: { value: EUR } }
 `,
-			want: plainName | plainID | plainKeys,
+			want: capi.PlainName | capi.PlainID | capi.PlainKeys,
 		},
 		{
 			name: "constant name and keys that need escaping",
 			fields: `  event_name: { value: "Sale \"in store\"" }
   custom_data: { "store \"no\"": Store, "géo": Qty, "tab\tkey": { value: x } }
 `,
-			want: plainID,
+			want: capi.PlainID,
 		},
 		{
 			name: "two emails, then hashes, then external_id",
@@ -490,7 +491,7 @@ fields:
   user_data: { em: [Email, "Email 2"], ph: Phone, ct: City, external_id: "Loyalty ID" }
 `,
 			kv:   []string{"Email 2", "other@example.com"},
-			want: plainName | plainKeys,
+			want: capi.PlainName | capi.PlainKeys,
 		},
 		{
 			name: "hashes around an external_id kept as it is",
@@ -499,7 +500,7 @@ fields:
   user_data: { ph: Phone, external_id: { column: "Loyalty ID", hash: false } }
 `,
 			kv:   []string{"Loyalty ID", `L"42`},
-			want: plainName | plainKeys,
+			want: capi.PlainName | capi.PlainKeys,
 		},
 		{
 			name: "only external_id",
@@ -508,7 +509,7 @@ fields:
   user_data: { em: Email, external_id: "Loyalty ID" }
 `,
 			kv:   []string{"Email", ""},
-			want: plainName | plainKeys,
+			want: capi.PlainName | capi.PlainKeys,
 		},
 		{
 			name: "name from a column",
@@ -516,7 +517,7 @@ fields:
   event_id: "Receipt No"
 `,
 			kv:   []string{"Type", "Sale\n\"x\""},
-			want: plainKeys,
+			want: capi.PlainKeys,
 		},
 	}
 	for _, tt := range tests {
@@ -530,21 +531,21 @@ fields:
 			if err != nil {
 				t.Fatal(err)
 			}
-			if ev.plain != tt.want || !ev.mapped {
-				t.Errorf("plain = %03b, mapped %v; want %03b, true", ev.plain, ev.mapped, tt.want)
+			if ev.Plain&^capi.PlainMapped != tt.want || ev.Plain&capi.PlainMapped == 0 {
+				t.Errorf("plain = %04b; want %04b with PlainMapped", ev.Plain, tt.want)
 			}
 			checkShortcuts(t, ev)
 		})
 	}
 	// An event not from Map gets no shortcut, not even for a currency.
-	ev := Event{EventName: "Purchase", ActionSource: "other", CustomData: CustomData{{"currency", `U"S`}}}
+	ev := capi.Event{EventName: "Purchase", ActionSource: "other", CustomData: capi.CustomData{{Key: "currency", Value: `U"S`}}}
 	if got, want := string(ev.AppendJSON(nil)), `{"event_name":"Purchase","event_time":0,"action_source":"other","user_data":{},"custom_data":{"currency":"U\"S"}}`; got != want {
 		t.Errorf("AppendJSON\n got %s\nwant %s", got, want)
 	}
 }
 
 // FuzzAppendJSONMapped: whatever the cells hold, an event from Map encodes
-// as the same event without Map's marks (Event.mapped, Event.plain) does,
+// as the same event without Map's marks (Event.Plain) does,
 // and as valid JSON.
 func FuzzAppendJSONMapped(f *testing.F) {
 	f.Add("Purchase", "R-1", "Store \"7\"", "a@b.co", "(650) 555-1212", "Ann", "LOY-1", "12.50")

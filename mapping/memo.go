@@ -14,9 +14,8 @@ import (
 //
 // Each value may sit in either slot of a pair. With one slot per value,
 // two frequent values whose hashes met under a run's random seed evicted
-// each other on every row: a run in a dozen hashed a quarter more values,
-// 1% of its CPU time, and benchmarks of the same code drifted with the
-// seed.
+// each other on every row: some runs hashed many more values, and
+// benchmarks of the same code drifted with the seed.
 type memo struct {
 	seed  maphash.Seed
 	slots [memoSlots]atomic.Pointer[memoEntry]

@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"capi-upload/capi"
 	"hash/maphash"
 	"math/rand/v2"
 	"strconv"
@@ -27,7 +28,7 @@ func TestMemoMatchesFreshMapper(t *testing.T) {
 		rows[i] = r
 	}
 	shared := testMapper(t, fullConfig(t), testHeader)
-	got := make([]Event, len(rows))
+	got := make([]capi.Event, len(rows))
 	errs := make([]error, len(rows))
 	var wg sync.WaitGroup
 	for w := range 2 {
@@ -68,29 +69,29 @@ func TestMemoKeepsCollidingValues(t *testing.T) {
 	var a, b string
 	for i := 0; a == ""; i++ {
 		v := "city-" + strconv.Itoa(i)
-		p := m.pair(KeyCt, "", v)
+		p := m.pair(capi.KeyCt, "", v)
 		if w, ok := byPair[p]; ok {
 			a, b = w, v
 		}
 		byPair[p] = v
 	}
 	for _, v := range []string{a, b} {
-		m.put(&memoEntry{key: KeyCt, value: v, out: Hash(v)})
+		m.put(&memoEntry{key: capi.KeyCt, value: v, out: Hash(v)})
 	}
 	for _, v := range []string{a, b, a, b} {
-		if e := m.get(KeyCt, "", v); e == nil || e.out != Hash(v) {
+		if e := m.get(capi.KeyCt, "", v); e == nil || e.out != Hash(v) {
 			t.Fatalf("get(%q) = %v after putting %q and %q, which share a pair", v, e, a, b)
 		}
 	}
 	// A third value in the pair takes the second slot; the first stays.
 	var c string
 	for i := 0; c == ""; i++ {
-		if v := "town-" + strconv.Itoa(i); m.pair(KeyCt, "", v) == m.pair(KeyCt, "", a) {
+		if v := "town-" + strconv.Itoa(i); m.pair(capi.KeyCt, "", v) == m.pair(capi.KeyCt, "", a) {
 			c = v
 		}
 	}
-	m.put(&memoEntry{key: KeyCt, value: c, out: Hash(c)})
-	if m.get(KeyCt, "", a) == nil || m.get(KeyCt, "", c) == nil {
-		t.Errorf("after a third value: first kept %v, third kept %v; want both", m.get(KeyCt, "", a) != nil, m.get(KeyCt, "", c) != nil)
+	m.put(&memoEntry{key: capi.KeyCt, value: c, out: Hash(c)})
+	if m.get(capi.KeyCt, "", a) == nil || m.get(capi.KeyCt, "", c) == nil {
+		t.Errorf("after a third value: first kept %v, third kept %v; want both", m.get(capi.KeyCt, "", a) != nil, m.get(capi.KeyCt, "", c) != nil)
 	}
 }

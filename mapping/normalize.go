@@ -21,7 +21,7 @@ func (e *ValueError) Error() string { return e.Key + ": " + e.Code }
 // Meta documents
 // (https://developers.facebook.com/docs/marketing-api/conversions-api/parameters/customer-information-parameters)
 // before hashing, or a *ValueError. Where Meta's SDKs disagree with those
-// docs the docs win (SPEC's normalization table). They are pure and
+// docs the docs win (README "Customer information"). They are pure and
 // idempotent: N(N(x)) == N(x) (NormalizePhone documents the form it
 // keeps).
 
@@ -49,7 +49,7 @@ type NormalizeOptions struct {
 // normalized by the key's normalizer and hashed with Hash. A value that
 // already is 64 hex digits (after trimming) is taken for a SHA-256 made
 // upstream and returned lower-cased without normalizing; 32 hex digits
-// are not taken for a hash (SPEC). An external_id with opt.NoHash is
+// are not taken for a hash (README "Customer information"). An external_id with opt.NoHash is
 // returned trimmed, case kept, as is. The keys Meta takes unhashed
 // (UnhashedKeys) are checked by NormalizeUnhashed and never hashed. An
 // unknown key is refused with code "unknown_key".

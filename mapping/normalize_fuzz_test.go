@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"capi-upload/capi"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -222,7 +223,7 @@ func FuzzHash(f *testing.F) {
 		if Hash(h) != h {
 			t.Fatalf("Hash(Hash(%q)) != Hash(%q)", s, s)
 		}
-		for _, key := range UserKeys[:KeyClientIP] { // the unhashed keys: FuzzNormalizeUnhashed
+		for _, key := range capi.UserKeys[:capi.KeyClientIP] { // the unhashed keys: FuzzNormalizeUnhashed
 			v, err := NormalizeUserValue(key, s, NormalizeOptions{DefaultCountry: "US", Country: "US", Now: testNow})
 			if err == nil && !(IsSHA256Hex(v) && v == strings.ToLower(v)) {
 				t.Fatalf("NormalizeUserValue(%q, %q) = %q: not a lower-case SHA-256", key, s, v)

@@ -196,8 +196,8 @@ func isPhoneSeparator(c byte) bool {
 	return false
 }
 
-// phoneFastNANP handles, without the library's regular expressions (about
-// 12 µs a number), the shape most rows of a North American export have: a
+// phoneFastNANP handles, without the library's regular expressions (slow:
+// bench/README.md, "Figures"), the shape most rows of a North American export have: a
 // ten-digit number with a proper area code and exchange (first digits
 // 2-9), preceded by nothing, "1" or "+1", with the usual separators. For
 // those the library's answer is known: country code 1 and the ten digits,

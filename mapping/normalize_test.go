@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"capi-upload/capi"
 	"errors"
 	"testing"
 	"time"
@@ -300,7 +301,7 @@ func TestHash(t *testing.T) {
 		{name: "meta phone", in: "16505551212", want: "e323ec626319ca94ee8bff2e4c87cf613be6ea19919ed1364124e16807ab3176"},
 		{name: "meta country", in: "us", want: "79adb2a2fce5c6ba215fe5f27f532d4e7edbac4b6a5e09e1ef3a08084a904621"},
 		{name: "upper 64 hex passes lower-cased", in: "E323EC626319CA94EE8BFF2E4C87CF613BE6EA19919ED1364124E16807AB3176", want: "e323ec626319ca94ee8bff2e4c87cf613be6ea19919ed1364124e16807ab3176"},
-		// 32 hex digits (MD5 length) are hashed: SPEC.
+		// 32 hex digits (MD5 length) are hashed: README "Customer information".
 		{name: "32 hex hashed", in: "0123456789abcdef0123456789abcdef", want: "3eb1bd439947eb762998e566ccc2e099c791118b2f40579cc4f7da2b5061b7f9"},
 		{name: "63 hex hashed", in: "e323ec626319ca94ee8bff2e4c87cf613be6ea19919ed1364124e16807ab317", want: ""},
 	}
@@ -364,12 +365,12 @@ func TestNormalizeUserValue(t *testing.T) {
 	}
 }
 
-// TestValueErrorHoldsNoValue guards SPEC's rule that errors carry no
+// TestValueErrorHoldsNoValue guards the README's rule that errors carry no
 // customer data.
 func TestValueErrorHoldsNoValue(t *testing.T) {
 	t.Parallel()
 	const secret = "zelda.secret@example"
-	for _, key := range UserKeys {
+	for _, key := range capi.UserKeys {
 		_, err := NormalizeUserValue(key, secret, NormalizeOptions{DefaultCountry: "US", Country: "US", Now: testNow})
 		if err == nil {
 			continue

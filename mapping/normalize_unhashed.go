@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"capi-upload/capi"
 	"net/netip"
 	"net/url"
 	"strconv"
@@ -18,10 +19,10 @@ import (
 // clear, and sending it would look valid while matching nothing.
 
 // UnhashedKeys lists the customer keys sent unhashed, in UserKeys order.
-var UnhashedKeys = UserKeys[KeyClientIP:]
+var UnhashedKeys = capi.UserKeys[capi.KeyClientIP:]
 
 // IsUnhashedKey reports whether key is one of UnhashedKeys.
-func IsUnhashedKey(key string) bool { return UserKeyIndex(key) >= KeyClientIP }
+func IsUnhashedKey(key string) bool { return capi.UserKeyIndex(key) >= capi.KeyClientIP }
 
 // NormalizeUnhashed checks value for the unhashed key and returns the
 // form to send: the normalizer of the key (NormalizeClientIP, …). An fbc
@@ -218,13 +219,6 @@ func BuildFBC(fbclid string, click time.Time) string {
 	return string(b)
 }
 
-// Lead ids from Lead Ads have 15 to 17 digits; Meta's legacy offline
-// uploader took them with an "l:" prefix, which exports still carry.
-const (
-	minLeadIDDigits = 15
-	maxLeadIDDigits = 17
-)
-
 // NormalizeLeadID returns a Lead Ads lead id as its digits: "l:" dropped,
 // 15 to 17 digits, no leading zero (Meta's ids are integers). A value
 // Excel turned into a float ("1.23457E+15") has lost digits and is
@@ -237,16 +231,10 @@ func NormalizeLeadID(s string) (string, error) {
 	if len(s) > 2 && (s[0] == 'l' || s[0] == 'L') && s[1] == ':' {
 		s = strings.TrimSpace(s[2:])
 	}
-	if !isLeadIDNumber(s) {
+	if !capi.IsLeadIDNumber(s) {
 		return "", &ValueError{Key: "lead_id", Code: "not_a_lead_id"}
 	}
 	return s, nil
-}
-
-// isLeadIDNumber reports whether s is a lead id as NormalizeLeadID
-// returns it, which the JSON encoder writes as a number.
-func isLeadIDNumber(s string) bool {
-	return len(s) >= minLeadIDDigits && len(s) <= maxLeadIDDigits && s[0] != '0' && digitsOnly(s)
 }
 
 // maxIDDigits bounds subscription_id and fb_login_id: fb_login_id is an

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"capi-upload/capi"
 	"capi-upload/ingest"
 )
 
@@ -200,7 +201,7 @@ func TestMapRealExports(t *testing.T) {
 		row      ingest.Row
 		wantTime time.Time
 		wantSkip string
-		wantErr  Reason
+		wantErr  capi.Reason
 	}{
 		{name: "date time zone", row: row("1", "2026-12-06", "17:38:21", "Pacific Time (US & Canada)", "paid", "10.00", "", "a@example.com", "Jane Doe", "'02134"),
 			wantTime: time.Date(2026, 12, 7, 1, 38, 21, 0, time.UTC)},
@@ -212,8 +213,8 @@ func TestMapRealExports(t *testing.T) {
 		{name: "test order", row: row("5", "2026-12-06", "17:38:21", "", "paid", "1.00", "vip, Test", "a@example.com", "", ""), wantSkip: "test order"},
 		{name: "contest is not test", row: row("6", "2026-12-06", "17:38:21", "", "paid", "1.00", "contest", "a@example.com", "", ""),
 			wantTime: time.Date(2026, 12, 6, 23, 38, 21, 0, time.UTC)},
-		{name: "bad zone", row: row("7", "2026-12-06", "17:38:21", "Mars", "paid", "1.00", "", "a@example.com", "", ""), wantErr: ReasonBadTime},
-		{name: "walk-in only", row: row("8", "2026-12-06", "17:38:21", "", "paid", "1.00", "", "", "Walk-in Customer", ""), wantErr: ReasonNoUserData},
+		{name: "bad zone", row: row("7", "2026-12-06", "17:38:21", "Mars", "paid", "1.00", "", "a@example.com", "", ""), wantErr: capi.ReasonBadTime},
+		{name: "walk-in only", row: row("8", "2026-12-06", "17:38:21", "", "paid", "1.00", "", "", "Walk-in Customer", ""), wantErr: capi.ReasonNoUserData},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

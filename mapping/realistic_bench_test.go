@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"testing"
 
+	"capi-upload/capi"
 	"capi-upload/ingest"
 )
 
@@ -77,7 +78,7 @@ func BenchmarkMapRealistic(b *testing.B) {
 func BenchmarkAppendJSONRealistic(b *testing.B) {
 	rows := realisticRows(20_000)
 	m := testMapper(b, benchConfig, testHeader)
-	evs := make([]Event, len(rows))
+	evs := make([]capi.Event, len(rows))
 	for i, r := range rows {
 		ev, err := m.Map(r)
 		if err != nil {

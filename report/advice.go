@@ -1,12 +1,11 @@
 package report
 
 import (
+	"capi-upload/capi"
 	"cmp"
 	"fmt"
 	"maps"
 	"slices"
-
-	"capi-upload/mapping"
 )
 
 // keyNames says, in plain words, what each customer key is.
@@ -22,19 +21,19 @@ var keyNames = map[string]string{
 // rejectAdvice is what to do about each reject reason, and how much a
 // rejected row of that reason weighs against the others: rows the next
 // run can still deliver (failed) rank above rows that need a config fix.
-var rejectAdvice = map[mapping.Reason]struct {
+var rejectAdvice = map[capi.Reason]struct {
 	weight float64
 	text   string
 }{
-	mapping.ReasonUploadFailed:     {1.5, "%s not acknowledged (upload_failed): not in the ledger, so the next run sends them"},
-	mapping.ReasonNoUserData:       {1.0, "%s without usable customer data (no_user_data): check that the email, phone and name columns are mapped"},
-	mapping.ReasonMissingRequired:  {1.0, "%s missing a required field (missing_required): the field column of rejects.csv names it"},
-	mapping.ReasonBadTime:          {1.0, "%s with an unreadable event time (bad_time): check event_time's format in the config"},
-	mapping.ReasonInvalidValue:     {1.0, "%s with an unreadable event field (invalid_value): see the field column of rejects.csv"},
-	mapping.ReasonAPIRejected:      {1.0, "%s refused by Meta (api_rejected): rejects.csv's detail column has Meta's message"},
-	mapping.ReasonFutureTime:       {0.8, "%s dated in the future (future_time): check the config's timezone"},
-	mapping.ReasonStale:            {0.8, "%s too old to send (stale, older than --max-age): upload daily so events reach Meta within its 7-day window"},
-	mapping.ReasonDuplicateEventID: {0.5, "%s reusing an earlier row's event id (duplicate_event_id): if they are separate sales, map a unique receipt column to event_id"},
+	capi.ReasonUploadFailed:     {1.5, "%s not acknowledged (upload_failed): not in the ledger, so the next run sends them"},
+	capi.ReasonNoUserData:       {1.0, "%s without usable customer data (no_user_data): check that the email, phone and name columns are mapped"},
+	capi.ReasonMissingRequired:  {1.0, "%s missing a required field (missing_required): the field column of rejects.csv names it"},
+	capi.ReasonBadTime:          {1.0, "%s with an unreadable event time (bad_time): check event_time's format in the config"},
+	capi.ReasonInvalidValue:     {1.0, "%s with an unreadable event field (invalid_value): see the field column of rejects.csv"},
+	capi.ReasonAPIRejected:      {1.0, "%s refused by Meta (api_rejected): rejects.csv's detail column has Meta's message"},
+	capi.ReasonFutureTime:       {0.8, "%s dated in the future (future_time): check the config's timezone"},
+	capi.ReasonStale:            {0.8, "%s too old to send (stale, older than --max-age): upload daily so events reach Meta within its 7-day window"},
+	capi.ReasonDuplicateEventID: {0.5, "%s reusing an earlier row's event id (duplicate_event_id): if they are separate sales, map a unique receipt column to event_id"},
 }
 
 // advise ranks plain-words hints by impact: the number of rows or events
@@ -48,11 +47,11 @@ func advise(s *Summary) []Advice {
 		}
 	}
 	sent := s.Outcomes.Sent
-	for _, reason := range mapping.Reasons {
+	for _, reason := range capi.Reasons {
 		if n := s.Rejects[string(reason)]; n > 0 {
 			a := rejectAdvice[reason]
 			noun := "row"
-			if reason == mapping.ReasonAPIRejected {
+			if reason == capi.ReasonAPIRejected {
 				noun = "event"
 			}
 			add(string(reason), float64(n)*a.weight, a.text, count(n, noun))
@@ -78,7 +77,7 @@ func advise(s *Summary) []Advice {
 			add("no_order_id", float64(sent)*0.1, "no event carries custom_data.order_id: map the receipt or order number")
 		}
 	}
-	for _, k := range mapping.UserKeys {
+	for _, k := range capi.UserKeys {
 		c := s.Coverage[k]
 		if sh := c.InvalidShare(); sh >= 0.05 {
 			code := topCode(c.InvalidBy)

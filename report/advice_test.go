@@ -5,8 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"capi-upload/mapping"
-	"capi-upload/upload"
+	"capi-upload/capi"
 )
 
 // The advice about a missing key says whether the config lacks a column
@@ -27,10 +26,10 @@ func TestAdviceMissingKey(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			e := ev("a.csv", 2, "Purchase", time.Hour, mapping.UserData{mapping.KeyEm: {sha("a@example.com")}})
+			e := ev("a.csv", 2, "Purchase", time.Hour, capi.UserData{capi.KeyEm: {sha("a@example.com")}})
 			r.RowRead("a.csv")
 			r.Built(e)
-			if err := r.Outcome(upload.Outcome{Event: e, Status: upload.StatusSent}); err != nil {
+			if err := r.Outcome(capi.Outcome{Event: e, Status: capi.StatusSent}); err != nil {
 				t.Fatal(err)
 			}
 			s, err := r.Close()

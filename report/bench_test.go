@@ -5,8 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"capi-upload/mapping"
-	"capi-upload/upload"
+	"capi-upload/capi"
 )
 
 func BenchmarkRejectWriter(b *testing.B) {
@@ -14,7 +13,7 @@ func BenchmarkRejectWriter(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	rj := Reject{File: "pos.csv", Row: 12345, EventID: "R-12345", Reason: mapping.ReasonNoUserData, Field: "user_data", Detail: "no valid customer key"}
+	rj := Reject{File: "pos.csv", Row: 12345, EventID: "R-12345", Reason: capi.ReasonNoUserData, Field: "user_data", Detail: "no valid customer key"}
 	b.ReportAllocs()
 	for b.Loop() {
 		if err := w.Write(rj); err != nil {
@@ -33,13 +32,13 @@ func BenchmarkRecorderEvent(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	e := ev("pos.csv", 2, "Purchase", 2*time.Hour, mapping.UserData{mapping.KeyEm: {hashEmail}, mapping.KeyPh: {hashPhone}, mapping.KeyFn: {hashName}, mapping.KeyLn: {hashName}, mapping.KeyZp: {hashName}})
-	e.Invalid = []mapping.InvalidKey{{Key: "db", Reason: "bad_year"}}
+	e := ev("pos.csv", 2, "Purchase", 2*time.Hour, capi.UserData{capi.KeyEm: {hashEmail}, capi.KeyPh: {hashPhone}, capi.KeyFn: {hashName}, capi.KeyLn: {hashName}, capi.KeyZp: {hashName}})
+	e.Invalid = []capi.InvalidKey{{Key: "db", Reason: "bad_year"}}
 	b.ReportAllocs()
 	for b.Loop() {
 		r.RowRead("pos.csv")
 		r.Built(e)
-		if err := r.Outcome(upload.Outcome{Event: e, Status: upload.StatusSent}); err != nil {
+		if err := r.Outcome(capi.Outcome{Event: e, Status: capi.StatusSent}); err != nil {
 			b.Fatal(err)
 		}
 	}

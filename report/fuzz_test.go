@@ -2,12 +2,11 @@ package report
 
 import (
 	"bytes"
+	"capi-upload/capi"
 	"encoding/csv"
 	"strconv"
 	"strings"
 	"testing"
-
-	"capi-upload/mapping"
 )
 
 // FuzzRejectWriter checks that any line written reads back as six cells,
@@ -23,7 +22,7 @@ func FuzzRejectWriter(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		in := Reject{File: file, Row: row, EventID: id, Reason: mapping.ReasonInvalidValue, Field: field, Detail: detail}
+		in := Reject{File: file, Row: row, EventID: id, Reason: capi.ReasonInvalidValue, Field: field, Detail: detail}
 		if err := w.Write(in); err != nil {
 			t.Fatal(err)
 		}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"capi-upload/capi"
 	"capi-upload/mapping"
 )
 
@@ -98,7 +99,7 @@ func WriteHTML(w io.Writer, s *Summary, reasons []ReasonRows) error {
 		{"failed", "failed", o.Failed},
 		{"skipped", "skipped", o.Skipped},
 	}
-	for _, k := range mapping.UserKeys {
+	for _, k := range capi.UserKeys {
 		c := s.Coverage[k]
 		if mapping.IsUnhashedKey(k) && c.Events == 0 && c.Invalid == 0 && !s.mapped(k) {
 			// Most exports carry none of these: a bar for each would

@@ -146,6 +146,12 @@ func (p *Progress) rowsDone(rows int64) int64 {
 	return max(0, rows-max(0, p.built.Load()-settled))
 }
 
+// Snapshot returns every count so far: rows read, events built, sent and
+// settled, and the rows the inputs are estimated to hold (0 = unknown).
+func (p *Progress) Snapshot() (rows, built, sent, settled, total int) {
+	return int(p.rows.Load()), int(p.built.Load()), int(p.sent.Load()), int(p.settled.Load()), int(p.total.Load())
+}
+
 // Counts returns rows read and events sent so far.
 func (p *Progress) Counts() (rows, sent int) { return int(p.rows.Load()), int(p.sent.Load()) }
 

@@ -12,7 +12,7 @@ import (
 
 // RejectWriter streams rejects.csv: the header once, then one line per
 // Write, so a run with a million bad rows holds none of them in memory.
-// The column order comes from Reject's gocsv tags, which fix SPEC's
+// The column order comes from Reject's gocsv tags, which fix the README's ("Reports")
 // `file,row,event_id,reason,field,detail`.
 type RejectWriter struct {
 	buf  *bufio.Writer

@@ -16,20 +16,19 @@ import (
 	"strings"
 	"time"
 
-	"capi-upload/mapping"
+	"capi-upload/capi"
 	"capi-upload/redact"
-	"capi-upload/upload"
 )
 
 // Reject is one line of rejects.csv. No field may hold customer data,
 // raw or hashed: Detail says what was wrong, never the value.
 type Reject struct {
-	File    string         `csv:"file"`
-	Row     int            `csv:"row"`
-	EventID string         `csv:"event_id"`
-	Reason  mapping.Reason `csv:"reason"`
-	Field   string         `csv:"field"`
-	Detail  string         `csv:"detail"`
+	File    string      `csv:"file"`
+	Row     int         `csv:"row"`
+	EventID string      `csv:"event_id"`
+	Reason  capi.Reason `csv:"reason"`
+	Field   string      `csv:"field"`
+	Detail  string      `csv:"detail"`
 }
 
 // Options describes the run for the summary.
@@ -94,7 +93,7 @@ type Recorder struct {
 	rejW  *RejectWriter
 	s     Summary
 	files map[string]int // index into s.Files
-	first map[mapping.Reason][]RowSpot
+	first map[capi.Reason][]RowSpot
 	match float64 // Σ eventMatchScore over sent events
 	ids   int     // sent events carrying an event_id
 
@@ -145,7 +144,7 @@ func Create(dir string, opt Options) (*Recorder, error) {
 	r := &Recorder{
 		dir: dir, opt: opt, now: now, rejF: f, rejW: w,
 		files: map[string]int{},
-		first: map[mapping.Reason][]RowSpot{},
+		first: map[capi.Reason][]RowSpot{},
 	}
 	r.s = Summary{
 		Command:        opt.Command,
@@ -159,26 +158,26 @@ func Create(dir string, opt Options) (*Recorder, error) {
 		EventNames:     map[string]EventNameCount{},
 		Coverage:       map[string]KeyCoverage{},
 		Duplicates:     Duplicates{First: []RowSpot{}},
-		Requests:       []upload.RequestLog{},
+		Requests:       []capi.RequestLog{},
 		Dir:            dir,
 		MappedKeys:     opt.MappedKeys,
 	}
 	r.s.Outcomes.dryRun = r.s.DryRun
 	r.keyIdx = map[string]int{}
 	r.names = map[string]*EventNameCount{}
-	for _, k := range mapping.UserKeys {
+	for _, k := range capi.UserKeys {
 		r.keys = append(r.keys, keyCount{name: k, weight: MatchWeights[k]})
 	}
 	return r, nil
 }
 
 // key returns the counter index of customer key k, adding one for a key
-// not in mapping.UserKeys so that nothing is lost.
+// not in capi.UserKeys so that nothing is lost.
 func (r *Recorder) key(k string) int {
 	// The keys capi-upload maps hold the first indexes, in UserKeys order
 	// (Create adds them first); a scan of eleven short strings is cheaper
 	// than a map lookup, and this runs for every key of every event.
-	for i, u := range mapping.UserKeys {
+	for i, u := range capi.UserKeys {
 		if u == k {
 			return i
 		}
@@ -239,19 +238,19 @@ func (r *Recorder) Reject(rj Reject) error {
 	}
 	r.s.Rejects[string(rj.Reason)]++
 	switch rj.Reason {
-	case mapping.ReasonStale:
+	case capi.ReasonStale:
 		r.s.Outcomes.Stale++
 		r.s.Files[r.file(rj.File)].Stale++
-	case mapping.ReasonUploadFailed:
+	case capi.ReasonUploadFailed:
 		r.s.Outcomes.Failed++
-	case mapping.ReasonSkipped:
+	case capi.ReasonSkipped:
 		// An outcome of its own, not a rejection: the user asked for it.
 		r.s.Outcomes.Skipped++
 	default:
 		r.s.Outcomes.Rejected++
 	}
 	spot := RowSpot{File: rj.File, Row: rj.Row, Reason: string(rj.Reason), Field: rj.Field}
-	if rj.Reason == mapping.ReasonDuplicateEventID {
+	if rj.Reason == capi.ReasonDuplicateEventID {
 		r.s.Duplicates.Rows++
 		if len(r.s.Duplicates.First) < firstRowsPerReason {
 			r.s.Duplicates.First = append(r.s.Duplicates.First, RowSpot{File: rj.File, Row: rj.Row})
@@ -276,10 +275,10 @@ func (r *Recorder) rejectsError(err error) error {
 // Built records an event that passed every check before sending: its
 // event name and the customer values that were valid or dropped. The
 // event is not retained.
-func (r *Recorder) Built(ev *mapping.Event) {
+func (r *Recorder) Built(ev *capi.Event) {
 	r.s.Files[r.file(ev.File)].Fresh++
 	r.name(ev.EventName).Rows++
-	// r.keys begins with mapping.UserKeys in order (Create adds them
+	// r.keys begins with capi.UserKeys in order (Create adds them
 	// first), so a key's index in UserData is its index there.
 	for i, v := range &ev.UserData {
 		r.keys[i].values += len(v)
@@ -299,29 +298,29 @@ func (r *Recorder) Built(ev *mapping.Event) {
 // Outcome records the final outcome of a built event. Sent events feed
 // coverage, freshness and the match estimate; rejected, failed and stale
 // outcomes also become reject lines; already-sent events are only
-// counted, as SPEC asks.
-func (r *Recorder) Outcome(o upload.Outcome) error {
+// counted, as the README's "Reports" says.
+func (r *Recorder) Outcome(o capi.Outcome) error {
 	ev := o.Event
 	if ev == nil {
-		ev = &mapping.Event{}
+		ev = &capi.Event{}
 	}
 	switch o.Status {
-	case upload.StatusSent:
+	case capi.StatusSent:
 		r.sent(ev)
 		return nil
-	case upload.StatusAlreadySent:
+	case capi.StatusAlreadySent:
 		r.s.Outcomes.AlreadySent++
 		return nil
 	}
 	reason := o.Reason
 	if reason == "" {
 		switch o.Status {
-		case upload.StatusStale:
-			reason = mapping.ReasonStale
-		case upload.StatusRejected:
-			reason = mapping.ReasonAPIRejected
-		case upload.StatusFailed:
-			reason = mapping.ReasonUploadFailed
+		case capi.StatusStale:
+			reason = capi.ReasonStale
+		case capi.StatusRejected:
+			reason = capi.ReasonAPIRejected
+		case capi.StatusFailed:
+			reason = capi.ReasonUploadFailed
 		default:
 			return fmt.Errorf("report: unknown outcome status %q", o.Status)
 		}
@@ -329,7 +328,7 @@ func (r *Recorder) Outcome(o upload.Outcome) error {
 	return r.Reject(Reject{File: ev.File, Row: ev.Row, EventID: ev.EventID, Reason: reason, Field: o.Field, Detail: o.Detail})
 }
 
-func (r *Recorder) sent(ev *mapping.Event) {
+func (r *Recorder) sent(ev *capi.Event) {
 	r.s.Outcomes.Sent++
 	r.name(ev.EventName).Events++
 	score := 0.0
@@ -374,7 +373,7 @@ func (r *Recorder) sent(ev *mapping.Event) {
 }
 
 // Request records one request for summary.json and the HTML report.
-func (r *Recorder) Request(l upload.RequestLog) {
+func (r *Recorder) Request(l capi.RequestLog) {
 	l.Error = r.opt.redact(l.Error)
 	r.s.Requests = append(r.s.Requests, l)
 }
@@ -463,7 +462,7 @@ func (r *Recorder) finish() *Summary {
 		score := math.Round(r.match/float64(sent)*1000) / 10
 		s.MatchStrength = &MatchStrength{Score: score, Level: matchLevel(score), Label: MatchLabel}
 	}
-	slices.SortStableFunc(s.Requests, func(a, b upload.RequestLog) int { return cmp.Compare(a.Seq, b.Seq) })
+	slices.SortStableFunc(s.Requests, func(a, b capi.RequestLog) int { return cmp.Compare(a.Seq, b.Seq) })
 	t := RequestTotals{ByStatus: map[string]int{}}
 	for _, l := range s.Requests {
 		t.Requests++
@@ -486,7 +485,7 @@ func (r *Recorder) finish() *Summary {
 // firstRows lists the first rows kept per reason, in report order.
 func (r *Recorder) firstRows() []ReasonRows {
 	var out []ReasonRows
-	for _, reason := range mapping.Reasons {
+	for _, reason := range capi.Reasons {
 		if n := r.s.Rejects[string(reason)]; n > 0 {
 			out = append(out, ReasonRows{Reason: string(reason), Count: n, First: r.first[reason]})
 		}

@@ -16,8 +16,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"capi-upload/mapping"
-	"capi-upload/upload"
+	"capi-upload/capi"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden")
@@ -43,13 +42,13 @@ func sha(s string) string {
 	return hex.EncodeToString(h[:])
 }
 
-func ev(file string, row int, name string, age time.Duration, ud mapping.UserData) *mapping.Event {
-	return &mapping.Event{
+func ev(file string, row int, name string, age time.Duration, ud capi.UserData) *capi.Event {
+	return &capi.Event{
 		EventName: name, EventTime: clock.Add(-age).Unix(), ActionSource: "physical_store",
 		EventID: "R-" + file + "-" + string(rune('0'+row)), UserData: ud, File: file, Row: row,
 		// A custom property may hold anything, even a raw value: it is sent
 		// but never reported.
-		CustomData: mapping.CustomData{{Key: "value", Value: 12.5}, {Key: "currency", Value: "USD"}, {Key: "note", Value: rawEmail}},
+		CustomData: capi.CustomData{{Key: "value", Value: 12.5}, {Key: "currency", Value: "USD"}, {Key: "note", Value: rawEmail}},
 	}
 }
 
@@ -69,37 +68,37 @@ func script(t *testing.T, dir string, opt Options) *Summary {
 			t.Fatal(err)
 		}
 	}
-	send := func(e *mapping.Event, st upload.Status, reason mapping.Reason, detail string) {
+	send := func(e *capi.Event, st capi.Status, reason capi.Reason, detail string) {
 		t.Helper()
 		r.Built(e)
-		must(r.Outcome(upload.Outcome{Event: e, Status: st, Reason: reason, Detail: detail}))
+		must(r.Outcome(capi.Outcome{Event: e, Status: st, Reason: reason, Detail: detail}))
 	}
 	for range 8 {
 		r.RowRead("pos.csv")
 	}
-	full := ev("pos.csv", 2, "Purchase", 30*time.Minute, mapping.UserData{mapping.KeyEm: {hashEmail}, mapping.KeyPh: {hashPhone}, mapping.KeyFn: {hashName}, mapping.KeyLn: {hashName}, mapping.KeyZp: {sha("94025")}})
-	full.CustomData = append(full.CustomData, mapping.CustomField{Key: "order_id", Value: "R-1001"})
-	send(full, upload.StatusSent, "", "")
-	emOnly := ev("pos.csv", 3, "Purchase", 5*time.Hour, mapping.UserData{mapping.KeyEm: {hashEmail}})
-	emOnly.Invalid = []mapping.InvalidKey{{Key: "ph", Reason: "bad_phone"}}
-	send(emOnly, upload.StatusSent, "", "")
-	must(r.Reject(Reject{File: "pos.csv", Row: 4, Reason: mapping.ReasonNoUserData, Detail: "no valid customer key"}))
-	must(r.Reject(Reject{File: "pos.csv", Row: 5, EventID: "R-1004", Reason: mapping.ReasonStale, Field: "event_time", Detail: "9 days old"}))
-	must(r.Reject(Reject{File: "pos.csv", Row: 6, EventID: "R-1001", Reason: mapping.ReasonDuplicateEventID, Field: "event_id", Detail: "first used on row 2"}))
-	must(r.Reject(Reject{File: "pos.csv", Row: 7, EventID: "-R7", Reason: mapping.ReasonMissingRequired, Field: "=custom_data.currency", Detail: "+Purchase needs currency"}))
-	must(r.Reject(Reject{File: "pos.csv", Row: 8, Reason: mapping.ReasonSkipped, Field: "skip", Detail: "fields.event_name.map"}))
-	send(ev("pos.csv", 9, "Purchase", 26*time.Hour, mapping.UserData{mapping.KeyEm: {hashEmail}}), upload.StatusAlreadySent, "", "")
+	full := ev("pos.csv", 2, "Purchase", 30*time.Minute, capi.UserData{capi.KeyEm: {hashEmail}, capi.KeyPh: {hashPhone}, capi.KeyFn: {hashName}, capi.KeyLn: {hashName}, capi.KeyZp: {sha("94025")}})
+	full.CustomData = append(full.CustomData, capi.CustomField{Key: "order_id", Value: "R-1001"})
+	send(full, capi.StatusSent, "", "")
+	emOnly := ev("pos.csv", 3, "Purchase", 5*time.Hour, capi.UserData{capi.KeyEm: {hashEmail}})
+	emOnly.Invalid = []capi.InvalidKey{{Key: "ph", Reason: "bad_phone"}}
+	send(emOnly, capi.StatusSent, "", "")
+	must(r.Reject(Reject{File: "pos.csv", Row: 4, Reason: capi.ReasonNoUserData, Detail: "no valid customer key"}))
+	must(r.Reject(Reject{File: "pos.csv", Row: 5, EventID: "R-1004", Reason: capi.ReasonStale, Field: "event_time", Detail: "9 days old"}))
+	must(r.Reject(Reject{File: "pos.csv", Row: 6, EventID: "R-1001", Reason: capi.ReasonDuplicateEventID, Field: "event_id", Detail: "first used on row 2"}))
+	must(r.Reject(Reject{File: "pos.csv", Row: 7, EventID: "-R7", Reason: capi.ReasonMissingRequired, Field: "=custom_data.currency", Detail: "+Purchase needs currency"}))
+	must(r.Reject(Reject{File: "pos.csv", Row: 8, Reason: capi.ReasonSkipped, Field: "skip", Detail: "fields.event_name.map"}))
+	send(ev("pos.csv", 9, "Purchase", 26*time.Hour, capi.UserData{capi.KeyEm: {hashEmail}}), capi.StatusAlreadySent, "", "")
 
 	for range 4 {
 		r.RowRead("crm.xlsx")
 	}
-	send(ev("crm.xlsx", 2, "Lead", time.Hour, mapping.UserData{mapping.KeyPh: {hashPhone}}), upload.StatusRejected, mapping.ReasonAPIRejected, "Invalid parameter (subcode 2804003)")
-	send(ev("crm.xlsx", 3, "Lead", time.Hour, mapping.UserData{mapping.KeyPh: {hashPhone}}), upload.StatusFailed, "", "giving up after 6 attempts: HTTP 503 token="+token)
-	send(ev("crm.xlsx", 4, "Lead", 7*24*time.Hour, mapping.UserData{mapping.KeyPh: {hashPhone}}), upload.StatusStale, "", "")
-	send(ev("crm.xlsx", 5, "Lead", 50*time.Hour, mapping.UserData{mapping.KeyPh: {hashPhone}, mapping.KeyCt: {sha("menlopark")}}), upload.StatusSent, "", "")
+	send(ev("crm.xlsx", 2, "Lead", time.Hour, capi.UserData{capi.KeyPh: {hashPhone}}), capi.StatusRejected, capi.ReasonAPIRejected, "Invalid parameter (subcode 2804003)")
+	send(ev("crm.xlsx", 3, "Lead", time.Hour, capi.UserData{capi.KeyPh: {hashPhone}}), capi.StatusFailed, "", "giving up after 6 attempts: HTTP 503 token="+token)
+	send(ev("crm.xlsx", 4, "Lead", 7*24*time.Hour, capi.UserData{capi.KeyPh: {hashPhone}}), capi.StatusStale, "", "")
+	send(ev("crm.xlsx", 5, "Lead", 50*time.Hour, capi.UserData{capi.KeyPh: {hashPhone}, capi.KeyCt: {sha("menlopark")}}), capi.StatusSent, "", "")
 
-	r.Request(upload.RequestLog{Seq: 2, Start: clock.Add(-2 * time.Second), DurationMS: 1400, Events: 3, Attempt: 6, HTTPStatus: 503, Error: "service unavailable access_token=" + token})
-	r.Request(upload.RequestLog{Seq: 1, Start: clock.Add(-3 * time.Second), DurationMS: 420, Events: 4, Attempt: 1, HTTPStatus: 200, EventsReceived: 3, FBTraceID: "AbCdEf123"})
+	r.Request(capi.RequestLog{Seq: 2, Start: clock.Add(-2 * time.Second), DurationMS: 1400, Events: 3, Attempt: 6, HTTPStatus: 503, Error: "service unavailable access_token=" + token})
+	r.Request(capi.RequestLog{Seq: 1, Start: clock.Add(-3 * time.Second), DurationMS: 420, Events: 4, Attempt: 1, HTTPStatus: 200, EventsReceived: 3, FBTraceID: "AbCdEf123"})
 	s, err := r.Close()
 	must(err)
 	return s
@@ -267,7 +266,7 @@ func TestRejectWriterEscapes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := Reject{File: "=cmd|'/C calc'!A0", Row: 3, EventID: "-1", Reason: mapping.ReasonInvalidValue, Field: "@x", Detail: "+y,\"quoted\"\nnext"}
+	in := Reject{File: "=cmd|'/C calc'!A0", Row: 3, EventID: "-1", Reason: capi.ReasonInvalidValue, Field: "@x", Detail: "+y,\"quoted\"\nnext"}
 	if err := w.Write(in); err != nil {
 		t.Fatal(err)
 	}

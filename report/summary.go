@@ -1,12 +1,11 @@
 package report
 
 import (
+	"capi-upload/capi"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
-
-	"capi-upload/upload"
 )
 
 // Summary is summary.json: what one run read, what became of every row,
@@ -42,7 +41,7 @@ type Summary struct {
 	// EventNames counts, per event name, rows that passed every check
 	// (Rows) and events sent or built (Events).
 	EventNames map[string]EventNameCount `json:"event_names"`
-	// Coverage has one entry per customer key (mapping.UserKeys).
+	// Coverage has one entry per customer key (capi.UserKeys).
 	Coverage map[string]KeyCoverage `json:"coverage"`
 	Dedup    DedupCoverage          `json:"dedup"`
 	Age      AgeBuckets             `json:"age"`
@@ -55,9 +54,9 @@ type Summary struct {
 	// MappedKeys are the customer keys the config maps, when known.
 	MappedKeys []string `json:"mapped_keys,omitempty"`
 
-	Requests      []upload.RequestLog `json:"requests"`
-	RequestTotals RequestTotals       `json:"request_totals"`
-	Advice        []Advice            `json:"advice"`
+	Requests      []capi.RequestLog `json:"requests"`
+	RequestTotals RequestTotals     `json:"request_totals"`
+	Advice        []Advice          `json:"advice"`
 
 	// Dir is the report directory; not in summary.json (it is where
 	// summary.json is), printed by WriteText.

@@ -2,12 +2,11 @@ package report
 
 import (
 	"bufio"
+	"capi-upload/capi"
 	"fmt"
 	"io"
 	"path/filepath"
 	"strings"
-
-	"capi-upload/mapping"
 )
 
 // textKeys are the customer keys the stdout summary shows; the full list
@@ -92,8 +91,8 @@ func WriteText(w io.Writer, s *Summary) error {
 // stale and upload_failed have lines of their own.
 func reasonList(s *Summary) string {
 	var parts []string
-	for _, r := range mapping.Reasons {
-		if r == mapping.ReasonStale || r == mapping.ReasonUploadFailed || r == mapping.ReasonSkipped {
+	for _, r := range capi.Reasons {
+		if r == capi.ReasonStale || r == capi.ReasonUploadFailed || r == capi.ReasonSkipped {
 			continue
 		}
 		if n := s.Rejects[string(r)]; n > 0 {

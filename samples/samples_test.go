@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"capi-upload/capi"
 	"capi-upload/ingest"
 	"capi-upload/mapping"
 	"capi-upload/samples"
@@ -71,12 +72,12 @@ func outcome(t *testing.T, config, input string) string {
 		for _, inv := range ev.Invalid {
 			counts["invalid "+inv.Key+" "+inv.Reason]++
 		}
-		if reason := mapping.CheckTime(time.Unix(ev.EventTime, 0), now, maxAge); reason != "" {
+		if reason := capi.CheckTime(ev.EventTime, now, maxAge); reason != "" {
 			counts["reject "+string(reason)]++
 			continue
 		}
 		if k := ev.LedgerKey(cfg.PixelID); seen[k] {
-			counts["reject "+string(mapping.ReasonDuplicateEventID)]++
+			counts["reject "+string(capi.ReasonDuplicateEventID)]++
 			continue
 		} else {
 			seen[k] = true
@@ -84,7 +85,7 @@ func outcome(t *testing.T, config, input string) string {
 		counts["events"]++
 		for i, vs := range ev.UserData {
 			if len(vs) > 0 {
-				counts["key "+mapping.UserKeys[i]]++
+				counts["key "+capi.UserKeys[i]]++
 			}
 		}
 	}

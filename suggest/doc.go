@@ -7,7 +7,7 @@
 // when a name says nothing ("Column7"), by their values (emails, phone
 // numbers, SHA-256 hashes, dates, Excel serials, money). It works out the
 // date layout, decimal separator and list separator from the values and
-// writes a complete, commented YAML config in the shape of SPEC's "Mapping
+// writes a complete, commented YAML config in the shape of the README's "Mapping
 // config", for a person to check before the first upload.
 //
 // The proposal is meant to pass `capi-upload validate` on the same file

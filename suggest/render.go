@@ -2,14 +2,13 @@ package suggest
 
 import (
 	"bytes"
+	"capi-upload/capi"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
-
-	"capi-upload/mapping"
 )
 
 // placeholderPixel is written when no pixel id is known: digits, so the
@@ -17,7 +16,7 @@ import (
 const placeholderPixel = "000000000000000"
 
 // yamlWriter writes YAML by hand, because a proposal is mostly comments
-// and its key order is the order SPEC documents; values are always
+// and its key order is the order the README's "Mapping config" documents; values are always
 // double-quoted, whose escapes Go's strconv.Quote produces a subset of.
 type yamlWriter struct {
 	b bytes.Buffer
@@ -289,7 +288,7 @@ func (p *proposal) renderCustomData(w *yamlWriter) {
 
 func (p *proposal) userData(w *yamlWriter) int {
 	n := 0
-	for _, key := range mapping.UserKeys {
+	for _, key := range capi.UserKeys {
 		cs := p.byRole[role(key)]
 		if len(cs) == 0 {
 			continue

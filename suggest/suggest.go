@@ -245,7 +245,7 @@ func (p *proposal) detectByValue() {
 	}
 }
 
-// multi lists the roles that take several columns (SPEC: "several
+// multi lists the roles that take several columns (README "Mapping config": "several
 // columns: an array of values").
 var multi = map[role]bool{roleEmail: true, rolePhone: true}
 

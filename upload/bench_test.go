@@ -2,6 +2,7 @@ package upload
 
 import (
 	"bytes"
+	"capi-upload/capi"
 	"capi-upload/ledger"
 	"capi-upload/ledger/ledgertest"
 	"fmt"
@@ -128,15 +129,15 @@ func BenchmarkLedgerSeenAll(b *testing.B) {
 	if err := led.MarkSent(keys[:len(keys)/2], time.Now()); err != nil {
 		b.Fatal(err)
 	}
-	seen := make([]bool, MaxBatchSize)
+	seen := make([]bool, capi.MaxBatchSize)
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
-		at := i % (len(keys) / MaxBatchSize) * MaxBatchSize
-		if err := led.SeenAll(keys[at:at+MaxBatchSize], seen); err != nil {
+		at := i % (len(keys) / capi.MaxBatchSize) * capi.MaxBatchSize
+		if err := led.SeenAll(keys[at:at+capi.MaxBatchSize], seen); err != nil {
 			b.Fatal(err)
 		}
 		i++
 	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*MaxBatchSize), "ns/key")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*capi.MaxBatchSize), "ns/key")
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"capi-upload/capi"
 	"capi-upload/ledger/ledgertest"
 	"capi-upload/upload/capitest"
 )
@@ -22,32 +23,32 @@ func TestRunAgainstDouble(t *testing.T) {
 		name         string
 		setup        func(s *capitest.Server)
 		secret       string
-		wantStatus   map[Status]int
+		wantStatus   map[capi.Status]int
 		wantAuth     bool
 		wantRequests int
 		wantDup      int // events the double accepted twice (answer lost, then retried)
 		wantLog      string
 	}{
-		{name: "clean", wantStatus: map[Status]int{StatusSent: 50}, wantRequests: 5},
-		{name: "app secret proof", secret: "s3cret", wantStatus: map[Status]int{StatusSent: 50}, wantRequests: 5},
+		{name: "clean", wantStatus: map[capi.Status]int{capi.StatusSent: 50}, wantRequests: 5},
+		{name: "app secret proof", secret: "s3cret", wantStatus: map[capi.Status]int{capi.StatusSent: 50}, wantRequests: 5},
 		{name: "poison isolated", setup: func(s *capitest.Server) { s.Poison("e00017") },
-			wantStatus: map[Status]int{StatusSent: 49, StatusRejected: 1}, wantRequests: 4 + 7},
+			wantStatus: map[capi.Status]int{capi.StatusSent: 49, capi.StatusRejected: 1}, wantRequests: 4 + 7},
 		{name: "transient then ok", setup: func(s *capitest.Server) { s.FailFirst(2, capitest.Transient(2)) },
-			wantStatus: map[Status]int{StatusSent: 50}, wantRequests: 7},
+			wantStatus: map[capi.Status]int{capi.StatusSent: 50}, wantRequests: 7},
 		{name: "proxy 502", setup: func(s *capitest.Server) { s.FailFirst(1, capitest.HTTPStatus(502)) },
-			wantStatus: map[Status]int{StatusSent: 50}, wantRequests: 6},
+			wantStatus: map[capi.Status]int{capi.StatusSent: 50}, wantRequests: 6},
 		{name: "hang then ok", setup: func(s *capitest.Server) { s.FailFirst(1, capitest.Hang()) },
-			wantStatus: map[Status]int{StatusSent: 50}, wantRequests: 6, wantLog: "no answer within"},
+			wantStatus: map[capi.Status]int{capi.StatusSent: 50}, wantRequests: 6, wantLog: "no answer within"},
 		{name: "answer lost", setup: func(s *capitest.Server) { s.FailFirst(1, capitest.LoseResponse()) },
-			wantStatus: map[Status]int{StatusSent: 50}, wantRequests: 6, wantDup: 10},
+			wantStatus: map[capi.Status]int{capi.StatusSent: 50}, wantRequests: 6, wantDup: 10},
 		{name: "throttled", setup: func(s *capitest.Server) { s.FailFirst(1, capitest.Throttle(17, 2446079, time.Second)) },
-			wantStatus: map[Status]int{StatusSent: 50}, wantRequests: 6, wantLog: "throttled by Meta"},
+			wantStatus: map[capi.Status]int{capi.StatusSent: 50}, wantRequests: 6, wantLog: "throttled by Meta"},
 		{name: "high usage", setup: func(s *capitest.Server) { s.SetFault(capitest.Usage(97)) },
-			wantStatus: map[Status]int{StatusSent: 50}, wantRequests: 5},
+			wantStatus: map[capi.Status]int{capi.StatusSent: 50}, wantRequests: 5},
 		{name: "token expired", setup: func(s *capitest.Server) { s.SetFault(capitest.TokenError(463)) },
-			wantStatus: map[Status]int{StatusFailed: 50}, wantAuth: true},
+			wantStatus: map[capi.Status]int{capi.StatusFailed: 50}, wantAuth: true},
 		{name: "permission", setup: func(s *capitest.Server) { s.SetFault(capitest.PermissionError(200)) },
-			wantStatus: map[Status]int{StatusFailed: 50}, wantAuth: true},
+			wantStatus: map[capi.Status]int{capi.StatusFailed: 50}, wantAuth: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -150,7 +151,7 @@ func TestRunRefusesUntrustworthyAnswers(t *testing.T) {
 				t.Fatalf("Run = %v", err)
 			}
 			col.checkOneOutcome(t, evs)
-			if diff := cmp.Diff(map[Status]int{StatusFailed: 10}, col.statuses); diff != "" {
+			if diff := cmp.Diff(map[capi.Status]int{capi.StatusFailed: 10}, col.statuses); diff != "" {
 				t.Errorf("statuses (-want +got):\n%s", diff)
 			}
 			if l.Len() != 0 {

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"capi-upload/capi"
 	"capi-upload/redact"
 )
 
@@ -100,7 +101,7 @@ func NewClient(opt ClientOptions) (*Client, error) {
 		c.userAgent = "capi-upload"
 	}
 	if c.timeout <= 0 {
-		c.timeout = 30 * time.Second
+		c.timeout = capi.DefaultRequestTimeout
 	}
 	if c.hc == nil {
 		// The default transport keeps 2 idle connections per host, so with

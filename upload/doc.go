@@ -18,7 +18,7 @@
 //     DryRun to files. The body is built once per batch by Run without the
 //     token; only Client adds access_token and appsecret_proof, so neither
 //     can reach a log, an error, a report or a URL.
-//   - The Ledger (package ledger) says which events earlier runs sent;
+//   - The Ledger (capi.Ledger, kept by package ledger) says which events earlier runs sent;
 //     Run records what Meta acknowledged through its ledger writer.
 //
 // A request that timed out may still have been processed by Meta. Its

@@ -12,25 +12,25 @@ import (
 	"testing"
 	"time"
 
+	"capi-upload/capi"
 	"capi-upload/ledger/ledgertest"
-	"capi-upload/mapping"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 
-func goldenEvents() []mapping.Event {
+func goldenEvents() []capi.Event {
 	country := 1
 	state := 1000
-	return []mapping.Event{
+	return []capi.Event{
 		{EventName: "Purchase", EventTime: testNow.Add(-2 * time.Hour).Unix(), ActionSource: "physical_store", EventID: "R-1001",
-			UserData:   mapping.UserData{mapping.KeyEm: {"a" + string(bytes.Repeat([]byte("0"), 63))}, mapping.KeyPh: {"b" + string(bytes.Repeat([]byte("1"), 63))}},
-			CustomData: mapping.CustomData{{Key: "value", Value: 19.99}, {Key: "currency", Value: "USD"}, {Key: "order_id", Value: "R-1001"}, {Key: "content_ids", Value: []string{"SKU1", "SKU2"}}, {Key: "num_items", Value: 2}}},
+			UserData:   capi.UserData{capi.KeyEm: {"a" + string(bytes.Repeat([]byte("0"), 63))}, capi.KeyPh: {"b" + string(bytes.Repeat([]byte("1"), 63))}},
+			CustomData: capi.CustomData{{Key: "value", Value: 19.99}, {Key: "currency", Value: "USD"}, {Key: "order_id", Value: "R-1001"}, {Key: "content_ids", Value: []string{"SKU1", "SKU2"}}, {Key: "num_items", Value: 2}}},
 		{EventName: "Purchase", EventTime: testNow.Add(-time.Hour).Unix(), ActionSource: "physical_store", EventID: "R-1002",
-			UserData:              mapping.UserData{mapping.KeyEm: {"c" + string(bytes.Repeat([]byte("2"), 63)), "d" + string(bytes.Repeat([]byte("3"), 63))}},
-			CustomData:            mapping.CustomData{{Key: "value", Value: 5.0}, {Key: "currency", Value: "EUR"}, {Key: "store_id", Value: "S12"}},
+			UserData:              capi.UserData{capi.KeyEm: {"c" + string(bytes.Repeat([]byte("2"), 63)), "d" + string(bytes.Repeat([]byte("3"), 63))}},
+			CustomData:            capi.CustomData{{Key: "value", Value: 5.0}, {Key: "currency", Value: "EUR"}, {Key: "store_id", Value: "S12"}},
 			DataProcessingOptions: []string{"LDU"}, DPOCountry: &country, DPOState: &state},
 		{EventName: "Lead", EventTime: testNow.Add(-30 * time.Minute).Unix(), ActionSource: "phone_call", EventID: "L-7",
-			UserData: mapping.UserData{mapping.KeyExternalID: {"e" + string(bytes.Repeat([]byte("4"), 63))}}},
+			UserData: capi.UserData{capi.KeyExternalID: {"e" + string(bytes.Repeat([]byte("4"), 63))}}},
 	}
 }
 
@@ -44,7 +44,7 @@ func TestDryRunGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	col.checkOneOutcome(t, evs)
-	if col.statuses[StatusSent] != 3 {
+	if col.statuses[capi.StatusSent] != 3 {
 		t.Errorf("statuses = %v, want 3 sent", col.statuses)
 	}
 	files, err := filepath.Glob(filepath.Join(dir, "requests", "*.json"))
@@ -104,11 +104,11 @@ func ExampleRun() {
 	defer os.RemoveAll(dir)
 
 	now := time.Now()
-	in := make(chan []mapping.Event, 1)
-	var evs []mapping.Event
+	in := make(chan []capi.Event, 1)
+	var evs []capi.Event
 	for i, age := range []time.Duration{time.Hour, 8 * 24 * time.Hour, 2 * time.Hour} {
-		evs = append(evs, mapping.Event{EventName: "Purchase", EventTime: now.Add(-age).Unix(), ActionSource: "physical_store",
-			EventID: fmt.Sprintf("R-%d", i+1), UserData: mapping.UserData{mapping.KeyEm: {"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}}})
+		evs = append(evs, capi.Event{EventName: "Purchase", EventTime: now.Add(-age).Unix(), ActionSource: "physical_store",
+			EventID: fmt.Sprintf("R-%d", i+1), UserData: capi.UserData{capi.KeyEm: {"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}}})
 	}
 	in <- evs
 	close(in)
@@ -116,14 +116,14 @@ func ExampleRun() {
 		PixelID:     "123456789012345",
 		BatchSize:   2,
 		Concurrency: 1,
-		OnOutcome: func(o Outcome) {
+		OnOutcome: func(o capi.Outcome) {
 			if o.Reason != "" {
 				fmt.Println(o.Event.EventID, o.Status, o.Reason)
 				return
 			}
 			fmt.Println(o.Event.EventID, o.Status)
 		},
-		OnRequest: func(r RequestLog) { fmt.Println("request", r.Seq, "events", r.Events) },
+		OnRequest: func(r capi.RequestLog) { fmt.Println("request", r.Seq, "events", r.Events) },
 	}
 	if err := Run(context.Background(), NewDryRun(dir), ledgertest.NewMem(), in, opt); err != nil {
 		fmt.Println(err)
@@ -218,7 +218,7 @@ func TestDryRunNeverWritesThroughALink(t *testing.T) {
 			if len(entries) != 1 {
 				t.Errorf("files beside the target: %v, want the target alone", entries)
 			}
-			if col.statuses[StatusFailed] != 3 {
+			if col.statuses[capi.StatusFailed] != 3 {
 				t.Errorf("statuses = %v, want 3 failed", col.statuses)
 			}
 		})

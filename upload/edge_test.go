@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"capi-upload/capi"
 	"capi-upload/ledger/ledgertest"
-	"capi-upload/mapping"
 )
 
 const (
@@ -111,7 +111,7 @@ func (e *edge) serve(w http.ResponseWriter, r *http.Request) {
 		graphErr(w, 400, 190, 467, false, "Invalid OAuth access token")
 		return
 	}
-	if len(b.Data) == 0 || len(b.Data) > MaxBatchSize {
+	if len(b.Data) == 0 || len(b.Data) > capi.MaxBatchSize {
 		graphErr(w, 400, 100, 0, false, "bad data")
 		return
 	}
@@ -159,16 +159,16 @@ func (e *edge) acceptedIDs() map[string]int {
 // testNow is the fixed clock of the tests.
 var testNow = time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
 
-func makeEvents(n int) []mapping.Event {
-	evs := make([]mapping.Event, n)
+func makeEvents(n int) []capi.Event {
+	evs := make([]capi.Event, n)
 	for i := range evs {
-		evs[i] = mapping.Event{
+		evs[i] = capi.Event{
 			EventName:    "Purchase",
 			EventTime:    testNow.Add(-time.Hour).Unix(),
 			ActionSource: "physical_store",
 			EventID:      fmt.Sprintf("e%05d", i),
-			UserData:     mapping.UserData{mapping.KeyEm: {strings.Repeat("ab", 32)}},
-			CustomData:   mapping.CustomData{{Key: "value", Value: 12.5}, {Key: "currency", Value: "USD"}},
+			UserData:     capi.UserData{capi.KeyEm: {strings.Repeat("ab", 32)}},
+			CustomData:   capi.CustomData{{Key: "value", Value: 12.5}, {Key: "currency", Value: "USD"}},
 			File:         "sales.csv",
 			Row:          i + 2,
 		}
@@ -178,15 +178,15 @@ func makeEvents(n int) []mapping.Event {
 
 // feed sends evs on a channel the way the caller of Run does: stopping
 // when ctx is done, closing the channel.
-func feed(ctx context.Context, evs []mapping.Event) <-chan []mapping.Event {
+func feed(ctx context.Context, evs []capi.Event) <-chan []capi.Event {
 	// Slices of 7, which no batch size divides, from a ring as small as
 	// Run's contract allows: on an unbuffered channel, the sender refills
 	// a slice as soon as Run has received the next one, so an event Run
 	// kept a pointer to would change under it.
-	ch := make(chan []mapping.Event)
+	ch := make(chan []capi.Event)
 	go func() {
 		defer close(ch)
-		var ring [2][]mapping.Event
+		var ring [2][]capi.Event
 		for i := 0; i < len(evs); i += 7 {
 			s := append(ring[i/7%2][:0], evs[i:min(i+7, len(evs))]...)
 			ring[i/7%2] = s
@@ -202,21 +202,21 @@ func feed(ctx context.Context, evs []mapping.Event) <-chan []mapping.Event {
 
 // collector gathers what Run reports.
 type collector struct {
-	outcomes map[string][]Outcome // event_id → outcomes (copied)
-	requests []RequestLog
-	statuses map[Status]int
+	outcomes map[string][]capi.Outcome // event_id → outcomes (copied)
+	requests []capi.RequestLog
+	statuses map[capi.Status]int
 }
 
 func (c *collector) options(o Options) Options {
-	c.outcomes = map[string][]Outcome{}
-	c.statuses = map[Status]int{}
-	o.OnOutcome = func(out Outcome) {
+	c.outcomes = map[string][]capi.Outcome{}
+	c.statuses = map[capi.Status]int{}
+	o.OnOutcome = func(out capi.Outcome) {
 		ev := *out.Event
 		out.Event = &ev
 		c.outcomes[ev.EventID] = append(c.outcomes[ev.EventID], out)
 		c.statuses[out.Status]++
 	}
-	o.OnRequest = func(l RequestLog) { c.requests = append(c.requests, l) }
+	o.OnRequest = func(l capi.RequestLog) { c.requests = append(c.requests, l) }
 	if o.PixelID == "" {
 		o.PixelID = testPixel
 	}
@@ -230,7 +230,7 @@ func (c *collector) options(o Options) Options {
 }
 
 // checkOneOutcome fails unless every event of evs got exactly one outcome.
-func (c *collector) checkOneOutcome(t *testing.T, evs []mapping.Event) {
+func (c *collector) checkOneOutcome(t *testing.T, evs []capi.Event) {
 	t.Helper()
 	for _, ev := range evs {
 		if n := len(c.outcomes[ev.EventID]); n != 1 {

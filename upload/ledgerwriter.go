@@ -1,6 +1,7 @@
 package upload
 
 import (
+	"capi-upload/capi"
 	"fmt"
 	"slices"
 	"sync"
@@ -26,7 +27,7 @@ import (
 // events are sent again by the next run, and Meta deduplicates them by
 // event_id.
 type ledgerWriter struct {
-	l    Ledger
+	l    capi.Ledger
 	now  func() time.Time
 	fail func(error) // stops the run
 	gap  time.Duration
@@ -58,7 +59,7 @@ const (
 	commitMax       = 100_000
 )
 
-func newLedgerWriter(l Ledger, now func() time.Time, fail func(error)) *ledgerWriter {
+func newLedgerWriter(l capi.Ledger, now func() time.Time, fail func(error)) *ledgerWriter {
 	return (&ledgerWriter{l: l, now: now, fail: fail, gap: LedgerCommitGap, max: commitMax}).start()
 }
 
@@ -144,7 +145,7 @@ func (w *ledgerWriter) loop() {
 		}
 		// After a failure the keys are dropped: the run is stopping, and
 		// the events they name were reported sent, as Meta has them.
-		// A Ledger does not keep keys (Ledger.MarkSent), so the slices
+		// A Ledger does not keep keys (capi.Ledger.MarkSent), so the slices
 		// take the next commit's, without the strings they held.
 		clear(keys)
 		clear(w.ordered)
@@ -162,8 +163,8 @@ func (w *ledgerWriter) loop() {
 // the requests were made (their sequence numbers), keys itself when they
 // already are. Requests in flight together are acknowledged in any order,
 // and a commit that takes keys in that order hands the ledger overlapping
-// runs of receipt numbers, which it sorts key by key: about 2% of a
-// million-event upload on two CPUs (perf), where in request order the
+// runs of receipt numbers, which it sorts key by key (bench/README.md,
+// "Figures"), where in request order the
 // keys of a sorted export are one ascending run. The keys of a request
 // acknowledged only after a later request's commit sort before the last
 // key recorded, and still go to the ledger's journal.

@@ -1,7 +1,7 @@
 package upload
 
 import (
-	"capi-upload/ledger"
+	"capi-upload/capi"
 	"fmt"
 	"slices"
 	"sync"
@@ -12,10 +12,10 @@ import (
 
 // countingLedger records each MarkSent call's keys.
 type countingLedger struct {
-	ledger.Ledger // nil: the writer only calls MarkSent
-	mu            sync.Mutex
-	commits       [][]string
-	marked        chan struct{} // gets a token per commit
+	capi.Ledger // nil: the writer only calls MarkSent
+	mu          sync.Mutex
+	commits     [][]string
+	marked      chan struct{} // gets a token per commit
 }
 
 func (l *countingLedger) MarkSent(keys []string, _ time.Time) error {
@@ -115,9 +115,9 @@ func TestLedgerWriterSpacesCommits(t *testing.T) {
 
 // arrayLedger records where each commit's keys live.
 type arrayLedger struct {
-	ledger.Ledger // nil: the writer only calls MarkSent
-	arrays        []*string
-	marked        chan struct{}
+	capi.Ledger // nil: the writer only calls MarkSent
+	arrays      []*string
+	marked      chan struct{}
 }
 
 func (l *arrayLedger) MarkSent(keys []string, _ time.Time) error {

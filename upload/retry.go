@@ -75,7 +75,7 @@ type BackoffFunc func(attempt int, throttled bool, retryAfter time.Duration) tim
 const (
 	backoffBase         = time.Second
 	backoffThrottleBase = 5 * time.Second
-	backoffCap          = 30 * time.Second // SPEC "Sending"
+	backoffCap          = 30 * time.Second // README "Sending, retries and the ledger"
 	retryAfterCap       = 2 * time.Minute  // a Retry-After beyond this is not honoured in full
 )
 

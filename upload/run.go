@@ -1,6 +1,7 @@
 package upload
 
 import (
+	"capi-upload/capi"
 	"cmp"
 	"context"
 	"errors"
@@ -13,28 +14,22 @@ import (
 	"time"
 
 	"golang.org/x/sync/errgroup"
-
-	"capi-upload/mapping"
 )
 
-// MaxBatchSize is the most events Meta takes in one request
-// (https://developers.facebook.com/docs/marketing-api/conversions-api/using-the-api).
-const MaxBatchSize = 1000
-
 const (
-	detailInterrupted = "interrupted"
-	detailStopped     = "not sent: the run stopped"
+	detailInterrupted = capi.DetailInterrupted
+	detailStopped     = capi.DetailStopped
 )
 
 func (o Options) withDefaults() Options {
-	if o.BatchSize <= 0 || o.BatchSize > MaxBatchSize {
-		o.BatchSize = MaxBatchSize
+	if o.BatchSize <= 0 || o.BatchSize > capi.MaxBatchSize {
+		o.BatchSize = capi.MaxBatchSize
 	}
 	if o.Concurrency <= 0 {
-		o.Concurrency = 4
+		o.Concurrency = capi.DefaultConcurrency
 	}
 	if o.MaxAge <= 0 {
-		o.MaxAge = 7 * 24 * time.Hour
+		o.MaxAge = capi.MetaMaxAge
 	}
 	if o.PartnerAgent == "" {
 		o.PartnerAgent = "capi-upload"
@@ -43,7 +38,7 @@ func (o Options) withDefaults() Options {
 		o.Now = time.Now
 	}
 	if o.MaxAttempts <= 0 {
-		o.MaxAttempts = 6
+		o.MaxAttempts = capi.DefaultMaxAttempts
 	}
 	if o.Backoff == nil {
 		o.Backoff = DefaultBackoff
@@ -67,9 +62,9 @@ func (o Options) withDefaults() Options {
 //
 // Events come in slices, in order, any number to a slice: a channel
 // operation per event cost more than Run's own work on it. Run copies a
-// slice's events before it receives the next slice and keeps no pointer
-// into it, so the sender may reuse a slice once the next one is received:
-// with a channel of capacity c, a ring of c+2 slices.
+// slice's events out and then passes the slice to Options.Release, if
+// set; it keeps no pointer into a slice after that, nor into one it never
+// released.
 //
 // Run reads in one batch ahead of the requests in flight, so at most
 // Concurrency+1 batches are in memory. When ctx is cancelled Run stops
@@ -81,7 +76,7 @@ func (o Options) withDefaults() Options {
 // caller's sends never block and every row is accounted for. A ledger with
 // a Retain(time.Duration) method (*ledger.Bolt) is told MaxAge, so that it
 // keeps records as long as they can matter.
-func Run(ctx context.Context, s Sender, l Ledger, in <-chan []mapping.Event, opt Options) error {
+func Run(ctx context.Context, s Sender, l capi.Ledger, in <-chan []capi.Event, opt Options) error {
 	opt = opt.withDefaults()
 
 	// Requests run under base, which outlives ctx by the grace period; an
@@ -122,7 +117,7 @@ func Run(ctx context.Context, s Sender, l Ledger, in <-chan []mapping.Event, opt
 	// Events are read into pending and looked up in the ledger a batch at
 	// a time (one read transaction); the new ones fill cur, which leaves
 	// when full. Both hold at most BatchSize events.
-	pending := make([]mapping.Event, 0, opt.BatchSize)
+	pending := make([]capi.Event, 0, opt.BatchSize)
 	cur := r.newBatch()
 	lk := lookup{keys: make([]string, 0, opt.BatchSize), seen: make([]bool, opt.BatchSize)}
 	var ledgerErr error
@@ -147,7 +142,7 @@ func Run(ctx context.Context, s Sender, l Ledger, in <-chan []mapping.Event, opt
 		}
 		for i := range pending {
 			if seen != nil && seen[i] {
-				r.emit(Outcome{Event: &pending[i], Status: StatusAlreadySent})
+				r.emit(capi.Outcome{Event: &pending[i], Status: capi.StatusAlreadySent})
 				continue
 			}
 			cur.evs = append(cur.evs, pending[i])
@@ -164,10 +159,10 @@ func Run(ctx context.Context, s Sender, l Ledger, in <-chan []mapping.Event, opt
 	}
 	// rest is what a failed sift left of the slice last received: Run
 	// took those events, so they get their outcomes too.
-	var rest []mapping.Event
+	var rest []capi.Event
 read:
 	for stop.Err() == nil {
-		var evs []mapping.Event
+		var evs []capi.Event
 		var ok bool
 		select {
 		case evs, ok = <-in:
@@ -177,8 +172,9 @@ read:
 			break
 		}
 		r.read.Add(int64(len(evs)))
-		// The events are copied out before the next receive, after which
-		// the sender may reuse the slice.
+		// The events are copied out, then the slice goes back to the
+		// sender (Options.Release).
+		received := evs
 		for len(evs) > 0 {
 			n := min(len(evs), opt.BatchSize-len(pending))
 			pending = append(pending, evs[:n]...)
@@ -190,6 +186,9 @@ read:
 					break read
 				}
 			}
+		}
+		if opt.Release != nil {
+			opt.Release(received)
 		}
 	}
 	stoppedEarly = stop.Err() != nil || ledgerErr != nil
@@ -240,11 +239,11 @@ type lookup struct {
 
 // check returns which of evs the ledger holds, or nil when the ledger is
 // ignored (--resend).
-func (lk *lookup) check(l Ledger, opt Options, evs []mapping.Event) ([]bool, error) {
+func (lk *lookup) check(l capi.Ledger, opt Options, evs []capi.Event) ([]bool, error) {
 	if opt.Resend || len(evs) == 0 {
 		return nil, nil
 	}
-	lk.keys = mapping.AppendLedgerKeys(lk.keys[:0], opt.PixelID, evs)
+	lk.keys = capi.AppendLedgerKeys(lk.keys[:0], opt.PixelID, evs)
 	if len(lk.seen) < len(evs) {
 		lk.seen = make([]bool, len(evs))
 	}
@@ -256,7 +255,7 @@ func (lk *lookup) check(l Ledger, opt Options, evs []mapping.Event) ([]bool, err
 
 // drain gives every event still coming on in upload_failed, until in is
 // closed or ctx is done.
-func (r *runner) drain(ctx context.Context, in <-chan []mapping.Event) {
+func (r *runner) drain(ctx context.Context, in <-chan []capi.Event) {
 	for {
 		select {
 		case <-ctx.Done():
@@ -274,7 +273,7 @@ func (r *runner) drain(ctx context.Context, in <-chan []mapping.Event) {
 // runner is the state of one Run shared by its batch goroutines.
 type runner struct {
 	s      Sender
-	l      Ledger
+	l      capi.Ledger
 	opt    Options
 	log    *slog.Logger
 	ctx    context.Context // the caller's: done on interrupt
@@ -317,7 +316,7 @@ func (r *runner) launch(g *errgroup.Group, b *batch) {
 // batch is the events of one request as formed, and their ledger keys
 // when the ledger was asked (keys is empty under --resend).
 type batch struct {
-	evs  []mapping.Event
+	evs  []capi.Event
 	keys []string
 }
 
@@ -327,18 +326,18 @@ func (r *runner) newBatch() *batch {
 	case b := <-r.batches:
 		return b
 	default:
-		return &batch{evs: make([]mapping.Event, 0, r.opt.BatchSize)}
+		return &batch{evs: make([]capi.Event, 0, r.opt.BatchSize)}
 	}
 }
 
 // deliver sends one batch, splitting it when Meta finds it invalid. It
 // returns only errors that stop the run.
-func (r *runner) deliver(seq int, batch []mapping.Event, keys []string) error {
+func (r *runner) deliver(seq int, batch []capi.Event, keys []string) error {
 	first := true
 	// isolate tries the events in order (after its triage has moved some
 	// to the front), so those with an outcome are always batch[:done].
 	done := 0
-	send := func(evs []mapping.Event) (*APIError, error) {
+	send := func(evs []capi.Event) (*APIError, error) {
 		s := seq
 		if !first {
 			s = int(r.seq.Add(1))
@@ -356,11 +355,11 @@ func (r *runner) deliver(seq int, batch []mapping.Event, keys []string) error {
 		}
 		return invalid, err
 	}
-	reject := func(evs []mapping.Event, e *APIError) {
-		r.finish(evs, Outcome{Status: StatusRejected, Reason: mapping.ReasonAPIRejected, Field: e.field(), Detail: e.detail()})
+	reject := func(evs []capi.Event, e *APIError) {
+		r.finish(evs, capi.Outcome{Status: capi.StatusRejected, Reason: capi.ReasonAPIRejected, Field: e.field(), Detail: e.detail()})
 		done += len(evs)
 	}
-	triage := func(evs []mapping.Event, e *APIError) int {
+	triage := func(evs []capi.Event, e *APIError) int {
 		n := tooOldFirst(evs, e, r.opt.Now())
 		if n > 0 {
 			r.log.Warn("Meta refuses events older than 7 days; this batch's are api_rejected", "seq", seq,
@@ -381,7 +380,6 @@ func (r *runner) deliver(seq int, batch []mapping.Event, keys []string) error {
 // older, which Meta's docs leave open).
 const (
 	subcodeTimestampTooOld = 2804003
-	metaMaxAge             = 7 * 24 * time.Hour
 	// clockSkew is how far our clock may run ahead of Meta's without an
 	// event Meta would still take being held too old.
 	clockSkew = time.Minute
@@ -392,11 +390,11 @@ const (
 // clockSkew) by now to the front of evs and returns how many there are;
 // 0, leaving evs as it was, for any other error. Events near the edge that
 // Meta's clock finds too old are left to the halving.
-func tooOldFirst(evs []mapping.Event, e *APIError, now time.Time) int {
+func tooOldFirst(evs []capi.Event, e *APIError, now time.Time) int {
 	if e.Code != 100 || e.Subcode != subcodeTimestampTooOld {
 		return 0
 	}
-	cut := now.Add(-metaMaxAge - clockSkew).Unix()
+	cut := now.Add(-capi.MetaMaxAge - clockSkew).Unix()
 	n := 0
 	for i := range evs {
 		if evs[i].EventTime < cut {
@@ -411,10 +409,10 @@ func tooOldFirst(evs []mapping.Event, e *APIError, now time.Time) int {
 // run stops, or Meta finds the batch invalid, which it returns for the
 // caller to split. Every event of evs has an outcome on return, except
 // when the *APIError is returned. The error is one that stops the run.
-func (r *runner) attempts(seq int, evs []mapping.Event, keys []string) (invalid *APIError, err error) {
+func (r *runner) attempts(seq int, evs []capi.Event, keys []string) (invalid *APIError, err error) {
 	var body *bodyBuf
 	bodyFor := -1
-	var stale []mapping.Event
+	var stale []capi.Event
 	defer func() {
 		if body != nil {
 			body.release()
@@ -422,7 +420,7 @@ func (r *runner) attempts(seq int, evs []mapping.Event, keys []string) (invalid 
 		// On a split the halves are cut from the events as given, stale
 		// ones included, and judge them again: no outcome here then.
 		if invalid == nil && len(stale) > 0 {
-			r.finish(stale, Outcome{Status: StatusStale, Reason: mapping.ReasonStale, Field: "event_time",
+			r.finish(stale, capi.Outcome{Status: capi.StatusStale, Reason: capi.ReasonStale, Field: "event_time",
 				Detail: "older than " + formatAge(r.opt.MaxAge) + " when its request was about to leave"})
 		}
 	}()
@@ -431,7 +429,7 @@ func (r *runner) attempts(seq int, evs []mapping.Event, keys []string) (invalid 
 			r.failAll(evs)
 			return nil, nil
 		}
-		var dropped []mapping.Event
+		var dropped []capi.Event
 		evs, dropped = r.dropStale(evs)
 		stale = append(stale, dropped...)
 		if len(dropped) > 0 {
@@ -474,17 +472,17 @@ func (r *runner) attempts(seq int, evs []mapping.Event, keys []string) (invalid 
 		apiErr, _ := errors.AsType[*APIError](err)
 		switch act {
 		case actStop:
-			r.finish(evs, Outcome{Status: StatusFailed, Reason: mapping.ReasonUploadFailed, Detail: detailStopped})
+			r.finish(evs, capi.Outcome{Status: capi.StatusFailed, Reason: capi.ReasonUploadFailed, Detail: detailStopped})
 			return nil, err
 		case actSplit:
 			return apiErr, nil
 		case actFail:
-			r.finish(evs, Outcome{Status: StatusFailed, Reason: mapping.ReasonUploadFailed, Detail: err.Error()})
+			r.finish(evs, capi.Outcome{Status: capi.StatusFailed, Reason: capi.ReasonUploadFailed, Detail: err.Error()})
 			r.log.Warn("request failed; its rows are upload_failed", "seq", seq, "attempt", attempt, "events", len(evs), "error", err.Error())
 			return nil, r.failedForGood(seq, err)
 		}
 		if attempt >= r.opt.MaxAttempts {
-			r.finish(evs, Outcome{Status: StatusFailed, Reason: mapping.ReasonUploadFailed,
+			r.finish(evs, capi.Outcome{Status: capi.StatusFailed, Reason: capi.ReasonUploadFailed,
 				Detail: fmt.Sprintf("giving up after %d attempt(s): %v", attempt, err)})
 			r.log.Warn("request failed after its last attempt; its rows are upload_failed", "seq", seq, "attempt", attempt, "events", len(evs), "error", err.Error())
 			return nil, r.failedForGood(seq, err)
@@ -535,16 +533,9 @@ func (r *runner) slowest(usage int) time.Duration {
 // caller, once the events they were sent with have theirs: if Meta then
 // finds the batch invalid, the halves are cut from the events as they were,
 // and each half drops its stale events again.
-func (r *runner) dropStale(evs []mapping.Event) (keep, stale []mapping.Event) {
-	// mapping.CheckTime's test for stale, with the cut computed once, in
-	// whole seconds as event times are: an event is stale when its time
-	// is before the cut, so before the next whole second when the cut
-	// has a fraction.
-	oldest := r.opt.Now().Add(-r.opt.MaxAge)
-	cut := oldest.Unix()
-	if oldest.Nanosecond() > 0 {
-		cut++
-	}
+func (r *runner) dropStale(evs []capi.Event) (keep, stale []capi.Event) {
+	// capi.CheckTime's test for stale, with the cut computed once.
+	cut := capi.FreshFrom(r.opt.Now(), r.opt.MaxAge)
 	for i := range evs {
 		if evs[i].EventTime >= cut {
 			if keep != nil {
@@ -553,7 +544,7 @@ func (r *runner) dropStale(evs []mapping.Event) (keep, stale []mapping.Event) {
 			continue
 		}
 		if keep == nil {
-			keep = make([]mapping.Event, i, len(evs)-1)
+			keep = make([]capi.Event, i, len(evs)-1)
 			copy(keep, evs[:i])
 		}
 		stale = append(stale, evs[i])
@@ -574,7 +565,7 @@ func formatAge(d time.Duration) string {
 // encode builds the request body for evs, once per set of events, with
 // mapping's reflection-free encoder, in a buffer from the pool when the
 // Sender lets Run reuse bodies. The caller holds its one reference.
-func (r *runner) encode(evs []mapping.Event) *bodyBuf {
+func (r *runner) encode(evs []capi.Event) *bodyBuf {
 	bb := r.bodies.get(128 + len(evs)*r.avgEventSize())
 	b := bb.b
 	b = append(b, `{"data":[`...)
@@ -618,26 +609,26 @@ func (r *runner) avgEventSize() int {
 // them StatusSent. keys are evs's ledger keys when the batch still has
 // those it was formed with, else nil. The ledger writer commits them off
 // this request's slot; a failed write stops the run from there.
-func (r *runner) acknowledge(seq int, evs []mapping.Event, keys []string) {
+func (r *runner) acknowledge(seq int, evs []capi.Event, keys []string) {
 	if keys == nil {
-		keys = mapping.AppendLedgerKeys(nil, r.opt.PixelID, evs)
+		keys = capi.AppendLedgerKeys(nil, r.opt.PixelID, evs)
 	}
 	r.lw.add(seq, keys)
-	r.finish(evs, Outcome{Status: StatusSent})
+	r.finish(evs, capi.Outcome{Status: capi.StatusSent})
 }
 
 // failAll gives evs upload_failed because the run stopped before Meta
 // acknowledged them.
-func (r *runner) failAll(evs []mapping.Event) {
+func (r *runner) failAll(evs []capi.Event) {
 	detail := detailStopped
 	if r.ctx.Err() != nil {
 		detail = detailInterrupted
 	}
-	r.finish(evs, Outcome{Status: StatusFailed, Reason: mapping.ReasonUploadFailed, Detail: detail})
+	r.finish(evs, capi.Outcome{Status: capi.StatusFailed, Reason: capi.ReasonUploadFailed, Detail: detail})
 }
 
 // finish gives each of evs the outcome o (its Event set to each in turn).
-func (r *runner) finish(evs []mapping.Event, o Outcome) {
+func (r *runner) finish(evs []capi.Event, o capi.Outcome) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for i := range evs {
@@ -646,7 +637,7 @@ func (r *runner) finish(evs []mapping.Event, o Outcome) {
 			r.opt.OnOutcome(o)
 		}
 	}
-	if o.Status == StatusSent {
+	if o.Status == capi.StatusSent {
 		r.sent += len(evs)
 		if r.opt.OnProgress != nil {
 			r.opt.OnProgress(r.sent, int(r.read.Load()))
@@ -654,7 +645,7 @@ func (r *runner) finish(evs []mapping.Event, o Outcome) {
 	}
 }
 
-func (r *runner) emit(o Outcome) {
+func (r *runner) emit(o capi.Outcome) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.opt.OnOutcome != nil {
@@ -663,7 +654,7 @@ func (r *runner) emit(o Outcome) {
 }
 
 func (r *runner) logRequest(req *Request, start time.Time, resp Response, err error) {
-	l := RequestLog{
+	l := capi.RequestLog{
 		Seq:            req.Seq,
 		Start:          start,
 		DurationMS:     time.Since(start).Milliseconds(),

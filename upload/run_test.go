@@ -18,9 +18,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"capi-upload/capi"
 	"capi-upload/ledger"
 	"capi-upload/ledger/ledgertest"
-	"capi-upload/mapping"
 )
 
 // failFirst answers the first n requests with fail and lets the rest
@@ -83,61 +83,61 @@ func TestRunErrorClasses(t *testing.T) {
 		script        func(int, http.ResponseWriter, *http.Request, []string) bool
 		poison        []string
 		maxAttempts   int
-		wantStatus    map[Status]int
+		wantStatus    map[capi.Status]int
 		wantRequests  int
 		wantAuthCode  int    // 0: Run returns nil
 		wantDetail    string // in the detail of every non-sent event
 		wantAuthMsg   string
 		wantThrottled bool
 	}{
-		{name: "success", wantStatus: map[Status]int{StatusSent: 10}, wantRequests: 1},
+		{name: "success", wantStatus: map[capi.Status]int{capi.StatusSent: 10}, wantRequests: 1},
 		{name: "invalid event is isolated", poison: []string{"e00003"},
-			wantStatus: map[Status]int{StatusSent: 9, StatusRejected: 1}, wantRequests: 9,
+			wantStatus: map[capi.Status]int{capi.StatusSent: 9, capi.StatusRejected: 1}, wantRequests: 9,
 			wantDetail: "Bad event: fix it (code 100, subcode 2804050) fbtrace_id TRACE100"},
 		{name: "token 190", script: always(graph(400, 190, 463, false, "Session has expired")),
-			wantStatus: map[Status]int{StatusFailed: 10}, wantRequests: 1, wantAuthCode: 190,
+			wantStatus: map[capi.Status]int{capi.StatusFailed: 10}, wantRequests: 1, wantAuthCode: 190,
 			wantAuthMsg: "Events Manager", wantDetail: detailStopped},
 		{name: "session 102", script: always(graph(400, 102, 0, false, "session")),
-			wantStatus: map[Status]int{StatusFailed: 10}, wantRequests: 1, wantAuthCode: 102, wantAuthMsg: "generate a new one"},
+			wantStatus: map[capi.Status]int{capi.StatusFailed: 10}, wantRequests: 1, wantAuthCode: 102, wantAuthMsg: "generate a new one"},
 		{name: "no token 104", script: always(graph(400, 104, 0, false, "An access token is required")),
-			wantStatus: map[Status]int{StatusFailed: 10}, wantRequests: 1, wantAuthCode: 104, wantAuthMsg: "CAPI_ACCESS_TOKEN"},
+			wantStatus: map[capi.Status]int{capi.StatusFailed: 10}, wantRequests: 1, wantAuthCode: 104, wantAuthMsg: "CAPI_ACCESS_TOKEN"},
 		{name: "permission 10", script: always(graph(403, 10, 0, false, "Permission denied")),
-			wantStatus: map[Status]int{StatusFailed: 10}, wantRequests: 1, wantAuthCode: 10, wantAuthMsg: "ads_management"},
+			wantStatus: map[capi.Status]int{capi.StatusFailed: 10}, wantRequests: 1, wantAuthCode: 10, wantAuthMsg: "ads_management"},
 		{name: "permission 200", script: always(graph(403, 200, 0, false, "Permissions error")),
-			wantStatus: map[Status]int{StatusFailed: 10}, wantRequests: 1, wantAuthCode: 200, wantAuthMsg: "permission denied"},
+			wantStatus: map[capi.Status]int{capi.StatusFailed: 10}, wantRequests: 1, wantAuthCode: 200, wantAuthMsg: "permission denied"},
 		{name: "appsecret_proof refused", script: always(graph(400, 100, 0, false, "Invalid appsecret_proof provided in the API argument")),
-			wantStatus: map[Status]int{StatusFailed: 10}, wantRequests: 1, wantAuthCode: 100, wantAuthMsg: "CAPI_APP_SECRET"},
+			wantStatus: map[capi.Status]int{capi.StatusFailed: 10}, wantRequests: 1, wantAuthCode: 100, wantAuthMsg: "CAPI_APP_SECRET"},
 		{name: "unknown pixel 100/33", script: always(graph(400, 100, 33, false, "Unsupported post request")),
-			wantStatus: map[Status]int{StatusFailed: 10}, wantRequests: 1, wantAuthCode: 100, wantAuthMsg: "pixel_id"},
+			wantStatus: map[capi.Status]int{capi.StatusFailed: 10}, wantRequests: 1, wantAuthCode: 100, wantAuthMsg: "pixel_id"},
 		{name: "code 1 retried", script: failFirst(2, graph(500, 1, 0, false, "An unknown error occurred")),
-			wantStatus: map[Status]int{StatusSent: 10}, wantRequests: 3},
+			wantStatus: map[capi.Status]int{capi.StatusSent: 10}, wantRequests: 3},
 		{name: "code 2 retried", script: failFirst(1, graph(503, 2, 0, true, "Service temporarily unavailable")),
-			wantStatus: map[Status]int{StatusSent: 10}, wantRequests: 2},
+			wantStatus: map[capi.Status]int{capi.StatusSent: 10}, wantRequests: 2},
 		{name: "code 341 retried", script: failFirst(1, graph(400, 341, 0, false, "Application limit reached")),
-			wantStatus: map[Status]int{StatusSent: 10}, wantRequests: 2},
+			wantStatus: map[capi.Status]int{capi.StatusSent: 10}, wantRequests: 2},
 		{name: "code 368 retried", script: failFirst(1, graph(400, 368, 0, false, "Temporarily blocked")),
-			wantStatus: map[Status]int{StatusSent: 10}, wantRequests: 2},
+			wantStatus: map[capi.Status]int{capi.StatusSent: 10}, wantRequests: 2},
 		{name: "is_transient retried", script: failFirst(1, graph(400, 9999, 0, true, "transient")),
-			wantStatus: map[Status]int{StatusSent: 10}, wantRequests: 2},
+			wantStatus: map[capi.Status]int{capi.StatusSent: 10}, wantRequests: 2},
 		{name: "HTML 503 retried", script: failFirst(2, html503),
-			wantStatus: map[Status]int{StatusSent: 10}, wantRequests: 3},
+			wantStatus: map[capi.Status]int{capi.StatusSent: 10}, wantRequests: 3},
 		{name: "timeout retried", script: failFirst(1, slow),
-			wantStatus: map[Status]int{StatusSent: 10}, wantRequests: 2},
+			wantStatus: map[capi.Status]int{capi.StatusSent: 10}, wantRequests: 2},
 		{name: "connection reset retried", script: failFirst(1, reset),
-			wantStatus: map[Status]int{StatusSent: 10}, wantRequests: 2},
+			wantStatus: map[capi.Status]int{capi.StatusSent: 10}, wantRequests: 2},
 		{name: "throttle 17 honours Retry-After", script: failFirst(1, throttle(17)),
-			wantStatus: map[Status]int{StatusSent: 10}, wantRequests: 2, wantThrottled: true},
+			wantStatus: map[capi.Status]int{capi.StatusSent: 10}, wantRequests: 2, wantThrottled: true},
 		{name: "throttle 4", script: failFirst(1, throttle(4)),
-			wantStatus: map[Status]int{StatusSent: 10}, wantRequests: 2, wantThrottled: true},
+			wantStatus: map[capi.Status]int{capi.StatusSent: 10}, wantRequests: 2, wantThrottled: true},
 		{name: "throttle 613", script: failFirst(1, throttle(613)),
-			wantStatus: map[Status]int{StatusSent: 10}, wantRequests: 2, wantThrottled: true},
+			wantStatus: map[capi.Status]int{capi.StatusSent: 10}, wantRequests: 2, wantThrottled: true},
 		{name: "throttle 80004", script: failFirst(1, throttle(80004)),
-			wantStatus: map[Status]int{StatusSent: 10}, wantRequests: 2, wantThrottled: true},
+			wantStatus: map[capi.Status]int{capi.StatusSent: 10}, wantRequests: 2, wantThrottled: true},
 		{name: "attempts exhausted", script: always(graph(500, 2, 0, true, "down")), maxAttempts: 3,
-			wantStatus: map[Status]int{StatusFailed: 10}, wantRequests: 3,
+			wantStatus: map[capi.Status]int{capi.StatusFailed: 10}, wantRequests: 3,
 			wantDetail: "giving up after 3 attempt(s): graph error: HTTP 500, code 2: down (fbtrace_id TRACE2)"},
 		{name: "unknown client error fails at once", script: always(graph(400, 3, 0, false, "Unknown method")),
-			wantStatus: map[Status]int{StatusFailed: 10}, wantRequests: 1,
+			wantStatus: map[capi.Status]int{capi.StatusFailed: 10}, wantRequests: 1,
 			wantDetail: "graph error: HTTP 400, code 3: Unknown method (fbtrace_id TRACE3)"},
 	}
 	for _, tt := range tests {
@@ -185,12 +185,12 @@ func TestRunErrorClasses(t *testing.T) {
 			if got := len(col.requests); got != tt.wantRequests {
 				t.Errorf("OnRequest calls = %d, want %d", got, tt.wantRequests)
 			}
-			if led.Len() != col.statuses[StatusSent] {
-				t.Errorf("ledger holds %d, want %d (sent)", led.Len(), col.statuses[StatusSent])
+			if led.Len() != col.statuses[capi.StatusSent] {
+				t.Errorf("ledger holds %d, want %d (sent)", led.Len(), col.statuses[capi.StatusSent])
 			}
 			for id, outs := range col.outcomes {
 				o := outs[0]
-				if o.Status == StatusSent {
+				if o.Status == capi.StatusSent {
 					if o.Reason != "" || o.Detail != "" {
 						t.Errorf("%s: sent with reason %q detail %q", id, o.Reason, o.Detail)
 					}
@@ -199,7 +199,7 @@ func TestRunErrorClasses(t *testing.T) {
 				if tt.wantDetail != "" && o.Detail != tt.wantDetail {
 					t.Errorf("%s: detail = %q, want %q", id, o.Detail, tt.wantDetail)
 				}
-				want := map[Status]mapping.Reason{StatusFailed: mapping.ReasonUploadFailed, StatusRejected: mapping.ReasonAPIRejected}[o.Status]
+				want := map[capi.Status]capi.Reason{capi.StatusFailed: capi.ReasonUploadFailed, capi.StatusRejected: capi.ReasonAPIRejected}[o.Status]
 				if o.Reason != want {
 					t.Errorf("%s: reason = %q, want %q", id, o.Reason, want)
 				}
@@ -228,10 +228,10 @@ func TestRunOneBadInThousand(t *testing.T) {
 				t.Fatal(err)
 			}
 			col.checkOneOutcome(t, evs)
-			if diff := cmp.Diff(map[Status]int{StatusSent: 999, StatusRejected: 1}, col.statuses); diff != "" {
+			if diff := cmp.Diff(map[capi.Status]int{capi.StatusSent: 999, capi.StatusRejected: 1}, col.statuses); diff != "" {
 				t.Errorf("statuses (-want +got):\n%s", diff)
 			}
-			if got := col.outcomes[evs[bad].EventID][0].Status; got != StatusRejected {
+			if got := col.outcomes[evs[bad].EventID][0].Status; got != capi.StatusRejected {
 				t.Errorf("bad event status = %s", got)
 			}
 			// 1 request, then two per level of a 10-level bisection.
@@ -279,7 +279,7 @@ func TestRunAuthStopCancelsSiblings(t *testing.T) {
 	// Run read on after the stop, so the feeder never blocked and every
 	// event it handed in failed.
 	col.checkOneOutcome(t, evs)
-	if diff := cmp.Diff(map[Status]int{StatusFailed: 100}, col.statuses); diff != "" {
+	if diff := cmp.Diff(map[capi.Status]int{capi.StatusFailed: 100}, col.statuses); diff != "" {
 		t.Errorf("statuses (-want +got):\n%s", diff)
 	}
 	if e.requests() > 4 {
@@ -316,9 +316,9 @@ func TestRunCancelAndRerun(t *testing.T) {
 			t.Fatalf("%s: %d outcomes", id, len(outs))
 		}
 		switch o := outs[0]; o.Status {
-		case StatusSent:
+		case capi.StatusSent:
 			sent = append(sent, id)
-		case StatusFailed:
+		case capi.StatusFailed:
 			if o.Detail != detailInterrupted {
 				t.Errorf("%s: detail %q, want %q", id, o.Detail, detailInterrupted)
 			}
@@ -354,9 +354,9 @@ func TestRunCancelAndRerun(t *testing.T) {
 			t.Fatal(err)
 		}
 		col2.checkOneOutcome(t, evs)
-		want := map[Status]int{StatusSent: wantSent, StatusAlreadySent: len(evs) - wantSent}
+		want := map[capi.Status]int{capi.StatusSent: wantSent, capi.StatusAlreadySent: len(evs) - wantSent}
 		if wantSent == 0 {
-			delete(want, StatusSent)
+			delete(want, capi.StatusSent)
 			if e.requests() != before {
 				t.Errorf("run %d: %d requests, want none", run+2, e.requests()-before)
 			}
@@ -396,7 +396,7 @@ func TestRunGraceAbandonsSlowRequests(t *testing.T) {
 		t.Errorf("Run took %v, want cancel + grace", d)
 	}
 	col.checkOneOutcome(t, evs)
-	if diff := cmp.Diff(map[Status]int{StatusFailed: 30}, col.statuses); diff != "" {
+	if diff := cmp.Diff(map[capi.Status]int{capi.StatusFailed: 30}, col.statuses); diff != "" {
 		t.Errorf("statuses (-want +got):\n%s", diff)
 	}
 }
@@ -440,10 +440,10 @@ func TestRunLedgerFailureStops(t *testing.T) {
 	}
 	// Meta acknowledged the first batch, and maybe those sent while its
 	// commit failed: they count as sent. The rest were never sent.
-	if sent := col.statuses[StatusSent]; sent < 10 || sent%10 != 0 || sent >= len(evs) {
+	if sent := col.statuses[capi.StatusSent]; sent < 10 || sent%10 != 0 || sent >= len(evs) {
 		t.Errorf("sent = %d, want whole batches, at least the first, not all", sent)
 	}
-	if col.statuses[StatusSent]+col.statuses[StatusFailed] != len(evs) {
+	if col.statuses[capi.StatusSent]+col.statuses[capi.StatusFailed] != len(evs) {
 		t.Errorf("statuses = %v, want sent + failed = %d", col.statuses, len(evs))
 	}
 }
@@ -518,7 +518,7 @@ func TestRunShortAcknowledgement(t *testing.T) {
 	if err := Run(t.Context(), e.client(t, nil), l, feed(t.Context(), evs), opt); err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(map[Status]int{StatusFailed: 5}, col.statuses); diff != "" {
+	if diff := cmp.Diff(map[capi.Status]int{capi.StatusFailed: 5}, col.statuses); diff != "" {
 		t.Errorf("statuses (-want +got):\n%s", diff)
 	}
 	if l.Len() != 0 {
@@ -555,7 +555,7 @@ func TestRunChecksEverySendersCount(t *testing.T) {
 	if err := Run(t.Context(), shortSender{}, l, feed(t.Context(), makeEvents(3)), opt); err != nil {
 		t.Fatal(err)
 	}
-	if col.statuses[StatusFailed] != 3 || l.Len() != 0 {
+	if col.statuses[capi.StatusFailed] != 3 || l.Len() != 0 {
 		t.Errorf("statuses %v, ledger %d keys; want 3 failed, none recorded", col.statuses, l.Len())
 	}
 }
@@ -661,7 +661,7 @@ func TestRunConcurrentCallbacksSerialized(t *testing.T) {
 	overlap := false
 	var ids []string
 	opt := Options{PixelID: testPixel, BatchSize: 100, Concurrency: 8, Now: func() time.Time { return testNow }}
-	opt.OnOutcome = func(o Outcome) {
+	opt.OnOutcome = func(o capi.Outcome) {
 		if !mu.TryLock() {
 			overlap = true
 			return
@@ -724,7 +724,7 @@ func TestRunAuthStopDuringSplit(t *testing.T) {
 		t.Fatalf("Run = %v, want *AuthError", err)
 	}
 	col.checkOneOutcome(t, evs)
-	if diff := cmp.Diff(map[Status]int{StatusFailed: 10}, col.statuses); diff != "" {
+	if diff := cmp.Diff(map[capi.Status]int{capi.StatusFailed: 10}, col.statuses); diff != "" {
 		t.Errorf("statuses (-want +got):\n%s", diff)
 	}
 	if e.requests() != 2 {
@@ -798,10 +798,10 @@ func TestRunStaleBetweenAttempts(t *testing.T) {
 				t.Fatal(err)
 			}
 			col.checkOneOutcome(t, evs)
-			if diff := cmp.Diff(map[Status]int{StatusSent: 6, StatusStale: 4}, col.statuses); diff != "" {
+			if diff := cmp.Diff(map[capi.Status]int{capi.StatusSent: 6, capi.StatusStale: 4}, col.statuses); diff != "" {
 				t.Errorf("statuses (-want +got):\n%s", diff)
 			}
-			if o := col.outcomes["e00000"][0]; o.Reason != mapping.ReasonStale || o.Field != "event_time" {
+			if o := col.outcomes["e00000"][0]; o.Reason != capi.ReasonStale || o.Field != "event_time" {
 				t.Errorf("reason = %q, field %q; want stale, event_time", o.Reason, o.Field)
 			}
 			var b wireBody
@@ -826,7 +826,7 @@ func checkLedgerHoldsSent(t *testing.T, led *ledgertest.Mem, col *collector) {
 	t.Helper()
 	want := map[string]bool{}
 	for _, outs := range col.outcomes {
-		if outs[0].Status == StatusSent {
+		if outs[0].Status == capi.StatusSent {
 			want[outs[0].Event.LedgerKey(testPixel)] = true
 		}
 	}
@@ -839,7 +839,7 @@ func checkLedgerHoldsSent(t *testing.T, led *ledgertest.Mem, col *collector) {
 	}
 }
 
-func agingRun(col *collector) ([]mapping.Event, Options) {
+func agingRun(col *collector) ([]capi.Event, Options) {
 	var clock atomic.Int64
 	clock.Store(testNow.Unix())
 	evs := makeEvents(10)
@@ -865,9 +865,9 @@ func TestDropStaleAgreesWithCheckTime(t *testing.T) {
 	for _, nsec := range []int{0, 1, 500_000_000, 999_999_999} {
 		now := time.Date(2026, 11, 26, 12, 0, 0, nsec, time.UTC)
 		cut := now.Add(-maxAge).Unix()
-		var evs []mapping.Event
+		var evs []capi.Event
 		for _, d := range []int64{-3600, -2, -1, 0, 1, 2, 3600} {
-			evs = append(evs, mapping.Event{EventID: fmt.Sprint(d), EventTime: cut + d})
+			evs = append(evs, capi.Event{EventID: fmt.Sprint(d), EventTime: cut + d})
 		}
 		r := &runner{opt: Options{MaxAge: maxAge, Now: func() time.Time { return now }}}
 		_, stale := r.dropStale(evs)
@@ -876,7 +876,7 @@ func TestDropStaleAgreesWithCheckTime(t *testing.T) {
 			got[ev.EventID] = true
 		}
 		for _, ev := range evs {
-			want := mapping.CheckTime(time.Unix(ev.EventTime, 0), now, maxAge) == mapping.ReasonStale
+			want := capi.CheckTime(ev.EventTime, now, maxAge) == capi.ReasonStale
 			if got[ev.EventID] != want {
 				t.Errorf("now +%dns, event at cut%+ss: dropped %v, CheckTime says stale %v", nsec, ev.EventID, got[ev.EventID], want)
 			}
@@ -946,7 +946,7 @@ func TestRunGivesUp(t *testing.T) {
 				if got := e.requests(); got > tt.maxRequests {
 					t.Errorf("requests = %d, want at most %d", got, tt.maxRequests)
 				}
-				if col.statuses[StatusFailed] != n {
+				if col.statuses[capi.StatusFailed] != n {
 					t.Errorf("statuses %v, want all %d failed", col.statuses, n)
 				}
 				// Each request that failed for good says so in the log, and
@@ -958,12 +958,12 @@ func TestRunGivesUp(t *testing.T) {
 				if got := e.requests(); got != tt.wantRequests {
 					t.Errorf("requests = %d, want %d", got, tt.wantRequests)
 				}
-				if col.statuses[StatusSent] != tt.wantSent {
+				if col.statuses[capi.StatusSent] != tt.wantSent {
 					t.Errorf("statuses %v, want %d sent", col.statuses, tt.wantSent)
 				}
 			}
-			if led.Len() != col.statuses[StatusSent] {
-				t.Errorf("ledger holds %d, want %d (sent)", led.Len(), col.statuses[StatusSent])
+			if led.Len() != col.statuses[capi.StatusSent] {
+				t.Errorf("ledger holds %d, want %d (sent)", led.Len(), col.statuses[capi.StatusSent])
 			}
 		})
 	}

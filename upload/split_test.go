@@ -1,6 +1,7 @@
 package upload
 
 import (
+	"capi-upload/capi"
 	"errors"
 	"fmt"
 	"math"
@@ -9,8 +10,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-
-	"capi-upload/mapping"
 )
 
 func TestIsolate(t *testing.T) {
@@ -239,7 +238,7 @@ func seq(from, to int) []int {
 func TestTooOldFirst(t *testing.T) {
 	t.Parallel()
 	now := time.Unix(1_800_000_000, 0)
-	cut := now.Add(-metaMaxAge - clockSkew).Unix()
+	cut := now.Add(-capi.MetaMaxAge - clockSkew).Unix()
 	ages := []int64{cut + 1, cut - 1, cut, cut - 86400, cut + 3600} // event times
 	tooOld := &APIError{Code: 100, Subcode: subcodeTimestampTooOld}
 	tests := []struct {
@@ -253,9 +252,9 @@ func TestTooOldFirst(t *testing.T) {
 		{"another code", &APIError{Code: 2, Subcode: subcodeTimestampTooOld}, ages, 0},
 	}
 	for _, tt := range tests {
-		evs := make([]mapping.Event, len(ages))
+		evs := make([]capi.Event, len(ages))
 		for i, a := range ages {
-			evs[i] = mapping.Event{EventID: fmt.Sprint(i), EventTime: a}
+			evs[i] = capi.Event{EventID: fmt.Sprint(i), EventTime: a}
 		}
 		n := tooOldFirst(evs, tt.err, now)
 		var got []int64

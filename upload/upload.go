@@ -7,57 +7,15 @@ import (
 	"log/slog"
 	"time"
 
-	"capi-upload/ledger"
-	"capi-upload/mapping"
+	"capi-upload/capi"
 )
-
-// Status is the final state of one event in a run.
-type Status string
-
-const (
-	StatusSent        Status = "sent"         // acknowledged by Meta (or written, in a dry run)
-	StatusStale       Status = "stale"        // aged past MaxAge before its request left
-	StatusAlreadySent Status = "already_sent" // in the ledger from an earlier run
-	StatusRejected    Status = "rejected"     // Meta refused it (api_rejected)
-	StatusFailed      Status = "failed"       // never acknowledged (upload_failed)
-)
-
-// Outcome is what happened to one event handed to Run.
-type Outcome struct {
-	Event  *mapping.Event
-	Status Status
-	Reason mapping.Reason // stale, api_rejected or upload_failed; "" otherwise
-	Field  string         // the event field Reason is about, when one is known ("event_time")
-	Detail string         // Meta's title/message and subcode, or the last error; no customer data
-}
-
-// RequestLog describes one request that left (or, in a dry run, one body
-// written), for summary.json and the HTML report.
-type RequestLog struct {
-	Seq            int       `json:"seq"`
-	Start          time.Time `json:"start"`
-	DurationMS     int64     `json:"duration_ms"`
-	Events         int       `json:"events"`
-	Attempt        int       `json:"attempt"`
-	HTTPStatus     int       `json:"http_status"`
-	EventsReceived int       `json:"events_received"`
-	FBTraceID      string    `json:"fbtrace_id,omitempty"`
-	ErrorCode      int       `json:"error_code,omitempty"`
-	ErrorSubcode   int       `json:"error_subcode,omitempty"`
-	Error          string    `json:"error,omitempty"` // no token, no customer data
-}
-
-// Ledger remembers which events were acknowledged, across runs (package
-// ledger says how). Run asks SeenAll once per batch, and calls MarkSent
-// from one goroutine (the ledger writer), reusing keys after it returns.
-type Ledger = ledger.Ledger
 
 // Options configures Run. Zero values take the defaults shown.
 type Options struct {
 	PixelID       string
-	BatchSize     int           // 1..1000; default 1000
-	Concurrency   int           // requests in flight; default 4
-	MaxAge        time.Duration // default 7 days
+	BatchSize     int           // 1..capi.MaxBatchSize; default capi.MaxBatchSize
+	Concurrency   int           // requests in flight; default capi.DefaultConcurrency
+	MaxAge        time.Duration // default capi.MetaMaxAge
 	Resend        bool          // ignore the ledger's "already sent"
 	TestEventCode string
 	UploadTag     string
@@ -68,7 +26,7 @@ type Options struct {
 	Now          func() time.Time // default time.Now
 
 	// MaxAttempts bounds the attempts per request before its events are
-	// upload_failed; default 6.
+	// upload_failed; default capi.DefaultMaxAttempts.
 	MaxAttempts int
 	// Backoff says how long to wait between attempts; default
 	// DefaultBackoff. Tests inject a fast one.
@@ -89,13 +47,17 @@ type Options struct {
 	// OnOutcome and OnRequest are called once per event and once per
 	// request; Run serializes the calls, so they need no locking.
 	// Outcome.Event is valid only during the call.
-	OnOutcome func(Outcome)
+	OnOutcome func(capi.Outcome)
 	// OnStop, when set, is called once as soon as an error stops the run
 	// (auth, permission, ledger, GiveUpAfter), before Run drains in, so
 	// the caller can stop reading its inputs at once instead of feeding
 	// rows that can only fail.
 	OnStop    func(error)
-	OnRequest func(RequestLog)
+	OnRequest func(capi.RequestLog)
+	// Release, when set, is given each slice received on Run's channel
+	// once Run has copied its events out: the sender may then reuse it.
+	// A slice never released (Run stopped part-way) stays Run's.
+	Release func([]capi.Event)
 	// OnProgress, when set, is called after each acknowledged request with
 	// the events sent so far and the events read so far; serialized too.
 	OnProgress func(sent, read int)

@@ -8,10 +8,11 @@ import (
 	"sync"
 	"time"
 
+	"capi-upload/capi"
 	"capi-upload/ledger"
 )
 
-// Mem is a ledger.Ledger in memory, for tests of the packages that use
+// Mem is a capi.Ledger in memory, for tests of the packages that use
 // one. It behaves as ledger.Bolt does (Run holds both to it): Reopen
 // opens the same records again as a later run would, a handle open for
 // writing locks out the others, and Close prunes by the handle's clock.
@@ -32,7 +33,7 @@ type memFile struct {
 	damaged bool
 }
 
-var _ ledger.Ledger = (*Mem)(nil)
+var _ capi.Ledger = (*Mem)(nil)
 
 // NewMem returns a new, empty ledger in memory, open for writing; its
 // Close prunes nothing.

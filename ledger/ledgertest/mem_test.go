@@ -1,10 +1,9 @@
 package ledgertest
 
 import (
+	"capi-upload/capi"
 	"testing"
 	"time"
-
-	"capi-upload/ledger"
 )
 
 func TestMem(t *testing.T) {
@@ -12,10 +11,10 @@ func TestMem(t *testing.T) {
 		m := NewMem()
 		m.Close() // NewMem's handle prunes nothing; the suite's have clocks
 		return &Store{
-			Open: func(t *testing.T, readOnly bool, now func() time.Time) (ledger.Ledger, error) {
+			Open: func(t *testing.T, readOnly bool, now func() time.Time) (capi.Ledger, error) {
 				return m.Reopen(readOnly, now)
 			},
-			Crash: func(t *testing.T, l ledger.Ledger) {
+			Crash: func(t *testing.T, l capi.Ledger) {
 				l.(*Mem).f.mu.Lock()
 				l.(*Mem).release()
 				l.(*Mem).f.mu.Unlock()

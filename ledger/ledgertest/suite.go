@@ -1,5 +1,5 @@
 // Package ledgertest holds what tests need of ledgers: Run, the
-// conformance suite every ledger.Ledger passes (restic's backend tests are
+// conformance suite every capi.Ledger passes (restic's backend tests are
 // the model), and Mem, a ledger in memory that passes it, for the tests of
 // packages that use a ledger.
 package ledgertest
@@ -11,16 +11,17 @@ import (
 	"testing"
 	"time"
 
+	"capi-upload/capi"
 	"capi-upload/ledger"
 )
 
 // Store is one ledger as Run sees it, opened again and again as runs do.
 type Store struct {
 	// Open opens the ledger as a run would.
-	Open func(t *testing.T, readOnly bool, now func() time.Time) (ledger.Ledger, error)
+	Open func(t *testing.T, readOnly bool, now func() time.Time) (capi.Ledger, error)
 	// Crash abandons l, open for writing, as kill -9 would: no Close, and
 	// the next Open sees only what is on disk.
-	Crash func(t *testing.T, l ledger.Ledger)
+	Crash func(t *testing.T, l capi.Ledger)
 	// Damage damages what the next Open reads.
 	Damage func(t *testing.T)
 	// Path is what LockedError and CorruptError name.
@@ -62,7 +63,7 @@ func Keys(prefix string, n int) []string {
 
 func clock(t time.Time) func() time.Time { return func() time.Time { return t } }
 
-func mustOpen(t *testing.T, s *Store, readOnly bool, now time.Time) ledger.Ledger {
+func mustOpen(t *testing.T, s *Store, readOnly bool, now time.Time) capi.Ledger {
 	t.Helper()
 	l, err := s.Open(t, readOnly, clock(now))
 	if err != nil {
@@ -71,7 +72,7 @@ func mustOpen(t *testing.T, s *Store, readOnly bool, now time.Time) ledger.Ledge
 	return l
 }
 
-func mustClose(t *testing.T, l ledger.Ledger) {
+func mustClose(t *testing.T, l capi.Ledger) {
 	t.Helper()
 	if err := l.Close(); err != nil {
 		t.Fatalf("Close = %v", err)
@@ -79,7 +80,7 @@ func mustClose(t *testing.T, l ledger.Ledger) {
 }
 
 // expectSeen checks what l says of keys.
-func expectSeen(t *testing.T, l ledger.Ledger, keys []string, want bool) {
+func expectSeen(t *testing.T, l capi.Ledger, keys []string, want bool) {
 	t.Helper()
 	seen := make([]bool, len(keys)+1) // longer than keys is allowed
 	if err := l.SeenAll(keys, seen); err != nil {

@@ -76,7 +76,7 @@ func rejected(reason, why string) truthRow {
 
 func stale(why string) truthRow { return truthRow{Outcome: "stale", Why: why} }
 
-// person is one fake customer; keys are derived from it by the SPEC's rules.
+// person is one fake customer; keys are derived from it by the README's rules.
 type person struct {
 	First, Last string
 	Email       string

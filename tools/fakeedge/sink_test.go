@@ -2,12 +2,11 @@ package main
 
 import (
 	"bytes"
+	"capi-upload/capi"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"testing"
-
-	"capi-upload/mapping"
 )
 
 // The sink counts the events of a body as capi-upload encodes it, also
@@ -20,14 +19,14 @@ func TestSinkCountsEvents(t *testing.T) {
 
 	tests := []struct {
 		name   string
-		events []mapping.Event
+		events []capi.Event
 	}{
 		{"none", nil},
-		{"one", []mapping.Event{{EventName: "Purchase", EventTime: 1_800_000_000, ActionSource: "physical_store", EventID: "R1"}}},
-		{"three, one with a lookalike value", []mapping.Event{
+		{"one", []capi.Event{{EventName: "Purchase", EventTime: 1_800_000_000, ActionSource: "physical_store", EventID: "R1"}}},
+		{"three, one with a lookalike value", []capi.Event{
 			{EventName: "Purchase", EventTime: 1_800_000_000, ActionSource: "physical_store", EventID: "R1"},
 			{EventName: `{"event_name":`, EventTime: 1_800_000_000, ActionSource: "physical_store", EventID: "R2",
-				CustomData: mapping.CustomData{{Key: "note", Value: `{"event_name":"x"}`}}},
+				CustomData: capi.CustomData{{Key: "note", Value: `{"event_name":"x"}`}}},
 			{EventName: "Lead", EventTime: 1_800_000_000, ActionSource: "phone_call", EventID: "R3"},
 		}},
 	}

@@ -20,7 +20,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"testing"
 	"time"
 )
 
@@ -189,8 +188,17 @@ func NewServer(opts ...Option) *Server {
 	return s
 }
 
+// TB is the part of testing.TB that Start uses. Naming it here keeps the
+// testing package (and its flags) out of binaries built on the double,
+// such as tools/fakeedge.
+type TB interface {
+	Helper()
+	Cleanup(func())
+}
+
 // Start is NewServer for tests: the server is closed when tb's test ends.
-func Start(tb testing.TB, opts ...Option) *Server {
+// tb is a *testing.T, *testing.B or *testing.F.
+func Start(tb TB, opts ...Option) *Server {
 	tb.Helper()
 	s := NewServer(opts...)
 	tb.Cleanup(s.Close)

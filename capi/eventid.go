@@ -1,4 +1,4 @@
-package mapping
+package capi
 
 import (
 	"crypto/sha256"
@@ -24,7 +24,7 @@ func DeriveEventID(e *Event) string {
 		if len(vs) == 0 {
 			continue
 		}
-		b = append(b, userKeyList[i]...)
+		b = append(b, UserKeys[i]...)
 		b = append(b, '=')
 		for _, v := range vs {
 			b = append(b, v...)

@@ -1,4 +1,4 @@
-package main
+package pipeline
 
 import (
 	"errors"
@@ -444,49 +444,6 @@ func TestIDSetTempFiles(t *testing.T) {
 	}
 	if ok, err := s.addHash(1); ok || !errors.Is(err, errIDSetClosed) {
 		t.Errorf("add after close = %v, %v; want false, %v", ok, err, errIDSetClosed)
-	}
-}
-
-// TestRunIDSetSpills runs validate with a set that spills every 48 rows:
-// duplicates of rows long spilled are found, and a set that cannot write
-// its temporary file stops the run with exit 1.
-func TestRunIDSetSpills(t *testing.T) {
-	tests := []struct {
-		name     string
-		dir      func(t *testing.T) string
-		want     exitCode
-		stderr   string
-		wantDups int
-	}{
-		{"spills", func(t *testing.T) string { return t.TempDir() }, exitOK, "", 30},
-		{"temp dir missing", func(t *testing.T) string { return filepath.Join(t.TempDir(), "nosuch") }, exitFatal, "duplicate-id set: ", 0},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			old := idSetSize
-			idSetSize.maxSlots, idSetSize.bloomBlocks, idSetSize.dir = 64, 16, tt.dir(t)
-			t.Cleanup(func() { idSetSize = old })
-			setClock(t, sampleNow)
-			f := newFixture(t, sampleNow)
-			// 600 receipts, then the first 30 again.
-			csv := badRowsCSV(sampleNow, 600, 0)
-			lines := strings.SplitAfter(csv, "\n")
-			csv += strings.Join(lines[1:31], "")
-			writeFile(t, f.path("dups.csv"), csv)
-			reports := f.path("reports")
-			res := runIn(t.Context(), t, nil, "validate", "--config", f.path("pos.yaml"), "--state", f.state,
-				"--report-dir", reports, "--progress", "never", f.path("dups.csv"))
-			if res.code != tt.want || !strings.Contains(res.stderr, tt.stderr) {
-				t.Fatalf("exit %d, stderr %q; want %d with %q", res.code, res.stderr, tt.want, tt.stderr)
-			}
-			if tt.want != exitOK {
-				return
-			}
-			s := readSummary(t, reports)
-			if got := s.Rejects["duplicate_event_id"]; got != tt.wantDups || s.Outcomes.Sent != 600 {
-				t.Errorf("%d duplicate_event_id and %d built; want %d and 600", got, s.Outcomes.Sent, tt.wantDups)
-			}
-		})
 	}
 }
 

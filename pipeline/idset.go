@@ -1,4 +1,4 @@
-package main
+package pipeline
 
 import (
 	"bufio"
@@ -33,13 +33,11 @@ import (
 //     only cost a block read; on an enormous file they grow more frequent,
 //     and the set slower, but never wrong.
 //
-// The table and the filter are pointer-free Go memory, about 16 MiB in
-// all whatever the file's size (a Go map of the same keys took about
-// 35 MiB per million events). They stay on the Go heap on purpose: kept
+// The table and the filter are pointer-free Go memory of a fixed size
+// whatever the file's size. They stay on the Go heap on purpose: kept
 // outside it (an anonymous mapping was tried), they no longer count
-// towards the garbage collector's goal, and validate ran twice as many
-// GC cycles (408 instead of 194 on 5 million rows) and took about 12%
-// more CPU time, for 30 MiB less peak memory.
+// towards the garbage collector's goal, and validate ran many more GC
+// cycles (bench/README.md, "Figures").
 //
 // An idSet is used by one goroutine. Its temporary files hold only hashes
 // under a per-run random seed, and are unlinked as soon as they are
@@ -85,15 +83,22 @@ const (
 // errIDSetClosed answers an add after close, which would be a bug.
 var errIDSetClosed = errors.New("duplicate-id set used after close")
 
-// idSetSize holds the sizes of newIDSet's sets; tests shrink them so that
-// a run spills after a few rows.
-var idSetSize = struct {
+// idSetSizes are the sizes of an idSet; tests shrink them (through
+// Options.idSetSizes) so that a run spills after a few rows.
+type idSetSizes struct {
 	maxSlots, bloomBlocks int
 	dir                   string
-}{idMaxSlots, idBloomBytes / 32, ""}
+}
+
+// defaultIDSetSizes are the sizes of a run's set.
+var defaultIDSetSizes = idSetSizes{idMaxSlots, idBloomBytes / 32, ""}
 
 func newIDSet() *idSet {
-	return newIDSetSize(idSetSize.maxSlots, idSetSize.bloomBlocks, idSetSize.dir)
+	return newIDSetOf(defaultIDSetSizes)
+}
+
+func newIDSetOf(z idSetSizes) *idSet {
+	return newIDSetSize(z.maxSlots, z.bloomBlocks, z.dir)
 }
 
 // newIDSetSize is newIDSet with a table of at most maxSlots slots (a power
@@ -105,7 +110,7 @@ func newIDSetSize(maxSlots, bloomBlocks int, dir string) *idSet {
 	return s
 }
 
-// add records the event whose mapping.Event.LedgerKey is made of pixel,
+// add records the event whose capi.Event.LedgerKey is made of pixel,
 // name and id, and reports whether it was new. The key is hashed in
 // parts, so a row costs no allocation. An error means the set could not
 // read or write its temporary file; it cannot answer any more, and the run

@@ -1,4 +1,4 @@
-package mapping
+package capi
 
 import (
 	"encoding/json"
@@ -44,22 +44,26 @@ type Event struct {
 	// normalized; never sent. Counted per key in the summary.
 	Invalid []InvalidKey `json:"-"`
 
-	// mapped is set by Map, whose UserData values are all 64 lowercase hex
-	// digits except external_id's, and whose CustomData is in key order:
-	// AppendJSON copies the hashes without looking for characters to
-	// escape (a quarter of its time) and the fields without a sort check.
-	mapped bool
-	// plain marks more strings that Map knows need no escaping, so that
-	// AppendJSON copies them without a scan; with mapped, action_source
-	// (one of ActionSources) and currency (an ISO 4217 code) are plain too.
-	plain uint8
+	// Plain, set only by a producer that can vouch for it (mapping.Map),
+	// says which strings need no JSON escaping, so that AppendJSON copies
+	// them without a scan; never sent. The zero value is always correct.
+	Plain Plain `json:"-"`
 }
 
-// Event.plain bits.
+// Plain is a set of Event.Plain bits.
+type Plain uint8
+
+// Event.Plain bits.
 const (
-	plainName = 1 << iota // event_name is the config's constant, which is plain
-	plainID               // event_id was derived: hex digits
-	plainKeys             // every custom_data key of the config is plain
+	PlainName Plain = 1 << iota // event_name is the config's constant, which is plain
+	PlainID                     // event_id was derived: hex digits
+	PlainKeys                   // every custom_data key of the config is plain
+	// PlainMapped: every UserData value but external_id's is 64 lowercase
+	// hex digits, CustomData is in key order, and action_source (one of
+	// ActionSources) and currency (an ISO 4217 code) are plain: AppendJSON
+	// copies the hashes without looking for characters to escape and the
+	// fields without a sort check.
+	PlainMapped
 )
 
 // InvalidKey records one customer-information value that was dropped.
@@ -206,7 +210,7 @@ func (e *Event) AppendJSON(dst []byte) []byte {
 	// the others appendString's scan: about a quarter of the encoding went
 	// to scanning the same constants (event name, action source, custom
 	// keys, currency) for every event.
-	if e.plain&plainName != 0 {
+	if e.Plain&PlainName != 0 {
 		dst = append(dst, `{"event_name":"`...)
 		dst = append(dst, e.EventName...)
 		dst = append(dst, `","event_time":`...)
@@ -216,7 +220,7 @@ func (e *Event) AppendJSON(dst []byte) []byte {
 		dst = append(dst, `,"event_time":`...)
 	}
 	dst = appendUnixTime(dst, e.EventTime)
-	if e.mapped {
+	if e.Plain&PlainMapped != 0 {
 		dst = append(dst, `,"action_source":"`...)
 		dst = append(dst, e.ActionSource...)
 		dst = append(dst, '"')
@@ -226,7 +230,7 @@ func (e *Event) AppendJSON(dst []byte) []byte {
 	}
 	switch {
 	case e.EventID == "":
-	case e.plain&plainID != 0:
+	case e.Plain&PlainID != 0:
 		dst = append(dst, `,"event_id":"`...)
 		dst = append(dst, e.EventID...)
 		dst = append(dst, '"')
@@ -235,7 +239,7 @@ func (e *Event) AppendJSON(dst []byte) []byte {
 		dst = appendString(dst, e.EventID)
 	}
 	dst = append(dst, `,"user_data":{`...)
-	if e.mapped {
+	if e.Plain&PlainMapped != 0 {
 		dst = e.appendMappedUserData(dst)
 	} else {
 		first := true
@@ -250,14 +254,14 @@ func (e *Event) AppendJSON(dst []byte) []byte {
 	if len(e.CustomData) > 0 {
 		dst = append(dst, `,"custom_data":{`...)
 		cd := e.CustomData
-		if !e.mapped {
+		if e.Plain&PlainMapped == 0 {
 			cd = cd.sorted()
 		}
 		for i, f := range cd {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			if e.plain&plainKeys != 0 {
+			if e.Plain&PlainKeys != 0 {
 				dst = append(dst, '"')
 				dst = append(dst, f.Key...)
 				dst = append(dst, `":`...)
@@ -265,7 +269,7 @@ func (e *Event) AppendJSON(dst []byte) []byte {
 				dst = appendString(dst, f.Key)
 				dst = append(dst, ':')
 			}
-			if s, ok := f.Value.(string); ok && e.mapped && f.Key == "currency" {
+			if s, ok := f.Value.(string); ok && e.Plain&PlainMapped != 0 && f.Key == "currency" {
 				dst = append(dst, '"')
 				dst = append(dst, s...)
 				dst = append(dst, '"')
@@ -339,7 +343,7 @@ func UserKeyIndex(k string) int {
 // userKeyJSON holds each customer key as it opens its member of
 // user_data: "em": and so on.
 var userKeyJSON = func() (keys [NumUserKeys]string) {
-	for i, k := range userKeyList {
+	for i, k := range UserKeys {
 		keys[i] = string(appendString(nil, k)) + ":"
 	}
 	return keys
@@ -417,7 +421,7 @@ func appendUserKey(dst []byte, i int, vs []string, first bool) []byte {
 		dst = append(dst, ',')
 	}
 	dst = append(dst, userKeyJSON[i]...)
-	if i == KeyLeadID && len(vs) == 1 && isLeadIDNumber(vs[0]) {
+	if i == KeyLeadID && len(vs) == 1 && IsLeadIDNumber(vs[0]) {
 		// Meta types lead_id as an integer
 		// (https://developers.facebook.com/docs/marketing-api/conversions-api/parameters/customer-information-parameters).
 		// The digits are written as they are, never through a float64,
@@ -553,8 +557,8 @@ func plainWords(s string) int {
 	return len(s)
 }
 
-// isPlain reports whether s goes into JSON as it is, between quotes.
-func isPlain(s string) bool { return plainWords(s) == len(s) }
+// IsPlain reports whether s goes into JSON as it is, between quotes.
+func IsPlain(s string) bool { return plainWords(s) == len(s) }
 
 // le32 and le64 read the first four or eight bytes of s as a
 // little-endian word, which the compiler does in one load.
@@ -640,4 +644,26 @@ func appendString(dst []byte, s string) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+// Lead ids from Lead Ads have 15 to 17 digits; Meta's legacy offline
+// uploader took them with an "l:" prefix, which exports still carry.
+const (
+	minLeadIDDigits = 15
+	maxLeadIDDigits = 17
+)
+
+// IsLeadIDNumber reports whether s is a lead id as mapping.NormalizeLeadID
+// returns it: 15 to 17 digits without a leading zero, which AppendJSON
+// writes as a number.
+func IsLeadIDNumber(s string) bool {
+	if len(s) < minLeadIDDigits || len(s) > maxLeadIDDigits || s[0] == '0' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }

@@ -1,13 +1,16 @@
-package mapping
+package capi
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
-	"github.com/google/go-cmp/cmp"
 	"math"
 	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestAppendString(t *testing.T) {
@@ -83,7 +86,7 @@ func perByteValid(s string) string {
 
 func BenchmarkAppendString(b *testing.B) {
 	for _, bm := range []struct{ name, s string }{
-		{"hash", Hash("john_smith@gmail.com")},
+		{"hash", "0d2ae9d69e0ab6c3de4e4c4c8f3e0e8cb6fd1ac2a2dfc7a9e8f39e3d1b6c0a51"}, // a SHA-256 in hex
 		{"name", "Ana María van der Berg"},
 	} {
 		b.Run(bm.name, func(b *testing.B) {
@@ -126,7 +129,7 @@ func TestAppendJSONUserKeyOrder(t *testing.T) {
 func BenchmarkAppendJSON(b *testing.B) {
 	var ud UserData
 	for i, k := range []string{"em", "ph", "fn", "ln", "ct", "st", "zp", "country"} {
-		ud[i] = []string{Hash(k)}
+		ud[i] = []string{sha256Hex(k)}
 	}
 	// Custom data in key order, as Map builds it.
 	ev := Event{EventName: "Purchase", EventTime: 1795000000, ActionSource: "physical_store", EventID: "R10000001",
@@ -137,7 +140,10 @@ func BenchmarkAppendJSON(b *testing.B) {
 			name = "mapped" // by Map: hashes copied as they are, fields in order
 		}
 		b.Run(name, func(b *testing.B) {
-			ev.mapped = mapped
+			ev.Plain = 0
+			if mapped {
+				ev.Plain = PlainMapped
+			}
 			buf := make([]byte, 0, 2048)
 			b.ReportAllocs()
 			for b.Loop() {
@@ -153,8 +159,8 @@ func TestUserKeyIndex(t *testing.T) {
 		t.Fatalf("%d UserKeys, NumUserKeys %d", len(UserKeys), NumUserKeys)
 	}
 	for i, k := range UserKeys {
-		if got := UserKeyIndex(k); got != i || userKeyList[i] != k {
-			t.Errorf("UserKeyIndex(%q) = %d, want %d (userKeyList has %q)", k, got, i, userKeyList[i])
+		if got := UserKeyIndex(k); got != i || UserKeys[i] != k {
+			t.Errorf("UserKeyIndex(%q) = %d, want %d (UserKeys has %q)", k, got, i, UserKeys[i])
 		}
 	}
 	for _, k := range []string{"", "EM", "anon_id", "e"} {
@@ -223,4 +229,9 @@ func TestAppendUnixTime(t *testing.T) {
 			t.Errorf("appendUnixTime(%d) = %q, want %q", v, got, want)
 		}
 	}
+}
+
+func sha256Hex(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:])
 }
