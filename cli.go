@@ -64,6 +64,8 @@ Usage:
   capi-upload upload   --config FILE [flags] INPUT...   read, map, check, send, report
   capi-upload validate --config FILE [flags] INPUT...   everything but the network; same reports
   capi-upload init     [--sheet NAME] INPUT             print a proposed mapping config for a file
+  capi-upload serve    [--addr 127.0.0.1:8080] [--state FILE] [--dir DIR]
+                                                        a local web page: map, preview, check, send
   capi-upload version
 
 INPUT is a .csv, .tsv, .txt, .csv.gz or .xlsx file, a directory (its such
@@ -96,6 +98,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 	case "init":
 		err = runInit(ctx, rest, stdin, stdout, stderr)
+	case "serve":
+		err = runServe(ctx, rest, stdout, stderr, getenv)
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "capi-upload %s\n", appVersion())
 		return exitOK
@@ -152,6 +156,12 @@ type options struct {
 	token     string
 	appSecret string
 	graphURL  string
+
+	// progressEvery is how often a run without a progress bar logs its
+	// progress; 0 is report's default. Only serve sets it, through the
+	// environment it hands run (CAPI_UPLOAD_PROGRESS_EVERY), to follow a
+	// run it started closely.
+	progressEvery time.Duration
 }
 
 // durationFlag reads Go durations and whole days ("7d").
@@ -315,6 +325,11 @@ func parseRunFlags(cmd string, args []string, stdout, stderr io.Writer, getenv e
 		*v.dst = strings.TrimSpace(getenv(v.name))
 		if sends && strings.ContainsFunc(*v.dst, unicode.IsSpace) {
 			return nil, fmt.Errorf("%s holds white space inside it: set it to the value alone", v.name)
+		}
+	}
+	if v := getenv("CAPI_UPLOAD_PROGRESS_EVERY"); v != "" {
+		if d, err := time.ParseDuration(v); err == nil && d > 0 {
+			o.progressEvery = d
 		}
 	}
 	o.graphURL = getenv("CAPI_GRAPH_URL")

@@ -180,7 +180,7 @@ func runPipeline(ctx context.Context, o *options, stdout, stderr io.Writer) exit
 	if err != nil {
 		return reportError(fmt.Errorf("report dir %s: %w", reportDir, err), stderr)
 	}
-	progress := report.NewProgress(report.ProgressOptions{Mode: report.ProgressMode(o.progress), W: stderr, Logger: logger, DryRun: !sending})
+	progress := report.NewProgress(report.ProgressOptions{Mode: report.ProgressMode(o.progress), W: stderr, Logger: logger, DryRun: !sending, LogEvery: o.progressEvery})
 	rr := &recorder{rec: rec, progress: progress}
 	for _, in := range ins {
 		rec.FileOpened(in.name)
