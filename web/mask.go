@@ -213,6 +213,8 @@ func itoa(n int) string {
 // it for key before hashing, for the preview to show masked; "" when the
 // value is invalid (the event's Invalid list says why).
 func normalizeForShow(key, cell string, cfg *mapping.Config) string {
+	// Excel's text marker, which the mapper drops too ('02134).
+	cell = strings.TrimPrefix(strings.TrimSpace(cell), "'")
 	var v string
 	var err error
 	switch key {

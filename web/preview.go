@@ -207,6 +207,9 @@ func buildPreview(path, name string, cfg *mapping.Config, now time.Time) *previe
 }
 
 func (p *preview) add(r previewRow) {
+	if r.Keys == nil {
+		r.Keys = make([]keyCell, len(p.Keys)) // empty cells keep the table's columns
+	}
 	p.Rows = append(p.Rows, r)
 	p.Counts[r.Verdict]++
 }

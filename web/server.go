@@ -153,9 +153,10 @@ func New(opt Options) (*Server, error) {
 		s.reports = filepath.Join(opt.Dir, "reports")
 	}
 	s.tmpl, err = template.New("").Funcs(template.FuncMap{
-		"pct":   func(n, of int) int { return pctOf(n, of) },
-		"join":  strings.Join,
-		"label": func(k string) string { return keyLabels[k] },
+		"pct":       func(n, of int) int { return pctOf(n, of) },
+		"join":      strings.Join,
+		"hasPrefix": strings.HasPrefix,
+		"label":     func(k string) string { return keyLabels[k] },
 	}).ParseFS(templateFS, "templates/*.html")
 	if err != nil {
 		os.RemoveAll(tmp)
@@ -184,6 +185,7 @@ func (s *Server) routes() {
 	m := http.NewServeMux()
 	m.HandleFunc("GET /{$}", s.handlePage)
 	m.Handle("GET /static/", http.FileServerFS(staticFS))
+	m.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	m.HandleFunc("POST /open", s.handleOpen)
 	m.HandleFunc("POST /config/load", s.handleLoadConfig)
 	m.HandleFunc("POST /mapping", s.handleMapping)
@@ -208,7 +210,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := sw.Header()
 	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
+	// Not no-referrer: with it a browser sends "Origin: null" on the
+	// page's own form posts, and the Origin check below would refuse them.
+	h.Set("Referrer-Policy", "same-origin")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Cache-Control", "no-store")
 	if !s.hostOK(r.Host) {

@@ -36,7 +36,11 @@
       "&timezone=" + encodeURIComponent(tz ? tz.value : "");
     fetch("/api/readas?" + q, { headers: { "X-CSRF-Token": csrf } })
       .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (j) { if (j) out.textContent = j.reads_as ? "reads as " + j.reads_as : ""; });
+      .then(function (j) {
+        if (!j) return;
+        var r = j.reads_as || "";
+        out.textContent = r === "" || r.indexOf("does not") === 0 ? r : "reads as " + r;
+      });
   }
   document.querySelectorAll("tr[data-col]").forEach(function (tr) {
     var sel = tr.querySelector("select.field"), fmt = tr.querySelector(".fmt");
