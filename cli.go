@@ -69,6 +69,8 @@ Usage:
   capi-upload upload   --config FILE [flags] INPUT...   read, map, check, send, report
   capi-upload validate --config FILE [flags] INPUT...   everything but the network; same reports
   capi-upload init     [--sheet NAME] INPUT             print a proposed mapping config for a file
+  capi-upload serve    [--addr 127.0.0.1:8080] [--state FILE] [--dir DIR]
+                                                        a local web page: map, preview, check, send
   capi-upload version
 
 INPUT is a .csv, .tsv, .txt, .csv.gz or .xlsx file, a directory (its such
@@ -102,6 +104,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 	case "init":
 		err = runInit(ctx, rest, stdin, stdout, stderr)
+	case "serve":
+		err = runServe(ctx, rest, stdout, stderr, getenv, now)
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "capi-upload %s\n", appVersion())
 		return exitOK
