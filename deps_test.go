@@ -48,7 +48,9 @@ func TestImportGraph(t *testing.T) {
 		pkgs []string
 	}{
 		{"go.etcd.io/bbolt", []string{"ledger"}},
-		{"net/http", []string{"upload", "upload/capitest", "tools/fakeedge"}},
+		// The Graph client, its test double, and the local page of serve
+		// (package web, and main's listener: "capi-upload" is main).
+		{"net/http", []string{"upload", "upload/capitest", "tools/fakeedge", "web", "capi-upload"}},
 		{"go.yaml.in/yaml", []string{"mapping"}},
 		{"github.com/xuri/excelize", []string{"ingest", "tools/corpusgen", "samples"}},
 		{"github.com/schollz/progressbar", []string{"report"}},

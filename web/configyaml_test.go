@@ -98,7 +98,7 @@ func TestConfigRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Parse(proposal) = %v", err)
 			}
-			y, err := MarshalConfig(cfg1)
+			y, err := mapping.MarshalConfig(cfg1)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -106,7 +106,7 @@ func TestConfigRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Parse(MarshalConfig) = %v\n%s", err, y)
 			}
-			y2, err := MarshalConfig(cfg2)
+			y2, err := mapping.MarshalConfig(cfg2)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -132,7 +132,7 @@ func TestConfigRoundTrip(t *testing.T) {
 				f.Format[col.Index] = col.Format
 			}
 			cfg3 := applyForm(cfg1, header, f)
-			y3, err := MarshalConfig(cfg3)
+			y3, err := mapping.MarshalConfig(cfg3)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -177,7 +177,7 @@ fields:
 		PixelID: "123", Zone: "Europe/Berlin", Country: "de", EventName: "Lead", ActionSource: "phone_call",
 	}
 	got := applyForm(cfg, header, f)
-	y, err := MarshalConfig(got)
+	y, err := mapping.MarshalConfig(got)
 	if err != nil {
 		t.Fatal(err)
 	}

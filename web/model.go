@@ -69,8 +69,8 @@ func fieldGroups(cfg *mapping.Config) []fieldGroup {
 		{"custom_data.num_items", "num_items: quantity"},
 	}}
 	if cfg != nil {
-		for _, k := range customKeys(cfg.Fields.CustomData) {
-			if !slices.Contains(standardCustom, k) {
+		for _, k := range mapping.CustomKeys(cfg.Fields.CustomData) {
+			if !slices.Contains(mapping.StandardCustom, k) {
 				custom.Options = append(custom.Options, fieldOption{"custom_data." + k, k + ": custom property"})
 			}
 		}
@@ -156,7 +156,7 @@ func columnPaths(cfg *mapping.Config) []string {
 	for _, k := range capi.UserKeys {
 		paths = append(paths, "user_data."+k)
 	}
-	for _, k := range customKeys(cfg.Fields.CustomData) {
+	for _, k := range mapping.CustomKeys(cfg.Fields.CustomData) {
 		paths = append(paths, "custom_data."+k)
 	}
 	return paths

@@ -382,7 +382,7 @@ func (s *Server) handlePage(w http.ResponseWriter, r *http.Request) {
 		if v, ok := specValue(draft.Fields.ActionSource); ok {
 			d.Action = v
 		}
-		if y, err := MarshalConfig(draft); err == nil {
+		if y, err := mapping.MarshalConfig(draft); err == nil {
 			d.YAML = string(y)
 		}
 		d.Cron = s.cronLine("CONFIG.yaml")
@@ -635,7 +635,7 @@ func (s *Server) handleMapping(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.draft = applyForm(s.draft, header, f)
-	y, err := MarshalConfig(s.draft)
+	y, err := mapping.MarshalConfig(s.draft)
 	if err == nil {
 		var cfg *mapping.Config
 		if cfg, err = mapping.Parse(bytes.NewReader(y)); err == nil {
@@ -711,7 +711,7 @@ func (s *Server) handleConfigYAML(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no mapping yet: open a file", http.StatusNotFound)
 		return
 	}
-	y, err := MarshalConfig(draft)
+	y, err := mapping.MarshalConfig(draft)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
@@ -739,7 +739,7 @@ func (s *Server) handleSaveConfig(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, "save", "a config name is letters, digits, dots, dashes and underscores")
 		return
 	}
-	y, err := MarshalConfig(draft)
+	y, err := mapping.MarshalConfig(draft)
 	if err == nil {
 		err = writeFileAtomic(filepath.Join(s.opt.Dir, name), y)
 	}
@@ -853,7 +853,7 @@ func (s *Server) handleRun(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "unknown command", http.StatusBadRequest)
 		return
 	}
-	y, err := MarshalConfig(s.cfg)
+	y, err := mapping.MarshalConfig(s.cfg)
 	if err != nil {
 		s.errMsg = err.Error()
 		s.redirect(w, r, anchor)

@@ -1,4 +1,4 @@
-package web
+package mapping
 
 import (
 	"bytes"
@@ -9,14 +9,13 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"capi-upload/capi"
-	"capi-upload/mapping"
 )
 
 // MarshalConfig writes cfg as the YAML the command line reads
-// (mapping.Parse), so that what the page saves maps every row as the page
+// (Parse), so that what the page saves maps every row as the page
 // showed it. Keys come in SPEC's order and zero values are left out, so a
 // config loaded and saved again reads the same; comments are not kept.
-func MarshalConfig(cfg *mapping.Config) ([]byte, error) {
+func MarshalConfig(cfg *Config) ([]byte, error) {
 	root := mapNode(false)
 	str := func(m *yaml.Node, k, v string) {
 		if v != "" {
@@ -24,7 +23,7 @@ func MarshalConfig(cfg *mapping.Config) ([]byte, error) {
 		}
 	}
 	str(root, "pixel_id", cfg.PixelID)
-	if cfg.APIVersion != mapping.DefaultAPIVersion {
+	if cfg.APIVersion != DefaultAPIVersion {
 		str(root, "api_version", cfg.APIVersion)
 	}
 	str(root, "timezone", cfg.Timezone)
@@ -73,7 +72,7 @@ func MarshalConfig(cfg *mapping.Config) ([]byte, error) {
 
 	f := cfg.Fields
 	fields := mapNode(false)
-	spec := func(m *yaml.Node, k string, s *mapping.FieldSpec) {
+	spec := func(m *yaml.Node, k string, s *FieldSpec) {
 		if s != nil {
 			add(m, k, specNode(s))
 		}
@@ -91,7 +90,7 @@ func MarshalConfig(cfg *mapping.Config) ([]byte, error) {
 	}
 	if len(f.CustomData) > 0 {
 		cd := mapNode(false)
-		for _, k := range customKeys(f.CustomData) {
+		for _, k := range CustomKeys(f.CustomData) {
 			spec(cd, k, f.CustomData[k])
 		}
 		add(fields, "custom_data", cd)
@@ -122,20 +121,22 @@ func MarshalConfig(cfg *mapping.Config) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// standardCustom are the custom_data keys Meta defines, in the order the
+// StandardCustom are the custom_data keys Meta defines, in the order the
 // saved config lists them; any other key (a custom property) follows,
 // sorted.
-var standardCustom = []string{"value", "currency", "order_id", "content_ids", "content_type", "contents", "num_items"}
+var StandardCustom = []string{"value", "currency", "order_id", "content_ids", "content_type", "contents", "num_items"}
 
-func customKeys(m map[string]*mapping.FieldSpec) []string {
+// CustomKeys lists the custom_data keys of m: Meta's standard ones first,
+// in StandardCustom's order, then the others sorted.
+func CustomKeys(m map[string]*FieldSpec) []string {
 	var keys, rest []string
-	for _, k := range standardCustom {
+	for _, k := range StandardCustom {
 		if m[k] != nil {
 			keys = append(keys, k)
 		}
 	}
 	for k := range m {
-		if !slices.Contains(standardCustom, k) {
+		if !slices.Contains(StandardCustom, k) {
 			rest = append(rest, k)
 		}
 	}
@@ -143,7 +144,7 @@ func customKeys(m map[string]*mapping.FieldSpec) []string {
 	return append(keys, rest...)
 }
 
-func specNode(s *mapping.FieldSpec) *yaml.Node {
+func specNode(s *FieldSpec) *yaml.Node {
 	plain := s.Value == nil && s.Format == "" && s.Map == nil && s.Split == "" && s.Decimal == "" &&
 		s.Default == "" && s.Hash == nil && s.Time == "" && s.Zone == "" && s.Part == "" && s.ClickTime == ""
 	if plain {
@@ -185,7 +186,7 @@ func specNode(s *mapping.FieldSpec) *yaml.Node {
 	return m
 }
 
-func skipNode(r mapping.SkipRule) *yaml.Node {
+func skipNode(r SkipRule) *yaml.Node {
 	m := mapNode(true)
 	add(m, "column", strNode(r.Column))
 	if r.Name != "" {
