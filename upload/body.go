@@ -96,9 +96,6 @@ func newBodyReader(head, tail []byte, buf *bodyBuf) *bodyReader {
 	return &bodyReader{head: head, tail: tail, buf: buf}
 }
 
-// len returns the number of bytes not yet read.
-func (r *bodyReader) len() int64 { return int64(len(r.head) + len(r.tail)) }
-
 func (r *bodyReader) Read(p []byte) (int, error) {
 	if len(r.head) == 0 && len(r.tail) == 0 {
 		return 0, io.EOF

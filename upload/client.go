@@ -110,7 +110,6 @@ func NewClient(opt ClientOptions) (*Client, error) {
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		t.MaxIdleConnsPerHost = maxIdleConns
 		t.MaxIdleConns = maxIdleConns
-		t.DialContext = dialBodyConns(t.DialContext)
 		c.hc = &http.Client{Transport: t}
 	} else {
 		hc := *c.hc // the caller's client keeps its own policy
