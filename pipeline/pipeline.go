@@ -190,7 +190,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		rec.FileOpened(in.name)
 	}
 
-	var sender upload.Sender
+	var sender capi.Sender
 	switch {
 	case o.Command == "upload" && o.DryRun:
 		sender = upload.NewDryRun(reportDir)

@@ -1,6 +1,7 @@
 package upload
 
 import (
+	"capi-upload/capi"
 	"context"
 	"io"
 	"net/http"
@@ -65,7 +66,7 @@ func TestClientSendsBigBodyTLS(t *testing.T) {
 func sendBig(t *testing.T, c *Client) int64 {
 	t.Helper()
 	body := []byte(`{"data":["` + strings.Repeat("x", 800_000) + `"]}`)
-	if _, err := c.Send(context.Background(), &Request{Seq: 1, Attempt: 1, Events: 1, Body: body}); err != nil {
+	if _, err := c.Send(context.Background(), &capi.Request{Seq: 1, Attempt: 1, Events: 1, Body: body}); err != nil {
 		t.Fatal(err)
 	}
 	return int64(len(c.authorize(body)))
