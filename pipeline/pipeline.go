@@ -52,7 +52,6 @@ type Options struct {
 
 	// Test hooks, settable only from this package's tests.
 	wrapRejects func(io.Writer) io.Writer // wraps the rejects.csv file
-	idSetSizes  idSetSizes                // zero = defaultIDSetSizes
 }
 
 // Progress is a run's counts so far.
@@ -95,9 +94,6 @@ func (o Options) withDefaults() Options {
 	}
 	if o.ProgressMode == "" || o.Stderr == nil && o.ProgressMode != "never" {
 		o.ProgressMode = "never"
-	}
-	if o.idSetSizes == (idSetSizes{}) {
-		o.idSetSizes = defaultIDSetSizes
 	}
 	return o
 }
