@@ -473,11 +473,7 @@ func (s *Server) process(r *http.Request, body []byte, rec *Request, f Fault, st
 		e.Message = http.StatusText(f.Status)
 		return nil, e
 	}
-	var fast *decoder
-	if !s.keepEvents {
-		fast = &st.decoder
-	}
-	p, wires, ge := parseParams(r, body, fast)
+	p, ge := parseParams(r, body)
 	rec.TestEventCode, rec.PartnerAgent, rec.UploadTag, rec.NamespaceID = p.TestEventCode, p.PartnerAgent, p.UploadTag, p.NamespaceID
 	if ge != nil {
 		return nil, ge
@@ -488,12 +484,16 @@ func (s *Server) process(r *http.Request, body []byte, rec *Request, f Fault, st
 	if !s.pixels[pixel] {
 		return nil, errUnknownObject(pixel, "post")
 	}
+	// A server that keeps event bodies, and any data decodeEvents does
+	// not take whole, goes element by element, which also words what is
+	// wrong.
 	var raws []json.RawMessage
-	if wires != nil {
+	wires, ok := []wireEvent(nil), false
+	if !s.keepEvents {
+		wires, ok = decodeEvents(p.Data)
+	}
+	if ok {
 		rec.Events = len(wires)
-		if ge := checkCount(len(wires)); ge != nil {
-			return nil, ge
-		}
 	} else {
 		raws, ge = decodeData(p.Data)
 		rec.Events = len(raws)
@@ -515,7 +515,7 @@ func (s *Server) process(r *http.Request, body []byte, rec *Request, f Fault, st
 		if ge != nil {
 			return nil, ge
 		}
-		if raws != nil {
+		if s.keepEvents {
 			ev.raw = raws[i]
 		}
 		events = append(events, ev)
@@ -556,37 +556,27 @@ func (s *Server) route(r *http.Request) (string, *GraphError) {
 
 // parseParams reads the top-level parameters from a JSON, form or
 // multipart body, falling back to the query for the token (which Graph
-// accepts, and which Request.TokenInURL records).
-//
-// With fast set, a JSON body whose data is an array of event objects is
-// walked by hand (fastBody) and its events returned; any other shape is
-// left in p.Data for decodeData, which also explains what is wrong with it.
-func parseParams(r *http.Request, body []byte, fast *decoder) (p params, events []wireEvent, ge *GraphError) {
+// accepts, and which Request.TokenInURL records). data is left in p.Data
+// for decodeData, which also explains what is wrong with it.
+func parseParams(r *http.Request, body []byte) (p params, ge *GraphError) {
 	ct, mp, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch {
 	case ct == "application/x-www-form-urlencoded":
 		v, err := url.ParseQuery(string(body))
 		if err != nil {
-			return p, nil, invalid("Invalid Parameter", "The request body could not be parsed.")
+			return p, invalid("Invalid Parameter", "The request body could not be parsed.")
 		}
 		p = formParams(v)
 	case ct == "multipart/form-data":
 		form, err := multipart.NewReader(bytes.NewReader(body), mp["boundary"]).ReadForm(maxBody)
 		if err != nil {
-			return p, nil, invalid("Invalid Parameter", "The request body could not be parsed.")
+			return p, invalid("Invalid Parameter", "The request body could not be parsed.")
 		}
 		defer form.RemoveAll()
 		p = formParams(form.Value)
 	case len(bytes.TrimSpace(body)) > 0:
-		if fast != nil {
-			var ok bool
-			if p, events, ok = fast.fastBody(body); ok {
-				break
-			}
-			p, events = params{}, nil
-		}
 		if err := json.Unmarshal(body, &p); err != nil {
-			return p, nil, invalid("Invalid Parameter", "The request body is not valid JSON.")
+			return p, invalid("Invalid Parameter", "The request body is not valid JSON.")
 		}
 	}
 	q := r.URL.Query()
@@ -596,10 +586,10 @@ func parseParams(r *http.Request, body []byte, fast *decoder) (p params, events 
 	if p.Proof == "" {
 		p.Proof = q.Get("appsecret_proof")
 	}
-	if p.Data == nil && events == nil && q.Has("data") {
+	if p.Data == nil && q.Has("data") {
 		p.Data = jsonString(q.Get("data"))
 	}
-	return p, events, nil
+	return p, nil
 }
 
 func formParams(v url.Values) params {
@@ -751,14 +741,13 @@ func newTraceID() string {
 	return string(b[:])
 }
 
-// reqState is the scratch memory of one request: the body, the fast
-// path's decoded events and the checked events. It is pooled, so that a
+// reqState is the scratch memory of one request: the body and the
+// checked events. It is pooled, so that a
 // steady stream of 1,000-event requests allocates almost nothing; nothing
 // in it may outlive the request (accept copies what it keeps).
 type reqState struct {
 	body   []byte
 	events []event
-	decoder
 }
 
 var statePool = sync.Pool{New: func() any { return new(reqState) }}
