@@ -214,14 +214,6 @@ func (c *Client) Send(ctx context.Context, req *capi.Request) (capi.Response, er
 	return r, err
 }
 
-// authorize adds access_token and appsecret_proof to a body built by Run,
-// which ends in '}'. Splicing keeps the body Run encoded once per batch and
-// keeps the token out of everything but the bytes on the wire.
-func (c *Client) authorize(body []byte) []byte {
-	head, tail := c.authParts(body)
-	return append(head[:len(head):len(head)], tail...)
-}
-
 // authParts splits the authorized body into body minus its closing brace
 // (no copy) and the credentials with the brace.
 func (c *Client) authParts(body []byte) (head, tail []byte) {

@@ -314,3 +314,10 @@ func FuzzCheckResponse(f *testing.F) {
 		}
 	})
 }
+
+// authorize is the body as Send puts it on the wire: the body Run built,
+// which ends in '}', with access_token and appsecret_proof spliced in.
+func (c *Client) authorize(body []byte) []byte {
+	head, tail := c.authParts(body)
+	return append(head[:len(head):len(head)], tail...)
+}
