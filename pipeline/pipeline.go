@@ -132,6 +132,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		return Result{}, err
 	}
 	defer l.Close()
+	defer limitMemory()()
 	led = l
 	if !sending {
 		led = readOnlyLedger{l}
