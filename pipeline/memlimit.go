@@ -17,7 +17,7 @@ import (
 // duplicate-id set), cheap to mark, so collecting more often costs little;
 // without the limit the heap grows to three times the live heap
 // (SetGCPercent(200) in main.go) between collections. README "Memory".
-const memoryAllowance = 32 << 20
+const memoryAllowance = 16 << 20
 
 // memoryTick is how often the limit follows the live heap.
 const memoryTick = 50 * time.Millisecond
