@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
-	"unsafe"
 )
 
 // UserKeys lists the customer information keys capi-upload maps, in the
@@ -43,28 +42,7 @@ type Event struct {
 	// Invalid lists the customer keys dropped because a value could not be
 	// normalized; never sent. Counted per key in the summary.
 	Invalid []InvalidKey `json:"-"`
-
-	// Plain, set only by a producer that can vouch for it (mapping.Map),
-	// says which strings need no JSON escaping, so that AppendJSON copies
-	// them without a scan; never sent. The zero value is always correct.
-	Plain Plain `json:"-"`
 }
-
-// Plain is a set of Event.Plain bits.
-type Plain uint8
-
-// Event.Plain bits.
-const (
-	PlainName Plain = 1 << iota // event_name is the config's constant, which is plain
-	PlainID                     // event_id was derived: hex digits
-	PlainKeys                   // every custom_data key of the config is plain
-	// PlainMapped: every UserData value but external_id's is 64 lowercase
-	// hex digits, CustomData is in key order, and action_source (one of
-	// ActionSources) and currency (an ISO 4217 code) are plain: AppendJSON
-	// copies the hashes without looking for characters to escape and the
-	// fields without a sort check.
-	PlainMapped
-)
 
 // InvalidKey records one customer-information value that was dropped.
 // Reason is a short code such as "not_an_email" or "bad_phone"; it never
@@ -206,76 +184,34 @@ func (e Event) MarshalJSON() ([]byte, error) {
 // with one value is a string, with several an array. Invalid UTF-8 is
 // replaced by U+FFFD, as encoding/json does.
 func (e *Event) AppendJSON(dst []byte) []byte {
-	// The plain fields take one append with the punctuation around them,
-	// the others appendString's scan: about a quarter of the encoding went
-	// to scanning the same constants (event name, action source, custom
-	// keys, currency) for every event.
-	if e.Plain&PlainName != 0 {
-		dst = append(dst, `{"event_name":"`...)
-		dst = append(dst, e.EventName...)
-		dst = append(dst, `","event_time":`...)
-	} else {
-		dst = append(dst, `{"event_name":`...)
-		dst = appendString(dst, e.EventName)
-		dst = append(dst, `,"event_time":`...)
-	}
+	dst = append(dst, `{"event_name":`...)
+	dst = appendString(dst, e.EventName)
+	dst = append(dst, `,"event_time":`...)
 	dst = appendUnixTime(dst, e.EventTime)
-	if e.Plain&PlainMapped != 0 {
-		dst = append(dst, `,"action_source":"`...)
-		dst = append(dst, e.ActionSource...)
-		dst = append(dst, '"')
-	} else {
-		dst = append(dst, `,"action_source":`...)
-		dst = appendString(dst, e.ActionSource)
-	}
-	switch {
-	case e.EventID == "":
-	case e.Plain&PlainID != 0:
-		dst = append(dst, `,"event_id":"`...)
-		dst = append(dst, e.EventID...)
-		dst = append(dst, '"')
-	default:
+	dst = append(dst, `,"action_source":`...)
+	dst = appendString(dst, e.ActionSource)
+	if e.EventID != "" {
 		dst = append(dst, `,"event_id":`...)
 		dst = appendString(dst, e.EventID)
 	}
 	dst = append(dst, `,"user_data":{`...)
-	if e.Plain&PlainMapped != 0 {
-		dst = e.appendMappedUserData(dst)
-	} else {
-		first := true
-		for i, vs := range &e.UserData {
-			if len(vs) > 0 {
-				dst = appendUserKey(dst, i, vs, first)
-				first = false
-			}
+	first := true
+	for i, vs := range &e.UserData {
+		if len(vs) > 0 {
+			dst = appendUserKey(dst, i, vs, first)
+			first = false
 		}
 	}
 	dst = append(dst, '}')
 	if len(e.CustomData) > 0 {
 		dst = append(dst, `,"custom_data":{`...)
-		cd := e.CustomData
-		if e.Plain&PlainMapped == 0 {
-			cd = cd.sorted()
-		}
-		for i, f := range cd {
+		for i, f := range e.CustomData.sorted() {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			if e.Plain&PlainKeys != 0 {
-				dst = append(dst, '"')
-				dst = append(dst, f.Key...)
-				dst = append(dst, `":`...)
-			} else {
-				dst = appendString(dst, f.Key)
-				dst = append(dst, ':')
-			}
-			if s, ok := f.Value.(string); ok && e.Plain&PlainMapped != 0 && f.Key == "currency" {
-				dst = append(dst, '"')
-				dst = append(dst, s...)
-				dst = append(dst, '"')
-			} else {
-				dst = appendValue(dst, f.Value)
-			}
+			dst = appendString(dst, f.Key)
+			dst = append(dst, ':')
+			dst = appendValue(dst, f.Value)
 		}
 		dst = append(dst, '}')
 	}
@@ -347,72 +283,6 @@ var userKeyJSON = func() (keys [NumUserKeys]string) {
 		keys[i] = string(appendString(nil, k)) + ":"
 	}
 	return keys
-}()
-
-// appendMappedUserData appends the members of user_data of an event from
-// Map, where every value of a hashed key is 64 lowercase hex digits.
-// These, most of a request body, go out as two fixed-size copies each, the
-// key's opening and the digits, where appends cost a call to memmove
-// each; the closing quote is the start of the next opening.
-func (e *Event) appendMappedUserData(dst []byte) []byte {
-	// Room for every member written with fixed-size copies.
-	dst = slices.Grow(dst, NumUserKeys*(16+64))
-	state := hashFirst
-	for i, vs := range &e.UserData {
-		if len(vs) == 0 {
-			continue
-		}
-		// external_id and the unhashed keys may be 64 characters that are
-		// not hex (a user agent, an fbc): they take the escaping path.
-		if i >= KeyExternalID || len(vs) != 1 || len(vs[0]) != 64 {
-			if state == hashOpen {
-				dst = append(dst, '"')
-			}
-			dst = appendUserKey(dst, i, vs, state == hashFirst)
-			state = hashAfterOther
-			continue
-		}
-		open := &userKeyOpen[state][i]
-		n := len(dst)
-		d := dst[:n+16+64]
-		*(*[16]byte)(d[n:]) = open.b
-		m := n + int(open.n)
-		*(*[64]byte)(d[m:]) = *(*[64]byte)(unsafe.Pointer(unsafe.StringData(vs[0])))
-		dst = d[:m+64]
-		state = hashOpen
-	}
-	if state == hashOpen {
-		dst = append(dst, '"')
-	}
-	return dst
-}
-
-// What precedes a hashed member of user_data, which decides its opening.
-const (
-	hashFirst      = iota // nothing: "em":"
-	hashOpen              // a hash, whose quote is still open: ","em":"
-	hashAfterOther        // another member: ,"em":"
-)
-
-// keyOpen is the opening of a member, padded to 16 bytes for one copy.
-type keyOpen struct {
-	b [16]byte
-	n uint8
-}
-
-// userKeyOpen holds, for each state and hashed customer key, what comes
-// before a hash.
-var userKeyOpen = func() (open [3][NumUserKeys]keyOpen) {
-	for i := range KeyExternalID {
-		for st, prefix := range [3]string{hashFirst: "", hashOpen: `",`, hashAfterOther: ","} {
-			s := prefix + userKeyJSON[i] + `"`
-			if len(s) > 16 {
-				panic("mapping: user_data key opening longer than 16 bytes: " + s)
-			}
-			open[st][i].n = uint8(copy(open[st][i].b[:], s))
-		}
-	}
-	return open
 }()
 
 // appendUserKey appends the member of user_data for the key at index i.
@@ -556,9 +426,6 @@ func plainWords(s string) int {
 	}
 	return len(s)
 }
-
-// IsPlain reports whether s goes into JSON as it is, between quotes.
-func IsPlain(s string) bool { return plainWords(s) == len(s) }
 
 // le32 and le64 read the first four or eight bytes of s as a
 // little-endian word, which the compiler does in one load.

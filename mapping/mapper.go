@@ -32,9 +32,6 @@ type Mapper struct {
 	userMapped                                  int
 	unhashed                                    unhashedPlan // map_unhashed.go
 	memo                                        *memo
-	// plain is the Event.Plain bits true of every event this Mapper
-	// makes, found once from the config.
-	plain capi.Plain
 }
 
 // userKeyList fixes the number of customer keys for the array in Mapper.
@@ -152,15 +149,6 @@ func NewMapper(cfg *Config, file string, header []string) (*Mapper, error) {
 			return nil, err
 		}
 		m.custom = append(m.custom, customPlan{key: k, path: "custom_data." + k, p: p})
-	}
-	if p := m.eventName; p.isConst && len(p.consts) > 0 && capi.IsPlain(p.consts[0]) {
-		m.plain |= capi.PlainName
-	}
-	m.plain |= capi.PlainKeys
-	for _, c := range m.custom {
-		if !capi.IsPlain(c.key) {
-			m.plain &^= capi.PlainKeys
-		}
 	}
 	if m.dpo, err = r.plan("fields.data_processing_options", f.DataProcessingOptions); err != nil {
 		return nil, err
@@ -452,10 +440,8 @@ func (m *Mapper) mapRow(row ingest.Row) (capi.Event, error) {
 			return capi.Event{}, &RowError{Reason: capi.ReasonInvalidValue, Field: "event_id", Detail: "looks like an email address or phone number, which must not be sent unhashed"}
 		}
 	}
-	ev.Plain |= m.plain
 	if ev.EventID == "" {
 		ev.EventID = capi.DeriveEventID(&ev)
-		ev.Plain |= capi.PlainID
 	}
 	return ev, nil
 }
@@ -742,7 +728,6 @@ func (m *Mapper) mapUser(ev *capi.Event, cells []string, kinds []ingest.CellKind
 		ev.UserData[spans[j].key] = vals[j:e:e]
 		j = e
 	}
-	ev.Plain |= capi.PlainMapped
 	return nil
 }
 

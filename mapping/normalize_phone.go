@@ -7,7 +7,6 @@ import (
 	"sync"
 
 	"github.com/nyaruka/phonenumbers"
-	"google.golang.org/protobuf/proto"
 )
 
 // NormalizePhone returns the phone number s in E.164 form without the
@@ -239,9 +238,7 @@ func phoneFastNANP(s, defaultCountry string) (string, bool) {
 	}
 	// Parsing is what costs; judging validity of a number already split
 	// into country code and national number is cheap.
-	nn, _ := strconv.ParseUint(out[1:], 10, 64)
-	n := phonenumbers.PhoneNumber{CountryCode: proto.Int32(1), NationalNumber: proto.Uint64(nn)}
-	if !phonenumbers.IsValidNumber(&n) {
+	if !validNANP(out[1:]) {
 		return "", false // the slow path may still read it as international
 	}
 	return out, true

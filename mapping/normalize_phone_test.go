@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/nyaruka/phonenumbers"
+	"google.golang.org/protobuf/proto"
 )
 
 // phoneParseAlwaysReadBack is phoneParse as it was before the read-back
@@ -184,5 +185,30 @@ func TestPhoneReadBackStillRefuses(t *testing.T) {
 				t.Errorf("phoneParse(%q, %q) accepted a number that reads back otherwise", tt.in, tt.region)
 			}
 		})
+	}
+}
+
+// TestValidNANP holds validNANP to phonenumbers.IsValidNumber on every
+// area code and exchange class, with random subscriber numbers.
+func TestValidNANP(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(3, 4))
+	n := 0
+	for npa := 200; npa <= 999; npa++ {
+		for range 60 {
+			nn := uint64(npa)*10_000_000 + r.Uint64N(10_000_000)
+			s := strconv.FormatUint(nn, 10)
+			num := phonenumbers.PhoneNumber{CountryCode: proto.Int32(1), NationalNumber: proto.Uint64(nn)}
+			want := phonenumbers.IsValidNumber(&num)
+			if got := validNANP(s); got != want {
+				t.Fatalf("validNANP(%s) = %v; phonenumbers says %v", s, got, want)
+			}
+			if want {
+				n++
+			}
+		}
+	}
+	if n < 10_000 {
+		t.Errorf("only %d valid numbers of 48,000: the test proves little", n)
 	}
 }

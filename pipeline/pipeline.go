@@ -52,7 +52,6 @@ type Options struct {
 
 	// Test hooks, settable only from this package's tests.
 	wrapRejects func(io.Writer) io.Writer // wraps the rejects.csv file
-	idSetSizes  idSetSizes                // zero = defaultIDSetSizes
 }
 
 // Progress is a run's counts so far.
@@ -96,9 +95,6 @@ func (o Options) withDefaults() Options {
 	if o.ProgressMode == "" || o.Stderr == nil && o.ProgressMode != "never" {
 		o.ProgressMode = "never"
 	}
-	if o.idSetSizes == (idSetSizes{}) {
-		o.idSetSizes = defaultIDSetSizes
-	}
 	return o
 }
 
@@ -136,6 +132,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		return Result{}, err
 	}
 	defer l.Close()
+	defer limitMemory()()
 	led = l
 	if !sending {
 		led = readOnlyLedger{l}
@@ -190,7 +187,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		rec.FileOpened(in.name)
 	}
 
-	var sender upload.Sender
+	var sender capi.Sender
 	switch {
 	case o.Command == "upload" && o.DryRun:
 		sender = upload.NewDryRun(reportDir)

@@ -80,44 +80,21 @@ func badRowsCSV(at time.Time, good, bad int) string {
 	return b.String()
 }
 
-// TestRunIDSetSpills runs validate with a set that spills every 48 rows:
-// duplicates of rows long spilled are found, and a set that cannot write
-// its temporary file stops the run with an error (exit 1).
-func TestRunIDSetSpills(t *testing.T) {
-	tests := []struct {
-		name     string
-		dir      func(t *testing.T) string
-		wantErr  string
-		wantDups int
-	}{
-		{"spills", func(t *testing.T) string { return t.TempDir() }, "", 30},
-		{"temp dir missing", func(t *testing.T) string { return filepath.Join(t.TempDir(), "nosuch") }, "duplicate-id set: ", 0},
+// TestRunDuplicates: a file of 630 rows whose last 30 repeat the first
+// 30 receipts has 30 duplicate_event_id rejects and 600 events built.
+func TestRunDuplicates(t *testing.T) {
+	f := newFixture(t)
+	csv := badRowsCSV(sampleNow, 600, 0)
+	lines := strings.SplitAfter(csv, "\n")
+	csv += strings.Join(lines[1:31], "")
+	writeFile(t, f.path("dups.csv"), csv)
+	res, err := Run(t.Context(), f.options(t, "validate", "dups.csv"))
+	if err != nil {
+		t.Fatalf("Run: %v", err)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			f := newFixture(t)
-			// 600 receipts, then the first 30 again.
-			csv := badRowsCSV(sampleNow, 600, 0)
-			lines := strings.SplitAfter(csv, "\n")
-			csv += strings.Join(lines[1:31], "")
-			writeFile(t, f.path("dups.csv"), csv)
-			o := f.options(t, "validate", "dups.csv")
-			o.idSetSizes = idSetSizes{maxSlots: 64, bloomBlocks: 16, dir: tt.dir(t)}
-			res, err := Run(t.Context(), o)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("Run = %v, want an error with %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("Run: %v", err)
-			}
-			s := res.Summary
-			if got := s.Rejects["duplicate_event_id"]; got != tt.wantDups || s.Outcomes.Sent != 600 {
-				t.Errorf("%d duplicate_event_id and %d built; want %d and 600", got, s.Outcomes.Sent, tt.wantDups)
-			}
-		})
+	s := res.Summary
+	if got := s.Rejects["duplicate_event_id"]; got != 30 || s.Outcomes.Sent != 600 {
+		t.Errorf("%d duplicate_event_id and %d built; want %d and 600", got, s.Outcomes.Sent, 30)
 	}
 }
 

@@ -177,9 +177,6 @@ func validateSink(o *Options, led capi.Ledger, q *eventQueue, rr *recorder) erro
 // checks in file order and hands the events on. It returns the errors that
 // made an input unreadable part-way; the other inputs are still read.
 func readAll(ctx context.Context, o *Options, ins []*input, rr *recorder, q *eventQueue, logger *slog.Logger) error {
-	// A duplicate-id set that fails stops the reading too.
-	ctx, stop := context.WithCancel(ctx)
-	defer stop()
 	work := make(chan *chunk, runtime.GOMAXPROCS(0))
 	ordered := make(chan *chunk, 2*runtime.GOMAXPROCS(0))
 	// Chunks the collector is done with go back to the reader: a chunk of
@@ -218,9 +215,8 @@ func readAll(ctx context.Context, o *Options, ins []*input, rr *recorder, q *eve
 		})
 	}
 
-	seen := newIDSetOf(o.idSetSizes)
+	seen := newIDSet()
 	keys := make([]uint64, 0, chunkSize) // of a chunk's events in seen
-	var seenErr error
 	maxAge := o.MaxAge
 	pixel := o.Config.PixelID
 	stopped := false
@@ -245,12 +241,7 @@ func readAll(ctx context.Context, o *Options, ins []*input, rr *recorder, q *eve
 		seen.prefetch(keys)
 		for i := range c.items {
 			it := &c.items[i]
-			var ok bool
-			ok, seenErr = collect(ctx, it, keys[i], at, maxAge, seen, rr, q)
-			if stopped = !ok; stopped {
-				if seenErr != nil {
-					stop()
-				}
+			if stopped = !collect(ctx, it, keys[i], at, maxAge, seen, rr, q); stopped {
 				break
 			}
 		}
@@ -266,57 +257,51 @@ func readAll(ctx context.Context, o *Options, ins []*input, rr *recorder, q *eve
 		}
 	}
 	wg.Wait()
-	// The last events, and those queued before a failing duplicate-id set
-	// stopped the reading, go on (or get their outcome if ctx is done).
+	// The last events go on (or get their outcome if ctx is done).
 	q.flush(ctx, rr)
-	return errors.Join(append(readErrs, seenErr, seen.close())...)
+	return errors.Join(readErrs...)
 }
 
 // collect accounts for one row: a reject, a skip, or an event handed on.
 // It returns false when ctx was cancelled before the event could be handed
-// on (the row is counted, upload_failed), or with the error of a failing
-// duplicate-id set (the row is not counted, and the run exits 1). key is
+// on (the row is counted, upload_failed). key is
 // the event's key in seen (idSet.key), unused for a row that made no
 // event.
-func collect(ctx context.Context, it *item, key uint64, at time.Time, maxAge time.Duration, seen *idSet, rr *recorder, q *eventQueue) (bool, error) {
+func collect(ctx context.Context, it *item, key uint64, at time.Time, maxAge time.Duration, seen *idSet, rr *recorder, q *eventQueue) bool {
 	reject := func(eventID string, reason capi.Reason, field, detail string) {
 		rr.reject(report.Reject{File: it.row.File, Row: it.row.Line, EventID: eventID, Reason: reason, Field: field, Detail: detail})
 	}
 	switch {
 	case it.readErr != nil:
 		reject("", capi.ReasonInvalidValue, "", it.readErr.Error())
-		return true, nil
+		return true
 	case errors.Is(it.err, mapping.ErrSkip):
 		rule, id := "skipped", ""
 		if se, ok := errors.AsType[*mapping.SkipError](it.err); ok {
 			rule, id = se.Rule, se.EventID
 		}
 		reject(id, capi.ReasonSkipped, "skip", rule)
-		return true, nil
+		return true
 	case it.err != nil:
 		if re, ok := errors.AsType[*mapping.RowError](it.err); ok {
 			reject(re.EventID, re.Reason, re.Field, re.Detail)
 		} else {
 			reject("", capi.ReasonInvalidValue, "", it.err.Error())
 		}
-		return true, nil
+		return true
 	}
 	ev := &it.ev
 	if reason := capi.CheckTime(ev.EventTime, at, maxAge); reason != "" {
 		detail := "event_time " + time.Unix(ev.EventTime, 0).UTC().Format(time.RFC3339)
 		reject(ev.EventID, reason, "event_time", detail)
-		return true, nil
+		return true
 	}
-	isNew, err := seen.addMixed(key)
-	if err != nil {
-		return false, err
-	}
-	if !isNew {
+	if !seen.addMixed(key) {
 		reject(ev.EventID, capi.ReasonDuplicateEventID, "event_id", "an earlier row of this run has the same event_name and event_id")
-		return true, nil
+		return true
 	}
 	rr.built(ev)
-	return q.put(ctx, ev, rr), nil
+	return q.put(ctx, ev, rr)
 }
 
 // estimateRows guesses how many rows the inputs hold from the share of

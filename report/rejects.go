@@ -5,45 +5,58 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
-	"strconv"
 
 	"github.com/gocarina/gocsv"
 )
 
-// RejectWriter streams rejects.csv: the header once, then one line per
-// Write, so a run with a million bad rows holds none of them in memory.
-// The column order comes from Reject's gocsv tags, which fix the README's ("Reports")
-// `file,row,event_id,reason,field,detail`.
+// RejectWriter streams rejects.csv through gocsv: the header once, from
+// rejectLine's tags, then one line per Write, so a run with a million bad
+// rows holds none of them in memory.
 type RejectWriter struct {
 	buf  *bufio.Writer
-	csv  *csv.Writer
-	cell [6]string // reused so Write does not allocate a slice per line
+	csv  *gocsv.SafeCSVWriter
+	line [1]rejectLine // the one-line slice gocsv marshals; reused by Write
 	n    int
 }
+
+// rejectLine is a line of rejects.csv as gocsv writes it; its tags give
+// the README's ("Reports") columns `file,row,event_id,reason,field,detail`.
+type rejectLine struct {
+	File    text `csv:"file"`
+	Row     int  `csv:"row"`
+	EventID text `csv:"event_id"`
+	Reason  text `csv:"reason"`
+	Field   text `csv:"field"`
+	Detail  text `csv:"detail"`
+}
+
+// text is a cell that gocsv writes through EscapeCell; numbers are not
+// text, so a negative number is never quoted.
+type text string
+
+// MarshalCSV implements gocsv.TypeMarshaller.
+func (t text) MarshalCSV() (string, error) { return EscapeCell(string(t)), nil }
 
 // NewRejectWriter writes the header to w and returns a writer for the
 // lines. Close flushes; w itself is not closed.
 func NewRejectWriter(w io.Writer) (*RejectWriter, error) {
 	buf := bufio.NewWriterSize(w, 64<<10)
-	cw := csv.NewWriter(buf)
-	// An empty slice makes gocsv write the header line alone, from the
-	// tags. The lines are written by Write in the same order without
-	// gocsv's per-line reflection, which tripled the cost of a line;
-	// TestRejectWriterEscapes pins header and order together.
-	if err := gocsv.MarshalCSV([]Reject{}, gocsv.NewSafeCSVWriter(cw)); err != nil {
+	sw := gocsv.NewSafeCSVWriter(csv.NewWriter(buf))
+	// An empty slice makes gocsv write the header line alone.
+	if err := gocsv.MarshalCSV([]rejectLine{}, sw); err != nil {
 		return nil, fmt.Errorf("write rejects header: %w", err)
 	}
-	return &RejectWriter{buf: buf, csv: cw}, nil
+	return &RejectWriter{buf: buf, csv: sw}, nil
 }
 
-// Write appends one line, with every text cell made safe for spreadsheet
+// Write appends one line, with every cell made safe for spreadsheet
 // programs (see EscapeCell).
 func (w *RejectWriter) Write(rj Reject) error {
-	w.cell = [6]string{
-		EscapeCell(rj.File), strconv.Itoa(rj.Row), EscapeCell(rj.EventID),
-		EscapeCell(string(rj.Reason)), EscapeCell(rj.Field), EscapeCell(rj.Detail),
+	w.line[0] = rejectLine{
+		File: text(rj.File), Row: rj.Row, EventID: text(rj.EventID),
+		Reason: text(rj.Reason), Field: text(rj.Field), Detail: text(rj.Detail),
 	}
-	if err := w.csv.Write(w.cell[:]); err != nil {
+	if err := gocsv.MarshalCSVWithoutHeaders(w.line[:], w.csv); err != nil {
 		return fmt.Errorf("write reject line: %w", err)
 	}
 	w.n++

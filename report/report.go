@@ -21,14 +21,15 @@ import (
 )
 
 // Reject is one line of rejects.csv. No field may hold customer data,
-// raw or hashed: Detail says what was wrong, never the value.
+// raw or hashed: Detail says what was wrong, never the value. Its
+// columns in the file are rejectLine's (rejects.go).
 type Reject struct {
-	File    string      `csv:"file"`
-	Row     int         `csv:"row"`
-	EventID string      `csv:"event_id"`
-	Reason  capi.Reason `csv:"reason"`
-	Field   string      `csv:"field"`
-	Detail  string      `csv:"detail"`
+	File    string
+	Row     int
+	EventID string
+	Reason  capi.Reason
+	Field   string
+	Detail  string
 }
 
 // Options describes the run for the summary.

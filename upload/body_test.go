@@ -1,7 +1,6 @@
 package upload
 
 import (
-	"bytes"
 	"capi-upload/ledger/ledgertest"
 	"context"
 	"encoding/json"
@@ -11,91 +10,6 @@ import (
 	"sync"
 	"testing"
 )
-
-func TestBodyReader(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name       string
-		head, tail string
-		chunk      int // Read buffer size; 0: WriteTo
-	}{
-		{"both parts, WriteTo", `{"data":[1]`, `,"access_token":"t"}`, 0},
-		{"both parts, small reads", `{"data":[1]`, `,"access_token":"t"}`, 3},
-		{"read spanning the parts", `{"a":1`, `}`, 64},
-		{"empty tail", `{}`, ``, 1},
-		{"empty", ``, ``, 0},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			r := newBodyReader([]byte(tt.head), []byte(tt.tail), nil)
-			var got bytes.Buffer
-			if tt.chunk == 0 {
-				n, err := r.WriteTo(&got)
-				if err != nil || n != int64(len(tt.head)+len(tt.tail)) {
-					t.Fatalf("WriteTo = %d, %v", n, err)
-				}
-			} else {
-				buf := make([]byte, tt.chunk)
-				for {
-					n, err := r.Read(buf)
-					got.Write(buf[:n])
-					if err == io.EOF {
-						break
-					}
-					if err != nil {
-						t.Fatal(err)
-					}
-				}
-			}
-			if want := tt.head + tt.tail; got.String() != want {
-				t.Errorf("read %q, want %q", got.String(), want)
-			}
-			if err := r.Close(); err != nil {
-				t.Fatal(err)
-			}
-		})
-	}
-}
-
-func TestBodyPoolReusesOnlyReleased(t *testing.T) {
-	t.Parallel()
-	p := newBodyPool(2)
-	a := p.get(10)
-	a.b = append(a.b, "a"...)
-	r1 := newBodyReader(a.b, nil, a)
-	r2 := newBodyReader(a.b, nil, a)
-	a.release() // Run is done with it; two readers still hold it
-	if b := p.get(10); b == a {
-		t.Fatal("a body still read by two readers was handed out again")
-	}
-	r1.Close()
-	r1.Close() // a second Close must not release twice
-	if b := p.get(10); b == a {
-		t.Fatal("a body still read by one reader was handed out again")
-	}
-	r2.Close()
-	b := p.get(10)
-	if b != a {
-		t.Fatal("a body released by everyone was not reused")
-	}
-	if len(b.b) != 0 || b.refs.Load() != 1 {
-		t.Fatalf("reused body has %d bytes and %d references, want 0 and 1", len(b.b), b.refs.Load())
-	}
-	if c := p.get(1 << 20); cap(c.b) < 1<<20 {
-		t.Fatalf("body of capacity %d for 1 MiB", cap(c.b))
-	}
-}
-
-func TestBodyPoolNilNeverReuses(t *testing.T) {
-	t.Parallel()
-	var p *bodyPool
-	a := p.get(10)
-	a.release()
-	if b := p.get(10); b == a {
-		t.Fatal("a nil pool reused a body")
-	}
-}
 
 // lateTransport answers every request at once and keeps its body unread
 // and unclosed, as net/http does when an answer comes before the body was

@@ -1,6 +1,7 @@
 package upload
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -64,7 +65,7 @@ type Client struct {
 	log       *slog.Logger
 }
 
-var _ Sender = (*Client)(nil)
+var _ capi.Sender = (*Client)(nil)
 
 // NewClient checks opt and returns a Client.
 func NewClient(opt ClientOptions) (*Client, error) {
@@ -110,7 +111,6 @@ func NewClient(opt ClientOptions) (*Client, error) {
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		t.MaxIdleConnsPerHost = maxIdleConns
 		t.MaxIdleConns = maxIdleConns
-		t.DialContext = dialBodyConns(t.DialContext)
 		c.hc = &http.Client{Transport: t}
 	} else {
 		hc := *c.hc // the caller's client keeps its own policy
@@ -166,14 +166,11 @@ func AppSecretProof(token, secret string) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
-// The Client's readers hold their body's buffer (body.go).
-func (*Client) reusesBodies() {}
-
 // Send makes one attempt to deliver req. It returns what it learned of
 // the answer even with an error (status, fbtrace_id, Retry-After, usage),
 // and an error that is an *AuthError, an *APIError, or a network error
 // (*url.Error with the URL sanitized). No error holds the token.
-func (c *Client) Send(ctx context.Context, req *Request) (Response, error) {
+func (c *Client) Send(ctx context.Context, req *capi.Request) (capi.Response, error) {
 	// The body goes out as Run built it, minus its closing brace, then the
 	// credentials: copying a megabyte body to append a token made half of
 	// an upload's garbage.
@@ -182,12 +179,10 @@ func (c *Client) Send(ctx context.Context, req *Request) (Response, error) {
 	defer cancel()
 	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, nil)
 	if err != nil {
-		return Response{}, c.scrub(fmt.Errorf("build request: %w", err))
+		return capi.Response{}, c.scrub(fmt.Errorf("build request: %w", err))
 	}
-	// Every reader holds the body's buffer until net/http closes it, which
-	// may be after Do returned (body.go).
 	hr.GetBody = func() (io.ReadCloser, error) {
-		return newBodyReader(head, tail, req.buf), nil
+		return io.NopCloser(io.MultiReader(bytes.NewReader(head), bytes.NewReader(tail))), nil
 	}
 	hr.Body, _ = hr.GetBody()
 	hr.ContentLength = int64(len(head) + len(tail))
@@ -199,11 +194,11 @@ func (c *Client) Send(ctx context.Context, req *Request) (Response, error) {
 		if ue, ok := errors.AsType[*url.Error](err); ok {
 			ue.URL = sanitizeURL(ue.URL)
 			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				return Response{}, c.scrub(&TimeoutError{After: c.timeout, Err: ue})
+				return capi.Response{}, c.scrub(&TimeoutError{After: c.timeout, Err: ue})
 			}
-			return Response{}, c.scrub(ue)
+			return capi.Response{}, c.scrub(ue)
 		}
-		return Response{}, c.scrub(err)
+		return capi.Response{}, c.scrub(err)
 	}
 	defer func() {
 		// Drain so the connection can be reused.
@@ -217,14 +212,6 @@ func (c *Client) Send(ctx context.Context, req *Request) (Response, error) {
 	c.log.Debug("request answered", "seq", req.Seq, "attempt", req.Attempt, "events", req.Events,
 		"http_status", r.HTTPStatus, "events_received", r.EventsReceived, "fbtrace_id", r.FBTraceID, "usage", r.Usage)
 	return r, err
-}
-
-// authorize adds access_token and appsecret_proof to a body built by Run,
-// which ends in '}'. Splicing keeps the body Run encoded once per batch and
-// keeps the token out of everything but the bytes on the wire.
-func (c *Client) authorize(body []byte) []byte {
-	head, tail := c.authParts(body)
-	return append(head[:len(head):len(head)], tail...)
 }
 
 // authParts splits the authorized body into body minus its closing brace
@@ -384,8 +371,8 @@ type graphSuccess struct {
 // acknowledgement: a redirect, a short or absurd count, or any other body
 // is a failed attempt, retried with the same event_ids (Meta deduplicates
 // them), so that nothing Meta did not take is recorded as sent.
-func checkResponse(resp *http.Response, events int) (Response, error) {
-	r := Response{
+func checkResponse(resp *http.Response, events int) (capi.Response, error) {
+	r := capi.Response{
 		HTTPStatus: resp.StatusCode,
 		RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()),
 		Usage:      parseUsage(resp.Header),
@@ -442,7 +429,7 @@ func checkResponse(resp *http.Response, events int) (Response, error) {
 // not acknowledge exactly the events sent: Meta took some of the batch or
 // none, or the answer is not Meta's. Which events are missing is unknown,
 // so the whole batch is tried again.
-func checkAck(r Response, events int) error {
+func checkAck(r capi.Response, events int) error {
 	if r.EventsReceived == events {
 		return nil
 	}

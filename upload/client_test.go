@@ -1,6 +1,7 @@
 package upload
 
 import (
+	"capi-upload/capi"
 	"errors"
 	"fmt"
 	"io"
@@ -31,48 +32,48 @@ func TestCheckResponse(t *testing.T) {
 		name     string
 		resp     *http.Response
 		sent     int // events in the request; 0: want.EventsReceived
-		want     Response
+		want     capi.Response
 		wantAct  action // meaningful when wantErr
 		wantErr  bool
 		wantAuth bool
 		wantCode int
 	}{
 		{name: "success", resp: answer(200, `{"events_received":3,"messages":[],"fbtrace_id":"AbC"}`),
-			want: Response{HTTPStatus: 200, EventsReceived: 3, FBTraceID: "AbC", Messages: []string{}}},
-		{name: "success without count", resp: answer(200, `{}`), want: Response{HTTPStatus: 200}, wantErr: true, wantAct: actRetry},
-		{name: "success not json", resp: answer(200, `<html>`), want: Response{HTTPStatus: 200}, wantErr: true, wantAct: actRetry},
+			want: capi.Response{HTTPStatus: 200, EventsReceived: 3, FBTraceID: "AbC", Messages: []string{}}},
+		{name: "success without count", resp: answer(200, `{}`), want: capi.Response{HTTPStatus: 200}, wantErr: true, wantAct: actRetry},
+		{name: "success not json", resp: answer(200, `<html>`), want: capi.Response{HTTPStatus: 200}, wantErr: true, wantAct: actRetry},
 		{name: "invalid", resp: answer(400, errBody(100, 2804003, false, "Invalid parameter")),
-			want: Response{HTTPStatus: 400, FBTraceID: "F"}, wantErr: true, wantAct: actSplit, wantCode: 100},
-		{name: "token", resp: answer(400, errBody(190, 460, false, "x")), want: Response{HTTPStatus: 400, FBTraceID: "F"},
+			want: capi.Response{HTTPStatus: 400, FBTraceID: "F"}, wantErr: true, wantAct: actSplit, wantCode: 100},
+		{name: "token", resp: answer(400, errBody(190, 460, false, "x")), want: capi.Response{HTTPStatus: 400, FBTraceID: "F"},
 			wantErr: true, wantAct: actStop, wantAuth: true, wantCode: 190},
 		{name: "proof", resp: answer(400, errBody(100, 0, false, "API calls from the server require an appsecret_proof argument")),
-			want: Response{HTTPStatus: 400, FBTraceID: "F"}, wantErr: true, wantAct: actStop, wantAuth: true, wantCode: 100},
-		{name: "permission 299", resp: answer(403, errBody(299, 0, false, "x")), want: Response{HTTPStatus: 403, FBTraceID: "F"},
+			want: capi.Response{HTTPStatus: 400, FBTraceID: "F"}, wantErr: true, wantAct: actStop, wantAuth: true, wantCode: 100},
+		{name: "permission 299", resp: answer(403, errBody(299, 0, false, "x")), want: capi.Response{HTTPStatus: 403, FBTraceID: "F"},
 			wantErr: true, wantAct: actStop, wantAuth: true, wantCode: 299},
 		{name: "throttle with usage and retry-after",
 			resp: answer(400, errBody(80004, 0, false, "too many"), "Retry-After", "7",
 				"X-Business-Use-Case-Usage", `{"1":[{"type":"ads_management","call_count":98,"total_cputime":10,"total_time":20}]}`),
-			want:    Response{HTTPStatus: 400, FBTraceID: "F", RetryAfter: 7 * time.Second, Usage: 98},
+			want:    capi.Response{HTTPStatus: 400, FBTraceID: "F", RetryAfter: 7 * time.Second, Usage: 98},
 			wantErr: true, wantAct: actThrottle, wantCode: 80004},
-		{name: "502 without body", resp: answer(502, ``, "X-Fb-Trace-Id", "HDR"), want: Response{HTTPStatus: 502, FBTraceID: "HDR"},
+		{name: "502 without body", resp: answer(502, ``, "X-Fb-Trace-Id", "HDR"), want: capi.Response{HTTPStatus: 502, FBTraceID: "HDR"},
 			wantErr: true, wantAct: actRetry},
-		{name: "429", resp: answer(429, `slow down`), want: Response{HTTPStatus: 429}, wantErr: true, wantAct: actRetry},
+		{name: "429", resp: answer(429, `slow down`), want: capi.Response{HTTPStatus: 429}, wantErr: true, wantAct: actRetry},
 		{name: "short by one", resp: answer(200, `{"events_received":999,"fbtrace_id":"S"}`), sent: 1000,
-			want: Response{HTTPStatus: 200, EventsReceived: 999, FBTraceID: "S"}, wantErr: true, wantAct: actRetry},
+			want: capi.Response{HTTPStatus: 200, EventsReceived: 999, FBTraceID: "S"}, wantErr: true, wantAct: actRetry},
 		{name: "none received", resp: answer(200, `{"events_received":0}`), sent: 1000,
-			want: Response{HTTPStatus: 200}, wantErr: true, wantAct: actRetry},
+			want: capi.Response{HTTPStatus: 200}, wantErr: true, wantAct: actRetry},
 		{name: "negative count", resp: answer(200, `{"events_received":-7}`), sent: 3,
-			want: Response{HTTPStatus: 200, EventsReceived: -7}, wantErr: true, wantAct: actRetry},
+			want: capi.Response{HTTPStatus: 200, EventsReceived: -7}, wantErr: true, wantAct: actRetry},
 		{name: "more than sent", resp: answer(200, `{"events_received":4}`), sent: 3,
-			want: Response{HTTPStatus: 200, EventsReceived: 4}, wantErr: true, wantAct: actRetry},
+			want: capi.Response{HTTPStatus: 200, EventsReceived: 4}, wantErr: true, wantAct: actRetry},
 		{name: "graph error inside 200", resp: answer(200, errBody(2, 0, true, "x")), sent: 3,
-			want: Response{HTTPStatus: 200}, wantErr: true, wantAct: actRetry},
+			want: capi.Response{HTTPStatus: 200}, wantErr: true, wantAct: actRetry},
 		{name: "307", resp: answer(307, ``, "Location", "http://evil.example/x?access_token=t"), sent: 3,
-			want: Response{HTTPStatus: 307}, wantErr: true, wantAct: actRetry},
+			want: capi.Response{HTTPStatus: 307}, wantErr: true, wantAct: actRetry},
 		{name: "302 with a success body", resp: answer(302, `{"events_received":3}`, "Location", "/elsewhere"), sent: 3,
-			want: Response{HTTPStatus: 302}, wantErr: true, wantAct: actRetry},
+			want: capi.Response{HTTPStatus: 302}, wantErr: true, wantAct: actRetry},
 		{name: "usage header on success", resp: answer(200, `{"events_received":1}`, "X-App-Usage", `{"call_count":80,"total_cputime":5,"total_time":90}`),
-			want: Response{HTTPStatus: 200, EventsReceived: 1, Usage: 90}},
+			want: capi.Response{HTTPStatus: 200, EventsReceived: 1, Usage: 90}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -312,4 +313,11 @@ func FuzzCheckResponse(f *testing.F) {
 			t.Fatal("empty error message")
 		}
 	})
+}
+
+// authorize is the body as Send puts it on the wire: the body Run built,
+// which ends in '}', with access_token and appsecret_proof spliced in.
+func (c *Client) authorize(body []byte) []byte {
+	head, tail := c.authParts(body)
+	return append(head[:len(head):len(head)], tail...)
 }

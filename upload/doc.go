@@ -14,7 +14,7 @@
 //     acknowledged in the ledger (from one writer goroutine, off the
 //     request slots, finished before Run returns), and gives every event
 //     exactly one Outcome.
-//   - A Sender makes one attempt at one request body: Client over HTTP,
+//   - A Sender (capi.Sender) makes one attempt at one request body: Client over HTTP,
 //     DryRun to files. The body is built once per batch by Run without the
 //     token; only Client adds access_token and appsecret_proof, so neither
 //     can reach a log, an error, a report or a URL.

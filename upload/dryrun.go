@@ -1,6 +1,7 @@
 package upload
 
 import (
+	"capi-upload/capi"
 	"context"
 	"errors"
 	"fmt"
@@ -26,7 +27,7 @@ type DryRun struct {
 	dirReady bool
 }
 
-var _ Sender = (*DryRun)(nil)
+var _ capi.Sender = (*DryRun)(nil)
 
 // NewDryRun returns a DryRun writing under dir/requests, which it creates
 // on the first Send.
@@ -35,7 +36,6 @@ func NewDryRun(dir string) *DryRun {
 }
 
 // DryRun writes each body before Send returns and keeps no reference.
-func (*DryRun) reusesBodies() {}
 
 // WriteError stops a dry run that cannot write a request body: the next
 // body would fail the same way, and a file already in the way (say a
@@ -55,19 +55,19 @@ func (e *WriteError) Error() string {
 func (e *WriteError) Unwrap() error { return e.Err }
 
 // Send writes req.Body to its file.
-func (d *DryRun) Send(ctx context.Context, req *Request) (Response, error) {
+func (d *DryRun) Send(ctx context.Context, req *capi.Request) (capi.Response, error) {
 	if err := ctx.Err(); err != nil {
-		return Response{}, err
+		return capi.Response{}, err
 	}
 	if err := d.mkdir(); err != nil {
-		return Response{}, err
+		return capi.Response{}, err
 	}
 	name := filepath.Join(d.dir, fmt.Sprintf("%06d.json", req.Seq))
 	// O_EXCL fails on any existing name, a symbolic link included,
 	// whatever it points at.
 	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		return Response{}, &WriteError{Path: name, Err: pathErr(err)}
+		return capi.Response{}, &WriteError{Path: name, Err: pathErr(err)}
 	}
 	_, err = f.Write(req.Body)
 	if cerr := f.Close(); err == nil {
@@ -75,9 +75,9 @@ func (d *DryRun) Send(ctx context.Context, req *Request) (Response, error) {
 	}
 	if err != nil {
 		os.Remove(name)
-		return Response{}, &WriteError{Path: name, Err: pathErr(err)}
+		return capi.Response{}, &WriteError{Path: name, Err: pathErr(err)}
 	}
-	return Response{HTTPStatus: 200, EventsReceived: req.Events}, nil
+	return capi.Response{HTTPStatus: 200, EventsReceived: req.Events}, nil
 }
 
 // mkdir creates the requests directory, mode 0700, once. A directory

@@ -76,7 +76,7 @@ func (o Options) withDefaults() Options {
 // caller's sends never block and every row is accounted for. A ledger with
 // a Retain(time.Duration) method (*ledger.Bolt) is told MaxAge, so that it
 // keeps records as long as they can matter.
-func Run(ctx context.Context, s Sender, l capi.Ledger, in <-chan []capi.Event, opt Options) error {
+func Run(ctx context.Context, s capi.Sender, l capi.Ledger, in <-chan []capi.Event, opt Options) error {
 	opt = opt.withDefaults()
 
 	// Requests run under base, which outlives ctx by the grace period; an
@@ -110,10 +110,6 @@ func Run(ctx context.Context, s Sender, l capi.Ledger, in <-chan []capi.Event, o
 	r := &runner{s: s, l: l, opt: opt, log: opt.Logger, ctx: ctx, stop: stop, reqCtx: reqCtx}
 	r.lw = newLedgerWriter(l, opt.Now, stopRun)
 	r.batches = make(chan *batch, opt.Concurrency+2)
-	if _, ok := s.(bodyReuser); ok {
-		// A body per request in flight, one being built, one for a split.
-		r.bodies = newBodyPool(opt.Concurrency + 2)
-	}
 	// Events are read into pending and looked up in the ledger a batch at
 	// a time (one read transaction); the new ones fill cur, which leaves
 	// when full. Both hold at most BatchSize events.
@@ -272,7 +268,7 @@ func (r *runner) drain(ctx context.Context, in <-chan []capi.Event) {
 
 // runner is the state of one Run shared by its batch goroutines.
 type runner struct {
-	s      Sender
+	s      capi.Sender
 	l      capi.Ledger
 	opt    Options
 	log    *slog.Logger
@@ -282,7 +278,6 @@ type runner struct {
 	pace   pacer
 	seq    atomic.Int64
 	lw     *ledgerWriter
-	bodies *bodyPool // nil: every body is new, for Senders that may keep them
 	// batches holds delivered batches for reuse: a new thousand-event
 	// slice per batch was 400 MB of garbage per million events.
 	batches chan *batch
@@ -410,13 +405,10 @@ func tooOldFirst(evs []capi.Event, e *APIError, now time.Time) int {
 // caller to split. Every event of evs has an outcome on return, except
 // when the *APIError is returned. The error is one that stops the run.
 func (r *runner) attempts(seq int, evs []capi.Event, keys []string) (invalid *APIError, err error) {
-	var body *bodyBuf
+	var body []byte
 	bodyFor := -1
 	var stale []capi.Event
 	defer func() {
-		if body != nil {
-			body.release()
-		}
 		// On a split the halves are cut from the events as given, stale
 		// ones included, and judge them again: no outcome here then.
 		if invalid == nil && len(stale) > 0 {
@@ -439,15 +431,12 @@ func (r *runner) attempts(seq int, evs []capi.Event, keys []string) (invalid *AP
 			return nil, nil
 		}
 		if len(evs) != bodyFor {
-			if body != nil {
-				body.release()
-			}
 			body, bodyFor = r.encode(evs), len(evs)
 		}
 		if err := r.pace.wait(r.stop, time.Now); err != nil {
 			continue // the loop head fails the events
 		}
-		req := &Request{Seq: seq, Attempt: attempt, Events: len(evs), Body: body.b, buf: body}
+		req := &capi.Request{Seq: seq, Attempt: attempt, Events: len(evs), Body: body}
 		start := time.Now()
 		resp, err := r.s.Send(r.reqCtx, req)
 		if err == nil {
@@ -563,11 +552,9 @@ func formatAge(d time.Duration) string {
 }
 
 // encode builds the request body for evs, once per set of events, with
-// mapping's reflection-free encoder, in a buffer from the pool when the
-// Sender lets Run reuse bodies. The caller holds its one reference.
-func (r *runner) encode(evs []capi.Event) *bodyBuf {
-	bb := r.bodies.get(128 + len(evs)*r.avgEventSize())
-	b := bb.b
+// capi's reflection-free encoder, in a new buffer: a Sender may keep it.
+func (r *runner) encode(evs []capi.Event) []byte {
+	b := make([]byte, 0, 128+len(evs)*r.avgEventSize())
 	b = append(b, `{"data":[`...)
 	for i := range evs {
 		if i > 0 {
@@ -591,8 +578,7 @@ func (r *runner) encode(evs []capi.Event) *bodyBuf {
 			b = strconv.AppendQuote(b, f.v)
 		}
 	}
-	bb.b = append(b, '}')
-	return bb
+	return append(b, '}')
 }
 
 // avgEventSize estimates an encoded event's size from the bodies built so
@@ -653,7 +639,7 @@ func (r *runner) emit(o capi.Outcome) {
 	}
 }
 
-func (r *runner) logRequest(req *Request, start time.Time, resp Response, err error) {
+func (r *runner) logRequest(req *capi.Request, start time.Time, resp capi.Response, err error) {
 	l := capi.RequestLog{
 		Seq:            req.Seq,
 		Start:          start,

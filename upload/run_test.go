@@ -543,8 +543,8 @@ func TestRunShortAcknowledgement(t *testing.T) {
 // error: Run must not trust a Sender's count blindly either.
 type shortSender struct{}
 
-func (shortSender) Send(_ context.Context, req *Request) (Response, error) {
-	return Response{HTTPStatus: 200, EventsReceived: req.Events - 1}, nil
+func (shortSender) Send(_ context.Context, req *capi.Request) (capi.Response, error) {
+	return capi.Response{HTTPStatus: 200, EventsReceived: req.Events - 1}, nil
 }
 
 func TestRunChecksEverySendersCount(t *testing.T) {

@@ -1,7 +1,6 @@
 package upload
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -93,44 +92,3 @@ func (e *GaveUpError) Unwrap() error { return e.Last }
 // ErrInterrupted is returned by Run when ctx was cancelled before Run was
 // done; events handed in but never acknowledged got StatusFailed.
 var ErrInterrupted = errors.New("interrupted")
-
-// Request is one request body ready to leave: Run encodes it once per set
-// of events, without access_token and appsecret_proof, which only the
-// Client adds, so that a dry run can write exactly what would be sent.
-type Request struct {
-	Seq     int    // numbers requests in the order batches were formed; split parts get new numbers
-	Attempt int    // 1-based
-	Events  int    // events in Body
-	Body    []byte // a JSON object ending in '}'
-
-	// buf, when set, is the pooled buffer behind Body: a Sender that reads
-	// Body after Send returned must hold a reference (see body.go).
-	buf *bodyBuf
-}
-
-// Response is what one attempt learned from the answer. Send fills it as
-// far as it got, also when it returns an error.
-type Response struct {
-	HTTPStatus     int
-	EventsReceived int
-	FBTraceID      string
-	Messages       []string
-	RetryAfter     time.Duration // from Retry-After; 0 when absent
-	Usage          int           // highest percentage in X-App-Usage / X-Business-Use-Case-Usage
-}
-
-// Sender delivers one request body, one attempt: Run owns retries, because
-// events that turn stale between attempts must be taken out before the
-// next one. The HTTP client (Client) and the dry-run writer (DryRun)
-// implement it. Send must be safe for concurrent use.
-type Sender interface {
-	Send(ctx context.Context, req *Request) (Response, error)
-}
-
-// bodyReuser is implemented by the Senders of this package, which read
-// Request.Body after Send returned only through a reference to its buffer.
-// Run reuses the bodies it gives them; any other Sender (a test's, say) may
-// keep Body, so it gets a fresh one each time.
-type bodyReuser interface {
-	reusesBodies()
-}

@@ -241,14 +241,13 @@ func TestServer(t *testing.T) {
 		{name: "null optional fields", body: jsonBody(t, DefaultToken, ev("1", set("event_source_url", nil), func(e map[string]any) { e["data_processing_options"] = nil })), want: ok},
 		{name: "element not object", body: []byte(`{"access_token":"` + DefaultToken + `","data":[1]}`), want: bad(0, "Invalid Event")},
 	}
-	// The one-pass decoder serves well-formed JSON bodies; recording event
-	// bodies forces the element-by-element path. Both must agree.
+	// A server that records event bodies and one that does not must agree.
 	servers := []struct {
 		name string
 		s    *Server
 	}{
-		{"one-pass", Start(t, WithNow(func() time.Time { return now }))},
-		{"per-event", Start(t, WithNow(func() time.Time { return now }), WithRecordEvents())},
+		{"not recording", Start(t, WithNow(func() time.Time { return now }))},
+		{"recording", Start(t, WithNow(func() time.Time { return now }), WithRecordEvents())},
 	}
 	for _, srv := range servers {
 		for _, tt := range tests {
