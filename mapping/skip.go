@@ -157,10 +157,9 @@ func (r *SkipRule) matches(v string) bool {
 		return true
 	}
 	if v == "" {
-		// A rule of values says nothing about an empty cell unless it
-		// lists "" itself; is_not leaves empty cells alone too, since
-		// line-item rows have their own rule.
-		return containsFold(r.Is, "")
+		// Only empty: true speaks of empty cells; is_not leaves them
+		// alone, since line-item rows have a rule of their own.
+		return false
 	}
 	if containsFold(r.Is, v) {
 		return true
