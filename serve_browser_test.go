@@ -117,17 +117,34 @@ func TestServeInBrowser(t *testing.T) {
 			}
 		}
 	}()
+	// step runs actions once more when the page was replaced under them
+	// (a form's redirect lands after the element was found: CDP answers
+	// "No node with given id found"); any other error fails at once.
 	step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
 		start := time.Now()
-		if err := chromedp.Do(ctx, actions...); err != nil {
+		var err error
+		for try := 0; try < 3; try++ {
+			if err = chromedp.Do(ctx, actions...); err == nil || !strings.Contains(err.Error(), "No node with given id") {
+				break
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
 		t.Logf("%s: %v", name, time.Since(start).Round(time.Millisecond))
 	}
 	text := func(id string) string {
 		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID(id)))
+		var s string
+		var err error
+		for try := 0; try < 3; try++ {
+			if s, err = chromedp.Run(ctx, chromedp.Text(chromedp.ID(id))); err == nil || !strings.Contains(err.Error(), "No node with given id") {
+				break
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
 		if err != nil {
 			t.Fatalf("text of #%s: %v", id, err)
 		}
@@ -150,6 +167,17 @@ func TestServeInBrowser(t *testing.T) {
 		last, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body.innerText.slice(0, 2000)`))
 		t.Fatalf("%s: waiting for %s: %v\nthe page says:\n%s", name, expr, err, last)
 	}
+	// submit clicks a control that loads a new page and waits for that
+	// page, not the old one, to hold the element waitID: the old page is
+	// marked first, and a new page has no mark.
+	submit := func(name, clickID, waitID string, before ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(window.__old = true)`)); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		step(name, append(before, chromedp.Click(chromedp.ID(clickID)))...)
+		poll(name+", new page", `!window.__old && document.readyState === "complete" && !!document.getElementById(`+strconv.Quote(waitID)+`)`)
+	}
 	export, err := filepath.Abs(shopifyExport)
 	if err != nil {
 		t.Fatal(err)
@@ -158,9 +186,7 @@ func TestServeInBrowser(t *testing.T) {
 	step("start", chromedp.EmulateViewport(1280, 800),
 		chromedp.Navigate(ts.URL+"/?token="+srv.Secret()),
 		chromedp.WaitVisible(chromedp.ID("file")))
-	step("open", chromedp.SetUploadFiles(chromedp.ID("file"), []string{export}),
-		chromedp.Click(chromedp.ID("open-btn")),
-		chromedp.WaitVisible(chromedp.ID("mapping-form")))
+	submit("open", "open-btn", "mapping-form", chromedp.SetUploadFiles(chromedp.ID("file"), []string{export}))
 
 	// Change one mapping: the store's location is not sent; and type a
 	// time format, whose "reads as" follows live.
@@ -175,8 +201,7 @@ func TestServeInBrowser(t *testing.T) {
 	step("type auto", clearInput(paidAt), chromedp.SendKeys(paidAt, "auto"))
 	poll("reads as, auto", `document.querySelector('tr[data-col="3"] .readsas').textContent.includes("reads as 2026-12-06 22:38 UTC")`)
 
-	step("preview", chromedp.Click(chromedp.ID("apply")),
-		chromedp.WaitVisible(chromedp.ID("preview-figures")))
+	submit("preview", "apply", "preview-figures")
 	if text("pv-sent") == "0" {
 		t.Errorf("the preview would send no row")
 	}
@@ -221,9 +246,7 @@ func TestServeInBrowser(t *testing.T) {
 		t.Errorf("validate: rows %d, built %d", s.RowsRead, s.Outcomes.Sent)
 	}
 
-	step("save", chromedp.SetValue(chromedp.ID("save-name"), "shop.yaml"),
-		chromedp.Click(chromedp.ID("save-btn")),
-		chromedp.WaitVisible(chromedp.ID("flash")))
+	submit("save", "save-btn", "flash", chromedp.SetValue(chromedp.ID("save-name"), "shop.yaml"))
 	if flash := text("flash"); !strings.Contains(flash, "upload --config shop.yaml") {
 		t.Errorf("no cron line after saving: %q", flash)
 	}
@@ -241,8 +264,7 @@ func TestServeInBrowser(t *testing.T) {
 	step("dry run result", chromedp.WaitVisible(chromedp.ID("requests-zip")))
 	s = check("dry run", "upload --dry-run")
 
-	step("open the report", chromedp.Click(chromedp.ID("open-report")),
-		chromedp.WaitVisible(chromedp.ID("totals")))
+	submit("open the report", "open-report", "totals")
 	totals := strings.ReplaceAll(text("totals"), "\n", "")
 	for _, f := range []string{itoa(s.RowsRead) + "rows read", itoa(s.Outcomes.Sent) + "built"} {
 		if !strings.Contains(totals, f) {
