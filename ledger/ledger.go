@@ -266,7 +266,9 @@ func (l *Bolt) SeenAll(keys []string, seen []bool) error {
 }
 
 // MarkSent records keys as sent at t, appended to t's UTC day in one
-// transaction, and returns once they are on disk.
+// transaction, and returns once they are on disk. They are not added to
+// the set SeenAll answers from (capi.Ledger: a run does not ask about its
+// own events), which keeps an upload's memory to the ledger it opened.
 func (l *Bolt) MarkSent(keys []string, t time.Time) (err error) {
 	if l.db == nil || l.db.IsReadOnly() {
 		return fmt.Errorf("ledger %s is open read-only", l.path)
@@ -282,12 +284,6 @@ func (l *Bolt) MarkSent(keys []string, t time.Time) (err error) {
 	defer recoverCorrupt(l.path, &err)
 	if err := l.db.Update(func(tx *bolt.Tx) error { return appendRecord(tx, t, rec) }); err != nil {
 		return fmt.Errorf("ledger %s: record %d keys: %w", l.path, len(keys), err)
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.seen.grow(len(keys))
-	for ; len(rec) > 0; rec = rec[16:] {
-		l.seen.add([16]byte(rec))
 	}
 	return nil
 }

@@ -300,7 +300,10 @@ func TestRunCancelAndRerun(t *testing.T) {
 		return false
 	}
 	path := filepath.Join(t.TempDir(), "state.db")
-	led, err := ledger.Open(path, false, time.Now)
+	// The ledger runs on the run's clock (collector.options' testNow), as
+	// the command's does: on the wall clock it would prune them at close.
+	clock := func() time.Time { return testNow }
+	led, err := ledger.Open(path, false, clock)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -335,6 +338,18 @@ func TestRunCancelAndRerun(t *testing.T) {
 	if len(acc) != len(sent) {
 		t.Errorf("server accepted %d, sent outcomes %d", len(acc), len(sent))
 	}
+	// Each run opens the ledger anew, as the command does: a handle sees
+	// what earlier runs recorded (capi.Ledger).
+	reopen := func() {
+		t.Helper()
+		if err := led.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if led, err = ledger.Open(path, false, clock); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reopen()
 	seen := make([]bool, 1)
 	for _, ev := range evs {
 		if err := led.SeenAll([]string{ev.LedgerKey(testPixel)}, seen); err != nil {
@@ -347,6 +362,9 @@ func TestRunCancelAndRerun(t *testing.T) {
 
 	// A rerun sends only what was not acknowledged, and a third run nothing.
 	for run, wantSent := range []int{len(evs) - len(sent), 0} {
+		if run > 0 {
+			reopen()
+		}
 		var col2 collector
 		e.script = nil
 		before := e.requests()

@@ -28,7 +28,8 @@ type Mem struct {
 type memFile struct {
 	mu      sync.Mutex
 	sent    map[string]time.Time
-	writer  bool // a handle open for writing holds the lock
+	by      map[string]*Mem // the handle that recorded each key
+	writer  bool            // a handle open for writing holds the lock
 	readers int
 	damaged bool
 }
@@ -38,7 +39,7 @@ var _ capi.Ledger = (*Mem)(nil)
 // NewMem returns a new, empty ledger in memory, open for writing; its
 // Close prunes nothing.
 func NewMem() *Mem {
-	return &Mem{f: &memFile{sent: map[string]time.Time{}, writer: true}, keep: ledger.Retention}
+	return &Mem{f: &memFile{sent: map[string]time.Time{}, by: map[string]*Mem{}, writer: true}, keep: ledger.Retention}
 }
 
 // Reopen opens m's records as another run would, with its own lock and
@@ -61,7 +62,8 @@ func (m *Mem) Reopen(readOnly bool, now func() time.Time) (*Mem, error) {
 	return &Mem{f: f, readOnly: readOnly, now: now, keep: ledger.Retention}, nil
 }
 
-// SeenAll sets seen[i] to whether keys[i] was recorded as sent.
+// SeenAll sets seen[i] to whether keys[i] was recorded as sent by another
+// handle, an earlier run's.
 func (m *Mem) SeenAll(keys []string, seen []bool) error {
 	if len(seen) < len(keys) {
 		return fmt.Errorf("ledger: %d results for %d keys", len(seen), len(keys))
@@ -69,7 +71,10 @@ func (m *Mem) SeenAll(keys []string, seen []bool) error {
 	m.f.mu.Lock()
 	defer m.f.mu.Unlock()
 	for i, k := range keys {
-		_, seen[i] = m.f.sent[k]
+		// As ledger.Bolt: what this handle recorded is seen once the
+		// ledger is opened again, not before (capi.Ledger).
+		_, sent := m.f.sent[k]
+		seen[i] = sent && m.f.by[k] != m
 	}
 	return nil
 }
@@ -83,6 +88,7 @@ func (m *Mem) MarkSent(keys []string, t time.Time) error {
 	defer m.f.mu.Unlock()
 	for _, k := range keys {
 		m.f.sent[k] = t
+		m.f.by[k] = m
 	}
 	return nil
 }
@@ -111,6 +117,7 @@ func (m *Mem) Close() error {
 		for k, t := range m.f.sent {
 			if day := t.UTC().Truncate(24 * time.Hour); !day.Add(24 * time.Hour).After(cut) {
 				delete(m.f.sent, k)
+				delete(m.f.by, k)
 			}
 		}
 	}
