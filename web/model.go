@@ -84,64 +84,63 @@ func fieldGroups(cfg *mapping.Config) []fieldGroup {
 	return []fieldGroup{event, user, custom, dpo}
 }
 
-// specAt returns the spec a field path names in cfg, nil when unset.
-func specAt(cfg *mapping.Config, path string) *mapping.FieldSpec {
-	f := &cfg.Fields
+// topField returns the slot of a field that is not a user_data or
+// custom_data key, nil for any other path.
+func topField(f *mapping.Fields, path string) **mapping.FieldSpec {
 	switch path {
 	case "event_name":
-		return f.EventName
+		return &f.EventName
 	case "action_source":
-		return f.ActionSource
+		return &f.ActionSource
 	case "event_time":
-		return f.EventTime
+		return &f.EventTime
 	case "event_id":
-		return f.EventID
+		return &f.EventID
 	case "data_processing_options":
-		return f.DataProcessingOptions
+		return &f.DataProcessingOptions
 	case "data_processing_options_country":
-		return f.DPOCountry
+		return &f.DPOCountry
 	case "data_processing_options_state":
-		return f.DPOState
+		return &f.DPOState
 	}
-	if k, ok := strings.CutPrefix(path, "user_data."); ok {
-		return f.UserData[k]
+	return nil
+}
+
+// keyedField returns the map and key a user_data.K or custom_data.K path
+// names; ok is false for any other path.
+func keyedField(f *mapping.Fields, path string) (m *map[string]*mapping.FieldSpec, k string, ok bool) {
+	if k, ok = strings.CutPrefix(path, "user_data."); ok {
+		return &f.UserData, k, true
 	}
-	if k, ok := strings.CutPrefix(path, "custom_data."); ok {
-		return f.CustomData[k]
+	if k, ok = strings.CutPrefix(path, "custom_data."); ok {
+		return &f.CustomData, k, true
+	}
+	return nil, "", false
+}
+
+// specAt returns the spec a field path names in cfg, nil when unset.
+func specAt(cfg *mapping.Config, path string) *mapping.FieldSpec {
+	if slot := topField(&cfg.Fields, path); slot != nil {
+		return *slot
+	}
+	if m, k, ok := keyedField(&cfg.Fields, path); ok {
+		return (*m)[k]
 	}
 	return nil
 }
 
 // setSpec sets (or with nil removes) the spec at a field path.
 func setSpec(cfg *mapping.Config, path string, s *mapping.FieldSpec) {
-	f := &cfg.Fields
-	switch path {
-	case "event_name":
-		f.EventName = s
-	case "action_source":
-		f.ActionSource = s
-	case "event_time":
-		f.EventTime = s
-	case "event_id":
-		f.EventID = s
-	case "data_processing_options":
-		f.DataProcessingOptions = s
-	case "data_processing_options_country":
-		f.DPOCountry = s
-	case "data_processing_options_state":
-		f.DPOState = s
+	if slot := topField(&cfg.Fields, path); slot != nil {
+		*slot = s
+		return
+	}
+	m, k, ok := keyedField(&cfg.Fields, path)
+	switch {
+	case !ok:
+	case s == nil:
+		delete(*m, k)
 	default:
-		m := &f.CustomData
-		k, ok := strings.CutPrefix(path, "user_data.")
-		if ok {
-			m = &f.UserData
-		} else if k, ok = strings.CutPrefix(path, "custom_data."); !ok {
-			return
-		}
-		if s == nil {
-			delete(*m, k)
-			return
-		}
 		if *m == nil {
 			*m = map[string]*mapping.FieldSpec{}
 		}
