@@ -85,7 +85,6 @@ var placeholders = func() map[string]bool {
 			m[k] = true
 		}
 	}
-	m["0"] = true
 	return m
 }()
 

@@ -300,9 +300,6 @@ var (
 	statusWords = []string{"status", "stage", "state", "typ", "type", "lifecycle", "phase", "stufe"}
 )
 
-// foldStatus lower-cases a status value and makes separators spaces.
-func foldStatus(v string) string { return normalizeHeader(v) }
-
 // chooseSkips proposes skip rules for the rows that are not conversions:
 // a status, stage or type column whose values say refund, void, lost or
 // open (a CRM's won rows become the conversion, the rest are skipped),
@@ -321,7 +318,7 @@ func (p *proposal) chooseSkips() {
 		}
 		distinct := map[string]string{} // folded → as written
 		for _, v := range c.values {
-			distinct[foldStatus(v)] = v
+			distinct[normalizeHeader(v)] = v
 		}
 		if len(distinct) > 15 {
 			continue
@@ -414,7 +411,7 @@ func (p *proposal) chooseTestSkip() {
 			continue
 		}
 		if slices.ContainsFunc(c.values, func(v string) bool {
-			f := strings.Fields(foldStatus(v))
+			f := strings.Fields(normalizeHeader(v))
 			return len(f) > 0 && f[0] == "test"
 		}) {
 			best = c
